@@ -1,0 +1,66 @@
+// Shared building blocks of every kind's schema. These zod schemas are the one source of truth: the
+// platform's API validates with them, the OpenAPI document and the manifest's JSON Schema are generated
+// from them, and the provider derives its TypeScript types from them.
+import { z } from "zod";
+
+/** Object names: DNS-label-like so they are safe in URLs, process titles and cloud platforms alike. */
+export const Name = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,61}[a-z0-9]$/, "must be 2-63 characters of a-z, 0-9 and '-', start with a letter and not end with '-'");
+
+/** Free-form key/value labels (called tags on some platforms). Keys under `mlplatform/` are reserved. */
+export const Tags = z.record(
+  z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/, "tag keys are 1-63 characters of A-Z a-z 0-9 . _ / -"),
+  z.string().max(1024),
+);
+
+export const Description = z.string().max(1024);
+
+/** Tag the provider writes on every object it creates, so an interrupted create can find its object again. */
+export const URN_TAG = "mlplatform/urn";
+
+/** Fields every platform object carries. */
+export const ObjectMeta = z.object({
+  id: z.string(),
+  name: Name,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  /** Changes on every write; sent back in `If-Match` to update safely. */
+  etag: z.string(),
+  /** Human-readable reason for the current status (the failure, or the progress). */
+  statusMessage: z.string().optional(),
+});
+
+/** The platform's error body, on every 4xx/5xx. */
+export const ApiError = z.object({
+  code: z.enum([
+    "invalid",          // 400/422: bad input; `field` names the property path
+    "unauthorized",     // 401
+    "not_found",        // 404
+    "conflict",         // 409: name taken, or still in use (message names the user)
+    "precondition_failed", // 412: If-Match did not match
+    "too_large",        // 413
+    "throttled",        // 429
+    "unavailable",      // 503
+    "internal",         // 500
+  ]),
+  message: z.string(),
+  field: z.string().optional(),
+  details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});
+export type ApiError = z.infer<typeof ApiError>;
+
+/** Every list endpoint answers one page and the token of the next one. */
+export function Page<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextPageToken: z.string().optional() });
+}
+
+/** Local flavors; cloud flavor names are refused by the local platform with the list of these. */
+export const LocalFlavor = z.object({
+  name: z.string(),
+  cpuShare: z.number().describe("fraction of one core a process may use"),
+  maxReplicas: z.number().int(),
+  maxConcurrency: z.number().int().describe("in-flight requests or parallel jobs"),
+  description: z.string(),
+});
+export type LocalFlavor = z.infer<typeof LocalFlavor>;

@@ -1,0 +1,57 @@
+import { z } from "zod";
+import { Description, Name, ObjectMeta } from "./common";
+
+/** A benchmark of one model version: one task per flavor x concurrency. Only description changes in place. */
+export const PerfJobSpec = z.strictObject({
+  name: Name,
+  modelId: z.string().min(1),
+  modelVersion: z.number().int().positive(),
+  jobType: z.enum(["benchmark"]).default("benchmark"),
+  flavors: z.array(z.string()).min(1).default(["local.small"]),
+  concurrency: z.array(z.number().int().min(1).max(256)).min(1).default([1, 4]),
+  durationSeconds: z.number().positive().max(600).default(3),
+  /** Sample request body (KServe v2 inputs); default: zeros shaped from the model's inputs. */
+  sampleInput: z.array(z.object({ name: z.string(), datatype: z.string(), shape: z.array(z.number().int()), data: z.array(z.any()) })).optional(),
+  slo: z.strictObject({
+    p99LatencyMs: z.number().positive().optional(),
+    minThroughput: z.number().positive().optional(),
+    maxErrorRate: z.number().min(0).max(1).optional(),
+  }).optional(),
+  description: Description.optional(),
+});
+export type PerfJobSpec = z.infer<typeof PerfJobSpec>;
+export type PerfJobSpecInput = z.input<typeof PerfJobSpec>;
+
+export const PerfJobPatch = PerfJobSpec.pick({ description: true }).partial();
+
+export const PerfJobStatus = z.enum(["Submitted", "Running", "Succeeded", "Failed", "Cancelled"]);
+
+export const PerfTask = z.object({
+  flavor: z.string(),
+  concurrency: z.number().int(),
+  status: z.enum(["Pending", "Running", "Succeeded", "Failed", "Cancelled"]),
+  requests: z.number().int(),
+  errors: z.number().int(),
+  p50Ms: z.number().optional(),
+  p90Ms: z.number().optional(),
+  p99Ms: z.number().optional(),
+  throughput: z.number().optional().describe("requests per second"),
+});
+export type PerfTask = z.infer<typeof PerfTask>;
+
+export const PerfJob = ObjectMeta.extend({
+  modelId: z.string(),
+  modelVersion: z.number().int(),
+  jobType: z.string(),
+  flavors: z.array(z.string()),
+  concurrency: z.array(z.number().int()),
+  durationSeconds: z.number(),
+  sampleInput: PerfJobSpec.shape.sampleInput,
+  slo: PerfJobSpec.shape.slo,
+  description: z.string().optional(),
+  tags: z.record(z.string(), z.string()),
+  status: PerfJobStatus,
+  tasks: z.array(PerfTask),
+  sloMet: z.boolean().optional(),
+});
+export type PerfJob = z.infer<typeof PerfJob>;

@@ -1,0 +1,66 @@
+# Sourced by the project's commands: puts Node >= 22 and the pinned Pulumi CLI on PATH, installing what is
+# missing. Node comes from the npm registry's node-linux-<arch> package when the system one is older; the
+# Pulumi CLI is used from PATH when it is the pinned version, otherwise built once and cached by version.
+# Nothing is installed inside the repository except node_modules and the compiled dist/.
+set -euo pipefail
+MLP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+MLP_CACHE="${MLP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mlplatform}"
+NODE_VERSION="24.21.0"
+PULUMI_VERSION="$(sed -n 's/.*"@pulumi\/pulumi": "\([0-9.]*\)".*/\1/p' "$MLP_ROOT/package.json")"
+export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+
+mlp_log() { printf '\033[1m[mlplatform]\033[0m %s\n' "$*" >&2; }
+
+mlp_ensure_node() {
+  local major=0
+  command -v node >/dev/null && major="$(node -p 'process.versions.node.split(".")[0]')"
+  if [ "$major" -ge 22 ]; then return 0; fi
+  local arch; case "$(uname -m)" in x86_64) arch=x64;; aarch64|arm64) arch=arm64;; *) arch="$(uname -m)";; esac
+  local dir="$MLP_CACHE/node-v$NODE_VERSION-linux-$arch"
+  if [ ! -x "$dir/bin/node" ]; then
+    mlp_log "system Node is ${major:-absent}; fetching Node $NODE_VERSION from the npm registry"
+    local tmp; tmp="$(mktemp -d)"
+    (cd "$tmp" && npm pack --silent "node-linux-$arch@$NODE_VERSION" >/dev/null && tar xzf ./*.tgz)
+    mkdir -p "$MLP_CACHE" && rm -rf "$dir" && mv "$tmp/package" "$dir" && rm -rf "$tmp"
+  fi
+  export PATH="$dir/bin:$PATH"
+}
+
+mlp_ensure_deps() {
+  cd "$MLP_ROOT"
+  # Reinstall only when the lock file changed since the last install.
+  if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.mlp-lock-stamp; then
+    mlp_log "installing npm packages"
+    npm ci --no-audit --no-fund --loglevel=error
+    cp package-lock.json node_modules/.mlp-lock-stamp
+  fi
+  npm run --silent build
+}
+
+mlp_ensure_pulumi() {
+  if command -v pulumi >/dev/null && [ "$(pulumi version 2>/dev/null)" = "v$PULUMI_VERSION" ]; then
+    MLP_PULUMI_BIN="$(dirname "$(command -v pulumi)")"
+  else
+    MLP_PULUMI_BIN="$MLP_CACHE/pulumi-v$PULUMI_VERSION/bin"
+    if [ ! -x "$MLP_PULUMI_BIN/pulumi" ]; then
+      mlp_log "building the Pulumi CLI v$PULUMI_VERSION from the Go module proxy (once per machine, several minutes)"
+      bash "$MLP_ROOT/scripts/build-pulumi-cli.sh" "$PULUMI_VERSION" "$MLP_PULUMI_BIN"
+    fi
+  fi
+  # The dynamic-provider plugin is a script shipped inside @pulumi/pulumi; without it beside the CLI the
+  # engine tries to download a pulumi-nodejs plugin and fails.
+  local shim="$MLP_ROOT/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
+  local tools="$MLP_ROOT/node_modules/.bin-pulumi"
+  mkdir -p "$tools"
+  ln -sf "$MLP_PULUMI_BIN/pulumi" "$tools/pulumi"
+  ln -sf "$shim" "$tools/pulumi-resource-pulumi-nodejs"
+  # PulumiCommand.get({ root }) looks for root/bin/pulumi.
+  mkdir -p "$MLP_ROOT/node_modules/.pulumi-root" && ln -sfn "$tools" "$MLP_ROOT/node_modules/.pulumi-root/bin"
+  export PATH="$tools:$PATH" MLP_PULUMI_ROOT="$MLP_ROOT/node_modules/.pulumi-root"
+}
+
+mlp_setup() {
+  mlp_ensure_node
+  mlp_ensure_deps
+  mlp_ensure_pulumi
+}
