@@ -1,0 +1,105 @@
+// The seams inside the local platform: a document store that every kind shares, and one controller per
+// kind that does the real work. The HTTP layer (routes, auth, idempotency, etags, waits, pagination) is
+// generic over these, so a kind's logic lives in exactly one controller.
+import type { z } from "zod";
+
+export type KindName = "datasets" | "training-jobs" | "models" | "perf-jobs" | "services";
+
+/** Every stored object: the kind's output schema (see schemas/), always with these fields. */
+export interface StoredObject {
+  id: string;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+  etag: string;
+  status: string;
+  tags: Record<string, string>;
+  [key: string]: unknown;
+}
+
+export interface ListFilter {
+  name?: string;
+  tag?: { key: string; value: string };
+  limit?: number;
+  pageToken?: string;
+}
+
+/** SQLite-backed (WAL) document store. Every write bumps `etag`/`updatedAt` and wakes waiters. */
+export interface ObjectStore {
+  insert<T extends StoredObject>(kind: KindName, obj: Omit<T, "etag" | "createdAt" | "updatedAt">): T;
+  get<T extends StoredObject>(kind: KindName, id: string): T | undefined;
+  getByName<T extends StoredObject>(kind: KindName, name: string): T | undefined;
+  /** Read-modify-write in one transaction; `mutate` returns the new object (or the same to skip). */
+  update<T extends StoredObject>(kind: KindName, id: string, mutate: (current: T) => T): T;
+  delete(kind: KindName, id: string): boolean;
+  list<T extends StoredObject>(kind: KindName, filter: ListFilter): { items: T[]; nextPageToken?: string };
+  /** Resolves when the object's etag differs from `etag` (at once if it already does), or after timeoutMs. */
+  waitForChange(kind: KindName, id: string, etag: string | undefined, timeoutMs: number): Promise<StoredObject | undefined>;
+  /** Sub-resources (versions, logs, metrics, tasks): rows keyed by (kind, id, key). */
+  putChild(kind: KindName, id: string, child: string, key: string, value: unknown): void;
+  getChild<T>(kind: KindName, id: string, child: string, key: string): T | undefined;
+  listChildren<T>(kind: KindName, id: string, child: string): T[];
+  deleteChild(kind: KindName, id: string, child: string, key: string): boolean;
+}
+
+/** Content-addressed artifact store under <dataDir>/cas: sha256 digests, verified on read. */
+export interface ArtifactStore {
+  /** Copies a file or a directory tree in; returns its digest (a directory's digest covers names and contents). */
+  put(path: string): Promise<{ digest: string; sizeBytes: number }>;
+  /** A directory (or file) path holding the content of `digest`, verified against it. */
+  path(digest: string): Promise<string>;
+}
+
+/** Thrown by controllers; the HTTP layer maps it to the ApiError body and status. */
+export class PlatformError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 404 | 409 | 412 | 413 | 422 | 429 | 500 | 503,
+    readonly code: "invalid" | "unauthorized" | "not_found" | "conflict" | "precondition_failed" | "too_large" | "throttled" | "unavailable" | "internal",
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface PlatformContext {
+  dataDir: string;
+  /** Absolute directories user paths must resolve under; the first one anchors relative paths. */
+  allowedRoots: string[];
+  store: ObjectStore;
+  artifacts: ArtifactStore;
+  /** The controllers, so one kind can consult another (a service checks a model version exists). */
+  controllers: Record<KindName, KindController>;
+  /** Resolves a user path (absolute, or relative to the first allowed root) or throws 422 naming `field`. */
+  resolvePath(path: string, field: string): string;
+  log: (msg: string, extra?: Record<string, unknown>) => void;
+}
+
+/**
+ * One per kind. The HTTP layer validates the body with `specSchema`/`patchSchema` (400 naming the field),
+ * applies Idempotency-Key and If-Match, and calls these. Long work (ingest, runs, deploys) is started here
+ * and continues in the background, writing status through the store.
+ */
+export interface KindController {
+  kind: KindName;
+  idPrefix: string;
+  specSchema: z.ZodType;
+  patchSchema: z.ZodType;
+  create(spec: unknown, ctx: PlatformContext): Promise<StoredObject>;
+  patch(current: StoredObject, patch: unknown, ctx: PlatformContext): Promise<StoredObject>;
+  /** Stops whatever runs for the object, then removes it. Throws 409 when something still uses it. */
+  remove(current: StoredObject, ctx: PlatformContext): Promise<void>;
+  /** Called once at start-up: bring every object to a defined state (re-attach, restart replicas, or fail). */
+  recover(ctx: PlatformContext): Promise<void>;
+  /** Called at shutdown: stop child processes this controller started. */
+  shutdown(ctx: PlatformContext): Promise<void>;
+  /** Extra routes under /v1/<kind>/:id/... (stop, logs, metrics, versions, cancel). */
+  extraRoutes?: ExtraRoute[];
+}
+
+export interface ExtraRoute {
+  method: "GET" | "POST" | "DELETE";
+  /** Suffix after /v1/<kind>/:id, e.g. "/stop", "/versions/:version". */
+  path: string;
+  handler(current: StoredObject, params: Record<string, string>, query: Record<string, string>, ctx: PlatformContext): Promise<unknown>;
+}
