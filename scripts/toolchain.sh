@@ -64,3 +64,12 @@ mlp_setup() {
   mlp_ensure_deps
   mlp_ensure_pulumi
 }
+
+# Debian's Chromium, for the console page test in headless mode (playwright-core drives it).
+mlp_ensure_chromium() {
+  [ -x /usr/bin/chromium ] && return 0
+  command -v apt-get >/dev/null || return 1
+  mlp_log "installing Debian's chromium for the console test"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo -n"
+  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null; } || return 1
+}
