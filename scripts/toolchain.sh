@@ -47,15 +47,17 @@ mlp_ensure_pulumi() {
       bash "$MLP_ROOT/scripts/build-pulumi-cli.sh" "$PULUMI_VERSION" "$MLP_PULUMI_BIN"
     fi
   fi
-  # The dynamic-provider plugin is a script shipped inside @pulumi/pulumi; without it beside the CLI the
-  # engine tries to download a pulumi-nodejs plugin and fails.
-  local shim="$MLP_ROOT/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
-  local tools="$MLP_ROOT/node_modules/.bin-pulumi"
+  # The dynamic-provider plugin is a script shipped inside @pulumi/pulumi; without it the engine tries to
+  # download a pulumi-nodejs plugin and fails. Beside the CLI's own binary it counts as bundled; found only
+  # on PATH, the engine warns with its absolute path in every run's output.
+  local plugin="$MLP_ROOT/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
+  local tools="$MLP_ROOT/node_modules/.pulumi-root/bin"
   mkdir -p "$tools"
   ln -sf "$MLP_PULUMI_BIN/pulumi" "$tools/pulumi"
-  ln -sf "$shim" "$tools/pulumi-resource-pulumi-nodejs"
+  if ! cmp -s "$plugin" "$MLP_PULUMI_BIN/pulumi-resource-pulumi-nodejs"; then
+    cp "$plugin" "$MLP_PULUMI_BIN/" 2>/dev/null || ln -sf "$plugin" "$tools/pulumi-resource-pulumi-nodejs"
+  fi
   # PulumiCommand.get({ root }) looks for root/bin/pulumi.
-  mkdir -p "$MLP_ROOT/node_modules/.pulumi-root" && ln -sfn "$tools" "$MLP_ROOT/node_modules/.pulumi-root/bin"
   export PATH="$tools:$PATH" MLP_PULUMI_ROOT="$MLP_ROOT/node_modules/.pulumi-root"
 }
 
