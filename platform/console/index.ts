@@ -1,0 +1,48 @@
+// GET / : the console page. The core's auth hook guards it like every route; the page is rendered from
+// the store on the server, so it needs no token in the browser and no script to fetch data.
+import type { FastifyInstance } from "fastify";
+import type { MetricPoint } from "../../schemas/index";
+import type { KindName, PlatformContext, StoredObject } from "../core/types";
+import { renderConsole, type ConsoleSnapshot } from "./render";
+
+const KINDS: KindName[] = ["datasets", "training-jobs", "models", "perf-jobs", "services"];
+
+function listAll(ctx: PlatformContext, kind: KindName): StoredObject[] {
+  const items: StoredObject[] = [];
+  let pageToken: string | undefined;
+  do {
+    const page = ctx.store.list<StoredObject>(kind, { limit: 200, pageToken });
+    items.push(...page.items);
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  return items;
+}
+
+/** Training metrics through the training-job controller's own /metrics route, so storage stays its business. */
+async function metricsOf(ctx: PlatformContext, job: StoredObject): Promise<MetricPoint[]> {
+  const route = ctx.controllers["training-jobs"]?.extraRoutes?.find((r) => r.method === "GET" && r.path === "/metrics");
+  if (!route) return [];
+  try {
+    const result = (await route.handler(job, { id: job.id }, {}, ctx)) as { points?: MetricPoint[] };
+    return result.points ?? [];
+  } catch (err) {
+    ctx.log("console: metrics unavailable", { id: job.id, error: (err as Error).message });
+    return [];
+  }
+}
+
+export async function snapshot(ctx: PlatformContext, refreshSeconds?: number): Promise<ConsoleSnapshot> {
+  const kinds = KINDS.map((kind) => ({ kind, items: listAll(ctx, kind) }));
+  const jobs = kinds.find((k) => k.kind === "training-jobs")!.items;
+  const metrics: Record<string, MetricPoint[]> = {};
+  await Promise.all(jobs.map(async (j) => void (metrics[j.id] = await metricsOf(ctx, j))));
+  return { generatedAt: new Date().toISOString(), kinds, metrics, refreshSeconds };
+}
+
+export function registerConsole(app: FastifyInstance, ctx: PlatformContext): void {
+  app.get("/", async (request, reply) => {
+    const refresh = Number((request.query as Record<string, string>).refresh);
+    const html = renderConsole(await snapshot(ctx, Number.isFinite(refresh) && refresh > 0 ? Math.max(2, refresh) : undefined));
+    return reply.type("text/html; charset=utf-8").header("cache-control", "no-store").send(html);
+  });
+}

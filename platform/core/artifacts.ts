@@ -1,0 +1,127 @@
+// Content-addressed artifact store under <dataDir>/cas. A file is stored as blobs/<sha256>; a directory
+// tree as trees/<digest>/ (its digest is sha256 over its sorted entries "<relative/path>\0<file sha256>\n",
+// the same scheme as sdk/digest.ts, so a client can compare a local source with what the platform holds).
+// Content is copied into a temp dir while hashing, then renamed into place, so a crash leaves no half
+// artifact under its digest; every read re-hashes the content so corruption is caught, not served.
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { Transform } from "node:stream";
+import { PlatformError, type ArtifactStore } from "./types";
+
+const DIGEST = /^[0-9a-f]{64}$/;
+
+export function hashFile(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash("sha256");
+    createReadStream(path)
+      .on("data", (chunk) => h.update(chunk))
+      .on("error", reject)
+      .on("end", () => resolve(h.digest("hex")));
+  });
+}
+
+/** Regular files under `dir`, recursively (symlinks and special files are not content). */
+export function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listFiles(full));
+    else if (entry.isFile()) out.push(full);
+  }
+  return out;
+}
+
+function treeDigest(entries: { rel: string; digest: string }[]): string {
+  const h = createHash("sha256");
+  for (const e of [...entries].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0))) {
+    h.update(e.rel);
+    h.update("\0");
+    h.update(e.digest);
+    h.update("\n");
+  }
+  return h.digest("hex");
+}
+
+async function hashTree(dir: string): Promise<string> {
+  const entries = [];
+  for (const file of listFiles(dir)) entries.push({ rel: relative(dir, file).split(sep).join("/"), digest: await hashFile(file) });
+  return treeDigest(entries);
+}
+
+/** Copies one file while hashing it; returns its sha256 and size. */
+async function copyHashing(from: string, to: string): Promise<{ digest: string; size: number }> {
+  const h = createHash("sha256");
+  let size = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      h.update(chunk);
+      size += chunk.length;
+      done(null, chunk);
+    },
+  });
+  mkdirSync(dirname(to), { recursive: true });
+  await pipeline(createReadStream(from), tap, createWriteStream(to, { mode: 0o444 }));
+  return { digest: h.digest("hex"), size };
+}
+
+export class CasArtifactStore implements ArtifactStore {
+  private readonly blobs: string;
+  private readonly trees: string;
+  private readonly tmp: string;
+
+  constructor(readonly root: string) {
+    this.blobs = join(root, "blobs");
+    this.trees = join(root, "trees");
+    this.tmp = join(root, "tmp");
+    for (const d of [this.blobs, this.trees, this.tmp]) mkdirSync(d, { recursive: true });
+    // Leftovers of copies interrupted by a crash.
+    for (const e of readdirSync(this.tmp)) rmSync(join(this.tmp, e), { recursive: true, force: true });
+  }
+
+  async put(path: string): Promise<{ digest: string; sizeBytes: number }> {
+    const st = statSync(path);
+    const staging = join(this.tmp, randomBytes(8).toString("hex"));
+    try {
+      if (st.isFile()) {
+        const { digest, size } = await copyHashing(path, staging);
+        this.settle(staging, join(this.blobs, digest));
+        return { digest, sizeBytes: size };
+      }
+      if (!st.isDirectory()) throw new PlatformError(422, "invalid", `${path} is neither a file nor a directory`);
+      mkdirSync(staging);
+      const entries: { rel: string; digest: string }[] = [];
+      let sizeBytes = 0;
+      for (const file of listFiles(path)) {
+        const rel = relative(path, file).split(sep).join("/");
+        const { digest, size } = await copyHashing(file, join(staging, rel));
+        entries.push({ rel, digest });
+        sizeBytes += size;
+      }
+      const digest = treeDigest(entries);
+      this.settle(staging, join(this.trees, digest));
+      return { digest, sizeBytes };
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
+    }
+  }
+
+  async path(digest: string): Promise<string> {
+    if (!DIGEST.test(digest)) throw new PlatformError(404, "not_found", `"${digest}" is not an artifact digest`);
+    const blob = join(this.blobs, digest);
+    const tree = join(this.trees, digest);
+    const found = existsSync(blob) ? blob : existsSync(tree) ? tree : undefined;
+    if (!found) throw new PlatformError(404, "not_found", `artifact ${digest} is not in the store`);
+    const actual = found === blob ? await hashFile(blob) : await hashTree(tree);
+    if (actual !== digest) {
+      throw new PlatformError(500, "internal", `artifact ${digest} is corrupted in the store (its content now hashes to ${actual})`);
+    }
+    return found;
+  }
+
+  /** Moves a staged copy under its digest; when that digest is already stored, the stored copy stays. */
+  private settle(staging: string, target: string): void {
+    if (!existsSync(target)) renameSync(staging, target);
+  }
+}

@@ -1,0 +1,24 @@
+// The local platform's flavors. maxConcurrency bounds in-flight requests per replica for services and the
+// number of training jobs of the flavor that run at once (the rest wait Pending); maxReplicas bounds a
+// service's replicas. Cloud flavor names are refused with the list of these.
+import type { LocalFlavor } from "../../schemas/index";
+import { PlatformError } from "./types";
+
+export const LOCAL_FLAVORS: readonly LocalFlavor[] = [
+  { name: "local.small", cpuShare: 0.5, maxReplicas: 2, maxConcurrency: 4, description: "half a core; 4 parallel jobs or in-flight requests" },
+  { name: "local.medium", cpuShare: 1, maxReplicas: 4, maxConcurrency: 16, description: "one core; 16 parallel jobs or in-flight requests" },
+  { name: "local.large", cpuShare: 2, maxReplicas: 8, maxConcurrency: 64, description: "two cores; 64 parallel jobs or in-flight requests" },
+];
+
+export function findFlavor(name: string): LocalFlavor | undefined {
+  return LOCAL_FLAVORS.find((f) => f.name === name);
+}
+
+/** The flavor called `name`, or 422 naming `field` and listing the local flavors. */
+export function requireFlavor(name: string, field: string): LocalFlavor {
+  const flavor = findFlavor(name);
+  if (!flavor) {
+    throw new PlatformError(422, "invalid", `unknown flavor "${name}"; the local platform offers: ${LOCAL_FLAVORS.map((f) => f.name).join(", ")}`, field);
+  }
+  return flavor;
+}

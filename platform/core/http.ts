@@ -1,0 +1,169 @@
+// The HTTP layer: one fastify app, bearer-token auth on every route, and generic routes for each kind's
+// controller (create with Idempotency-Key, get, list, patch/delete with If-Match, long-poll wait, and the
+// controller's extra routes). Kind logic stays in the controllers; this file only speaks HTTP.
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { LOCAL_FLAVORS } from "./flavors";
+import { parseBody, toApiError } from "./errors";
+import { IdempotencyKeys } from "./idempotency";
+import { buildOpenApi } from "./openapi";
+import { bearerToken, tokenMatches } from "./token";
+import { MAX_PAGE_SIZE } from "./store";
+import { PlatformError, type KindController, type PlatformContext, type StoredObject } from "./types";
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+export const MAX_WAIT_MS = 60_000;
+
+export interface HttpOptions {
+  ctx: PlatformContext;
+  token: string;
+  idempotency: IdempotencyKeys;
+  version: string;
+  /** Mounts GET / (the console page). */
+  registerConsole?: (app: FastifyInstance, ctx: PlatformContext) => void;
+}
+
+type Query = Record<string, string>;
+
+/** `"abc"`, `W/"abc"` and `abc` all name etag abc (clients send the header or the body's field back). */
+function etagOf(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  return header.trim().replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
+}
+
+function sendObject(reply: FastifyReply, status: number, obj: StoredObject): FastifyReply {
+  return reply.code(status).header("etag", `"${obj.etag}"`).send(obj);
+}
+
+function intParam(value: string | undefined, field: string, min: number, max: number, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new PlatformError(400, "invalid", `${field} must be an integer from ${min} to ${max}, got "${value}"`, field);
+  return n;
+}
+
+export function buildApp(opts: HttpOptions): FastifyInstance {
+  const { ctx, token, idempotency } = opts;
+  const app = Fastify({ bodyLimit: BODY_LIMIT_BYTES, logger: false, return503OnClosing: true, forceCloseConnections: true });
+
+  app.addHook("onRequest", async (request, reply) => {
+    if (!tokenMatches(bearerToken(request.headers.authorization), token)) {
+      return reply
+        .code(401)
+        .header("www-authenticate", 'Bearer realm="mlplatform"')
+        .send({ code: "unauthorized", message: "missing or wrong bearer token (see <dataDir>/token)" });
+    }
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const { status, body, internal } = toApiError(err);
+    if (internal) ctx.log("request failed", { method: request.method, url: request.url, error: (err as Error).stack ?? String(err) });
+    return reply.code(status).send(body);
+  });
+
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ code: "not_found", message: `no route ${request.method} ${request.url.split("?")[0]}` }));
+
+  app.get("/v1/flavors", async () => LOCAL_FLAVORS);
+
+  const openapi = buildOpenApi(Object.values(ctx.controllers), opts.version);
+  app.get("/v1/openapi.json", async () => openapi);
+
+  for (const controller of Object.values(ctx.controllers)) registerKind(app, controller, ctx, idempotency);
+
+  if (opts.registerConsole) opts.registerConsole(app, ctx);
+  return app;
+}
+
+function registerKind(app: FastifyInstance, c: KindController, ctx: PlatformContext, idempotency: IdempotencyKeys): void {
+  const base = `/v1/${c.kind}`;
+  const noun = c.kind.replace(/s$/, "");
+
+  const load = (id: string): StoredObject => {
+    const obj = ctx.store.get(c.kind, id);
+    if (!obj) throw new PlatformError(404, "not_found", `${noun} ${id} does not exist`);
+    return obj;
+  };
+
+  const checkIfMatch = (request: FastifyRequest, current: StoredObject) => {
+    const want = etagOf(request.headers["if-match"] as string | undefined);
+    if (want !== undefined && want !== "*" && want !== current.etag) {
+      throw new PlatformError(412, "precondition_failed", `${noun} ${current.id} changed: its etag is ${current.etag}, If-Match said ${want}`);
+    }
+  };
+
+  app.post(base, async (request, reply) => {
+    const key = request.headers["idempotency-key"] as string | undefined;
+    const create = async () => {
+      const spec = parseBody(c.specSchema, request.body, `${noun} spec`);
+      return c.create(spec, ctx);
+    };
+    if (!key) return sendObject(reply, 201, await create());
+    if (key.length > 256) throw new PlatformError(400, "invalid", "Idempotency-Key is longer than 256 characters", "Idempotency-Key");
+    const bodyHash = IdempotencyKeys.hashBody(request.body);
+    return idempotency.serialize(c.kind, key, async () => {
+      const seen = idempotency.find(c.kind, key);
+      if (seen) {
+        if (seen.bodyHash !== bodyHash) {
+          throw new PlatformError(409, "conflict", `Idempotency-Key "${key}" was used for a different ${noun} body (object ${seen.objectId})`, "Idempotency-Key");
+        }
+        const current = ctx.store.get(c.kind, seen.objectId) ?? (seen.response as StoredObject);
+        reply.header("idempotent-replayed", "true");
+        return sendObject(reply, 200, current);
+      }
+      const created = await create();
+      idempotency.record(c.kind, key, { bodyHash, objectId: created.id, response: created });
+      return sendObject(reply, 201, created);
+    });
+  });
+
+  app.get(base, async (request) => {
+    const q = request.query as Query;
+    let tag: { key: string; value: string } | undefined;
+    if (q.tag !== undefined) {
+      const eq = q.tag.indexOf("=");
+      if (eq <= 0) throw new PlatformError(400, "invalid", `tag must be <key>=<value>, got "${q.tag}"`, "tag");
+      tag = { key: q.tag.slice(0, eq), value: q.tag.slice(eq + 1) };
+    }
+    const limit = intParam(q.limit, "limit", 1, MAX_PAGE_SIZE, 50);
+    return ctx.store.list(c.kind, { name: q.name, tag, limit, pageToken: q.pageToken || undefined });
+  });
+
+  app.get(`${base}/:id`, async (request, reply) => sendObject(reply, 200, load((request.params as Query).id)));
+
+  app.patch(`${base}/:id`, async (request, reply) => {
+    const current = load((request.params as Query).id);
+    checkIfMatch(request, current);
+    const patch = parseBody(c.patchSchema, request.body, `${noun} patch`);
+    return sendObject(reply, 200, await c.patch(current, patch, ctx));
+  });
+
+  app.delete(`${base}/:id`, async (request, reply) => {
+    const current = load((request.params as Query).id);
+    checkIfMatch(request, current);
+    await c.remove(current, ctx);
+    return reply.code(204).send();
+  });
+
+  app.get(`${base}/:id/wait`, async (request, reply) => {
+    const { id } = request.params as Query;
+    const q = request.query as Query;
+    load(id);
+    const timeoutMs = intParam(q.timeoutMs, "timeoutMs", 0, MAX_WAIT_MS, 30_000);
+    // A client that disconnects stops mattering; its waiter times out on its own.
+    const obj = await ctx.store.waitForChange(c.kind, id, etagOf(q.etag), timeoutMs);
+    if (!obj) throw new PlatformError(404, "not_found", `${noun} ${id} was deleted`);
+    return sendObject(reply, 200, obj);
+  });
+
+  for (const route of c.extraRoutes ?? []) {
+    app.route({
+      method: route.method,
+      url: `${base}/:id${route.path}`,
+      handler: async (request, reply) => {
+        const params = request.params as Query;
+        const result = await route.handler(load(params.id), params, request.query as Query, ctx);
+        if (result === undefined) return reply.code(204).send();
+        return result;
+      },
+    });
+  }
+}

@@ -1,0 +1,189 @@
+// The document store every kind shares: one SQLite file (WAL) with an `objects` table (one JSON document
+// per object, ordered by an insertion sequence) and a `children` table for sub-resources. Writes are
+// synchronous (better-sqlite3), so a controller's check-then-insert cannot interleave with another
+// request; each write bumps the etag and wakes in-process waiters through an EventEmitter.
+import Database from "better-sqlite3";
+import { randomBytes } from "node:crypto";
+import { EventEmitter } from "node:events";
+import { join } from "node:path";
+import { PlatformError, type KindName, type ListFilter, type ObjectStore, type StoredObject } from "./types";
+
+export const MAX_PAGE_SIZE = 200;
+export const DEFAULT_PAGE_SIZE = 50;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS objects (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  created TEXT NOT NULL,
+  json TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS objects_kind_id ON objects(kind, id);
+CREATE UNIQUE INDEX IF NOT EXISTS objects_kind_name ON objects(kind, name);
+CREATE TABLE IF NOT EXISTS children (
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  child TEXT NOT NULL,
+  key TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  json TEXT NOT NULL,
+  PRIMARY KEY (kind, id, child, key)
+);
+`;
+
+function newEtag(): string {
+  return randomBytes(8).toString("hex");
+}
+
+/** Page tokens are opaque to clients: the last returned sequence number, base64url-encoded. */
+function encodePageToken(seq: number): string {
+  return Buffer.from(JSON.stringify({ after: seq })).toString("base64url");
+}
+
+function decodePageToken(token: string): number {
+  try {
+    const after = JSON.parse(Buffer.from(token, "base64url").toString("utf8")).after;
+    if (Number.isInteger(after) && after >= 0) return after;
+  } catch {
+    /* fall through */
+  }
+  throw new PlatformError(400, "invalid", "pageToken is not a token this platform issued", "pageToken");
+}
+
+export class SqliteObjectStore implements ObjectStore {
+  readonly db: Database.Database;
+  private readonly changes = new EventEmitter();
+
+  constructor(dataDir: string) {
+    this.db = new Database(join(dataDir, "platform.db"));
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma("busy_timeout = 5000");
+    this.db.exec(SCHEMA);
+    // Waiters are per request; a wide fan-in of long-polls on one object is normal, not a leak.
+    this.changes.setMaxListeners(0);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  insert<T extends StoredObject>(kind: KindName, obj: Omit<T, "etag" | "createdAt" | "updatedAt">): T {
+    const now = new Date().toISOString();
+    const full = { ...obj, createdAt: now, updatedAt: now, etag: newEtag() } as unknown as T;
+    try {
+      this.db.prepare("INSERT INTO objects (kind, id, name, created, json) VALUES (?, ?, ?, ?, ?)").run(kind, full.id, full.name, now, JSON.stringify(full));
+    } catch (err) {
+      if ((err as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") {
+        throw new PlatformError(409, "conflict", `a ${kind.replace(/s$/, "")} named "${full.name}" already exists`, "name");
+      }
+      throw err;
+    }
+    this.emit(kind, full.id);
+    return full;
+  }
+
+  get<T extends StoredObject>(kind: KindName, id: string): T | undefined {
+    const row = this.db.prepare("SELECT json FROM objects WHERE kind = ? AND id = ?").get(kind, id) as { json: string } | undefined;
+    return row ? (JSON.parse(row.json) as T) : undefined;
+  }
+
+  getByName<T extends StoredObject>(kind: KindName, name: string): T | undefined {
+    const row = this.db.prepare("SELECT json FROM objects WHERE kind = ? AND name = ?").get(kind, name) as { json: string } | undefined;
+    return row ? (JSON.parse(row.json) as T) : undefined;
+  }
+
+  update<T extends StoredObject>(kind: KindName, id: string, mutate: (current: T) => T): T {
+    const run = this.db.transaction((): { obj: T; changed: boolean } => {
+      const current = this.get<T>(kind, id);
+      if (!current) throw new PlatformError(404, "not_found", `${kind}/${id} does not exist`);
+      const next = mutate(current);
+      if (next === current) return { obj: current, changed: false };
+      const saved = { ...next, id: current.id, createdAt: current.createdAt, updatedAt: new Date().toISOString(), etag: newEtag() } as T;
+      this.db.prepare("UPDATE objects SET name = ?, json = ? WHERE kind = ? AND id = ?").run(saved.name, JSON.stringify(saved), kind, id);
+      return { obj: saved, changed: true };
+    });
+    const { obj, changed } = run();
+    if (changed) this.emit(kind, id);
+    return obj;
+  }
+
+  delete(kind: KindName, id: string): boolean {
+    const removed = this.db.transaction(() => {
+      this.db.prepare("DELETE FROM children WHERE kind = ? AND id = ?").run(kind, id);
+      return this.db.prepare("DELETE FROM objects WHERE kind = ? AND id = ?").run(kind, id).changes > 0;
+    })();
+    if (removed) this.emit(kind, id);
+    return removed;
+  }
+
+  list<T extends StoredObject>(kind: KindName, filter: ListFilter): { items: T[]; nextPageToken?: string } {
+    const limit = Math.min(Math.max(1, filter.limit ?? DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE);
+    const where = ["kind = ?", "seq > ?"];
+    const args: unknown[] = [kind, filter.pageToken ? decodePageToken(filter.pageToken) : 0];
+    if (filter.name !== undefined) {
+      where.push("name = ?");
+      args.push(filter.name);
+    }
+    if (filter.tag) {
+      // Tag keys may hold '.' and '/', so the JSON path quotes the key (tag keys cannot contain '"').
+      where.push("json_extract(json, ?) = ?");
+      args.push(`$.tags."${filter.tag.key.replace(/"/g, "")}"`, filter.tag.value);
+    }
+    const rows = this.db
+      .prepare(`SELECT seq, json FROM objects WHERE ${where.join(" AND ")} ORDER BY seq LIMIT ?`)
+      .all(...args, limit + 1) as { seq: number; json: string }[];
+    const page = rows.slice(0, limit);
+    const items = page.map((r) => JSON.parse(r.json) as T);
+    return rows.length > limit ? { items, nextPageToken: encodePageToken(page[page.length - 1].seq) } : { items };
+  }
+
+  waitForChange(kind: KindName, id: string, etag: string | undefined, timeoutMs: number): Promise<StoredObject | undefined> {
+    const now = this.get(kind, id);
+    if (!now || now.etag !== etag || timeoutMs <= 0) return Promise.resolve(now);
+    const event = `${kind}/${id}`;
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        this.changes.off(event, onChange);
+        resolve(this.get(kind, id));
+      };
+      const onChange = () => {
+        const cur = this.get(kind, id);
+        if (!cur || cur.etag !== etag) finish();
+      };
+      const timer = setTimeout(finish, timeoutMs);
+      this.changes.on(event, onChange);
+    });
+  }
+
+  putChild(kind: KindName, id: string, child: string, key: string, value: unknown): void {
+    this.db
+      .prepare(
+        `INSERT INTO children (kind, id, child, key, seq, json) VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM children), ?)
+         ON CONFLICT (kind, id, child, key) DO UPDATE SET json = excluded.json`,
+      )
+      .run(kind, id, child, key, JSON.stringify(value));
+  }
+
+  getChild<T>(kind: KindName, id: string, child: string, key: string): T | undefined {
+    const row = this.db.prepare("SELECT json FROM children WHERE kind = ? AND id = ? AND child = ? AND key = ?").get(kind, id, child, key) as { json: string } | undefined;
+    return row ? (JSON.parse(row.json) as T) : undefined;
+  }
+
+  /** In insertion order (a replaced child keeps its place). */
+  listChildren<T>(kind: KindName, id: string, child: string): T[] {
+    const rows = this.db.prepare("SELECT json FROM children WHERE kind = ? AND id = ? AND child = ? ORDER BY seq").all(kind, id, child) as { json: string }[];
+    return rows.map((r) => JSON.parse(r.json) as T);
+  }
+
+  deleteChild(kind: KindName, id: string, child: string, key: string): boolean {
+    return this.db.prepare("DELETE FROM children WHERE kind = ? AND id = ? AND child = ? AND key = ?").run(kind, id, child, key).changes > 0;
+  }
+
+  private emit(kind: KindName, id: string): void {
+    this.changes.emit(`${kind}/${id}`);
+  }
+}

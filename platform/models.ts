@@ -1,0 +1,285 @@
+// Models: a registry entry with numbered versions. Each version's artifact (a local file/directory, or a
+// training job's output via mlp://training-jobs/<id>/output[/file]) is copied into the artifact store and
+// checked: the stored copy must hash to its digest, and a logreg-json artifact must parse with consistent
+// shapes. Formats without a local runtime are refused, so nothing unservable gets registered.
+import { readFileSync, statSync } from "node:fs";
+import { join, normalize, sep } from "node:path";
+import { z } from "zod";
+import { ModelPatch, ModelSpec, type Model, type ModelVersion } from "../schemas/index";
+import { newId } from "./core/ids";
+import { PlatformError, type KindController, type PlatformContext, type StoredObject } from "./core/types";
+import { jobOutputPath } from "./training-jobs";
+
+type ModelObject = Model & StoredObject;
+const KIND = "models" as const;
+
+/** Formats some local runtime can serve; registration refuses the others. */
+export const SERVABLE_FORMATS = ["logreg-json"] as const;
+
+const nums = z.array(z.number().refine(Number.isFinite, "must be a finite number"));
+/** The logreg-json/v1 artifact (platform/API.md), with its shapes cross-checked. */
+export const LogregArtifact = z
+  .object({
+    format: z.literal("logreg-json/v1"),
+    features: z.array(z.string()).min(1),
+    classes: z.array(z.string()).min(2),
+    mean: nums,
+    std: z.array(z.number().positive("std entries must be > 0")),
+    weights: z.array(nums),
+    bias: nums,
+  })
+  .superRefine((a, issue) => {
+    const f = a.features.length;
+    const c = a.classes.length;
+    const want = (path: string, got: number, n: number, what: string) => {
+      if (got !== n) issue.addIssue({ code: "custom", path: [path], message: `has ${got} entries, expected ${n} (${what})` });
+    };
+    want("mean", a.mean.length, f, "one per feature");
+    want("std", a.std.length, f, "one per feature");
+    want("bias", a.bias.length, c, "one per class");
+    want("weights", a.weights.length, c, "one row per class");
+    a.weights.forEach((row, i) => {
+      if (row.length !== f) issue.addIssue({ code: "custom", path: ["weights", i], message: `has ${row.length} entries, expected ${f} (one per feature)` });
+    });
+  });
+
+/** The file holding a logreg-json artifact: the path itself, or model.json in a directory. */
+function logregFile(path: string): string {
+  return statSync(path).isDirectory() ? join(path, "model.json") : path;
+}
+
+function validateArtifact(path: string, format: string, shownSource: string): void {
+  if (format !== "logreg-json") return;
+  const file = logregFile(path);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new PlatformError(422, "invalid", `${shownSource} is not a logreg-json artifact: cannot read ${file.endsWith("model.json") && file !== path ? "model.json in it" : "it"} as JSON (${(err as Error).message})`, "source");
+  }
+  const r = LogregArtifact.safeParse(parsed);
+  if (!r.success) {
+    const issues = r.error.issues.map((i) => `${i.path.join(".") || "(root)"} ${i.message}`).join("; ");
+    throw new PlatformError(422, "invalid", `${shownSource} is not a valid logreg-json/v1 artifact: ${issues}`, "source");
+  }
+}
+
+/** `mlp://training-jobs/<id>/output[/sub/path]` → the job id and the path inside its output. */
+export function parseJobOutputUri(source: string): { jobId: string; subPath?: string } | undefined {
+  const m = /^mlp:\/\/(?:training-jobs|jobs)\/([^/]+)\/output(?:\/(.*))?$/.exec(source);
+  if (!m) return undefined;
+  return { jobId: m[1], subPath: m[2] || undefined };
+}
+
+/** The local path an artifact source names (422 naming `source` when it cannot be used). */
+async function resolveSource(ctx: PlatformContext, source: string): Promise<{ path: string; jobId?: string }> {
+  if (source.startsWith("mlp://")) {
+    const ref = parseJobOutputUri(source);
+    if (!ref) throw new PlatformError(422, "invalid", `source "${source}" is not a training job output (mlp://training-jobs/<id>/output[/file])`, "source");
+    const root = await jobOutputPath(ctx, ref.jobId);
+    if (!ref.subPath) return { path: root, jobId: ref.jobId };
+    const sub = normalize(ref.subPath);
+    if (sub.startsWith("..") || sub.startsWith(sep)) throw new PlatformError(422, "invalid", `source "${source}" leaves the job's output directory`, "source");
+    const path = join(root, sub);
+    try {
+      statSync(path);
+    } catch {
+      throw new PlatformError(422, "invalid", `training job ${ref.jobId} has no output file "${ref.subPath}"`, "source");
+    }
+    return { path, jobId: ref.jobId };
+  }
+  return { path: ctx.resolvePath(source, "source") };
+}
+
+function refuseUnservable(format: string): void {
+  if (!(SERVABLE_FORMATS as readonly string[]).includes(format)) {
+    throw new PlatformError(422, "invalid", `format "${format}" cannot be served by the local platform (no ${format} runtime is installed); it serves: ${SERVABLE_FORMATS.join(", ")}`, "format");
+  }
+}
+
+/** Validates, stores and verifies one artifact; returns the version record (not yet saved). */
+async function registerVersion(ctx: PlatformContext, number: number, source: string, format: ModelVersion["format"], framework: string | undefined, metrics: Record<string, number> | undefined): Promise<ModelVersion> {
+  refuseUnservable(format);
+  const { path, jobId } = await resolveSource(ctx, source);
+  validateArtifact(path, format, `source "${source}"`);
+  const { digest, sizeBytes } = await ctx.artifacts.put(path);
+  await ctx.artifacts.path(digest); // the stored copy hashes to its digest, or this throws
+  const jobMetrics = jobId ? (ctx.store.get<StoredObject & { finalMetrics?: Record<string, number> }>("training-jobs", jobId)?.finalMetrics ?? {}) : {};
+  return {
+    version: number,
+    status: "Ready",
+    source,
+    format,
+    ...(framework !== undefined ? { framework } : {}),
+    artifactDigest: digest,
+    sizeBytes,
+    metrics: metrics ?? jobMetrics,
+    createdAt: new Date().toISOString(),
+  };
+}
+
+function versionsOf(ctx: PlatformContext, id: string): ModelVersion[] {
+  return ctx.store.listChildren<ModelVersion>(KIND, id, "versions").sort((a, b) => a.version - b.version);
+}
+
+/** The object fields that mirror its newest version. */
+function latestFields(versions: ModelVersion[]): Pick<ModelObject, "latestVersion" | "status" | "source" | "format" | "metrics" | "versions"> {
+  const latest = versions[versions.length - 1];
+  return {
+    latestVersion: latest.version,
+    status: latest.status,
+    source: latest.source,
+    format: latest.format,
+    metrics: latest.metrics,
+    versions: versions.map((v) => ({ version: v.version, status: v.status })),
+  };
+}
+
+/** Services whose models[] name this model (and version, when given). */
+export function servicesUsing(ctx: PlatformContext, modelId: string, version?: number): { id: string; name: string }[] {
+  const users: { id: string; name: string }[] = [];
+  let pageToken: string | undefined;
+  do {
+    const page = ctx.store.list<StoredObject & { models?: { modelId: string; version: number }[] }>("services", { limit: 200, pageToken });
+    for (const svc of page.items) {
+      if ((svc.models ?? []).some((m) => m.modelId === modelId && (version === undefined || m.version === version))) users.push({ id: svc.id, name: svc.name });
+    }
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  return users;
+}
+
+function refuseIfUsed(ctx: PlatformContext, model: StoredObject, version?: number): void {
+  const users = servicesUsing(ctx, model.id, version);
+  if (users.length) {
+    const what = version === undefined ? `model "${model.name}"` : `model "${model.name}" version ${version}`;
+    throw new PlatformError(409, "conflict", `${what} is used by service ${users.map((u) => `"${u.name}" (${u.id})`).join(", ")}; change or delete the service first`);
+  }
+}
+
+/** Registrations per model one at a time, so concurrent PATCHes number their versions in order. */
+const chains = new Map<string, Promise<unknown>>();
+function serialized<T>(id: string, work: () => Promise<T>): Promise<T> {
+  const run = (chains.get(id) ?? Promise.resolve()).catch(() => undefined).then(work);
+  chains.set(id, run);
+  return run.finally(() => {
+    if (chains.get(id) === run) chains.delete(id);
+  });
+}
+
+export const modelController: KindController = {
+  kind: KIND,
+  idPrefix: "md",
+  specSchema: ModelSpec,
+  patchSchema: ModelPatch,
+
+  async create(raw, ctx) {
+    const spec = raw as ModelSpec;
+    if (ctx.store.getByName(KIND, spec.name)) throw new PlatformError(409, "conflict", `a model named "${spec.name}" already exists`, "name");
+    const v1 = await registerVersion(ctx, 1, spec.source, spec.format, spec.framework, spec.metrics);
+    const id = newId("md");
+    ctx.store.putChild(KIND, id, "versions", "1", v1);
+    try {
+      return ctx.store.insert<ModelObject>(KIND, {
+        id,
+        name: spec.name,
+        ...(spec.description !== undefined ? { description: spec.description } : {}),
+        tags: spec.tags ?? {},
+        ...(spec.framework !== undefined ? { framework: spec.framework } : {}),
+        ...(spec.inputs ? { inputs: spec.inputs } : {}),
+        ...(spec.outputs ? { outputs: spec.outputs } : {}),
+        ...latestFields([v1]),
+      } as Omit<ModelObject, "etag" | "createdAt" | "updatedAt">);
+    } catch (err) {
+      ctx.store.deleteChild(KIND, id, "versions", "1");
+      throw err;
+    }
+  },
+
+  async patch(current, raw, ctx) {
+    const patch = raw as ModelPatch;
+    return serialized(current.id, async () => {
+      const cur = ctx.store.get<ModelObject>(KIND, current.id);
+      if (!cur) throw new PlatformError(404, "not_found", `model ${current.id} does not exist`);
+      let added: ModelVersion | undefined;
+      if (patch.source !== undefined || patch.format !== undefined) {
+        const highest = ctx.store.getChild<number>(KIND, cur.id, "meta", "highestVersion") ?? cur.latestVersion;
+        const candidate = await registerVersion(ctx, highest + 1, patch.source ?? cur.source, patch.format ?? cur.format, patch.framework ?? cur.framework, patch.metrics);
+        const latest = ctx.store.getChild<ModelVersion>(KIND, cur.id, "versions", String(cur.latestVersion));
+        // Same bytes in the same format is the same version: no new number for a re-sent source.
+        if (!latest || latest.artifactDigest !== candidate.artifactDigest || latest.format !== candidate.format) {
+          added = candidate;
+          ctx.store.putChild(KIND, cur.id, "versions", String(added.version), added);
+          ctx.store.putChild(KIND, cur.id, "meta", "highestVersion", added.version);
+        }
+      }
+      if (!added && patch.metrics !== undefined) {
+        const latest = ctx.store.getChild<ModelVersion>(KIND, cur.id, "versions", String(cur.latestVersion));
+        if (latest) ctx.store.putChild(KIND, cur.id, "versions", String(latest.version), { ...latest, metrics: patch.metrics });
+      }
+      return ctx.store.update<ModelObject>(KIND, cur.id, (o) => ({
+        ...o,
+        ...(patch.description !== undefined ? { description: patch.description } : {}),
+        ...(patch.tags !== undefined ? { tags: patch.tags } : {}),
+        ...(patch.framework !== undefined ? { framework: patch.framework } : {}),
+        ...(patch.inputs !== undefined ? { inputs: patch.inputs } : {}),
+        ...(patch.outputs !== undefined ? { outputs: patch.outputs } : {}),
+        ...(patch.source !== undefined && !added ? { source: patch.source } : {}),
+        ...latestFields(versionsOf(ctx, cur.id)),
+      }));
+    });
+  },
+
+  async remove(current, ctx) {
+    await serialized(current.id, async () => {
+      refuseIfUsed(ctx, current);
+      ctx.store.delete(KIND, current.id);
+    });
+  },
+
+  async recover() {
+    // Registration completes within the request; nothing runs in the background to bring back.
+  },
+
+  async shutdown() {
+    await Promise.allSettled([...chains.values()]);
+  },
+
+  extraRoutes: [
+    {
+      method: "GET",
+      path: "/versions",
+      async handler(current, _p, _q, ctx) {
+        return { items: versionsOf(ctx, current.id) };
+      },
+    },
+    {
+      method: "GET",
+      path: "/versions/:version",
+      async handler(current, params, _q, ctx) {
+        const v = ctx.store.getChild<ModelVersion>(KIND, current.id, "versions", params.version);
+        if (!v) throw new PlatformError(404, "not_found", `model "${current.name}" has no version ${params.version}`);
+        return v;
+      },
+    },
+    {
+      method: "DELETE",
+      path: "/versions/:version",
+      async handler(current, params, _q, ctx) {
+        return serialized(current.id, async () => {
+          const v = ctx.store.getChild<ModelVersion>(KIND, current.id, "versions", params.version);
+          if (!v) throw new PlatformError(404, "not_found", `model "${current.name}" has no version ${params.version}`);
+          refuseIfUsed(ctx, current, v.version);
+          const rest = versionsOf(ctx, current.id).filter((x) => x.version !== v.version);
+          if (rest.length === 0) throw new PlatformError(409, "conflict", `version ${v.version} is the only version of model "${current.name}"; delete the model instead`);
+          ctx.store.deleteChild(KIND, current.id, "versions", params.version);
+          // A deleted number is never reused: new versions number on from the highest ever registered.
+          const highest = ctx.store.getChild<number>(KIND, current.id, "meta", "highestVersion") ?? (current as ModelObject).latestVersion;
+          ctx.store.putChild(KIND, current.id, "meta", "highestVersion", Math.max(highest, v.version));
+          ctx.store.update<ModelObject>(KIND, current.id, (o) => ({ ...o, ...latestFields(rest) }));
+          return undefined;
+        });
+      },
+    },
+  ],
+};

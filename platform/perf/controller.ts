@@ -1,0 +1,221 @@
+// The PerfJob kind: for each flavor a replica of the model version is started, and for each concurrency
+// level a closed-loop load runs against it for durationSeconds. Tasks are written as they progress; a
+// missed SLO fails the job with a message naming the task and the figures; cancel stops the load.
+import type { z } from "zod";
+import { PerfJob, PerfJobPatch, PerfJobSpec, type PerfTask } from "../../schemas/index";
+import { newId } from "../core/ids";
+import { PlatformError, type KindController, type PlatformContext, type StoredObject } from "../core/types";
+import { requireFlavor } from "../serving/flavor-limits";
+import { BadRequest, parseInferRequest, zerosRequest } from "../serving/inference-protocol";
+import { ReplicaProcess } from "../serving/replica-process";
+import { runtimeFor } from "../serving/runtimes/index";
+import { resolveModelVersion } from "../serving/served-models";
+import { driveLoad, type LoadSummary } from "./load";
+import { sloBreaches, taskLabel } from "./slo";
+
+type PerfJobObject = z.infer<typeof PerfJob> & StoredObject;
+
+interface Run {
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+const runs = new Map<string, Run>();
+const ACTIVE = new Set(["Submitted", "Running"]);
+const PROGRESS_EVERY_MS = 500;
+
+function write(ctx: PlatformContext, id: string, change: (cur: PerfJobObject) => Partial<PerfJobObject>): PerfJobObject | undefined {
+  if (!ctx.store.get("perf-jobs", id)) return undefined;
+  return ctx.store.update<PerfJobObject>("perf-jobs", id, (cur) => {
+    const next = { ...cur, ...change(cur) };
+    if ("statusMessage" in next && next.statusMessage === undefined) delete next.statusMessage;
+    return next;
+  });
+}
+
+function setTask(ctx: PlatformContext, id: string, index: number, task: Partial<PerfTask>): void {
+  write(ctx, id, (cur) => ({ tasks: cur.tasks.map((t, i) => (i === index ? { ...t, ...task } : t)) }));
+}
+
+function figures(s: LoadSummary): Partial<PerfTask> {
+  return { requests: s.requests, errors: s.errors, p50Ms: s.p50Ms, p90Ms: s.p90Ms, p99Ms: s.p99Ms, throughput: s.throughput };
+}
+
+async function execute(id: string, ctx: PlatformContext, signal: AbortSignal): Promise<void> {
+  const job = ctx.store.get<PerfJobObject>("perf-jobs", id);
+  if (!job) return;
+  write(ctx, id, () => ({ status: "Running", statusMessage: "starting" }));
+  const { version, modelName } = resolveModelVersion(ctx, job.modelId, job.modelVersion, { modelId: "modelId", version: "modelVersion" });
+  const artifactPath = await ctx.artifacts.path(version.artifactDigest);
+  const model = await runtimeFor(version.format).load(artifactPath);
+  const request = job.sampleInput ? { inputs: job.sampleInput } : zerosRequest(model.featureCount);
+  try {
+    parseInferRequest(request, model);
+  } catch (err) {
+    if (err instanceof BadRequest) throw new Error(`sampleInput does not fit model "${modelName}" version ${job.modelVersion}: ${err.message}`);
+    throw err;
+  }
+  const body = JSON.stringify(request);
+
+  let index = 0;
+  for (const flavor of job.flavors) {
+    if (signal.aborted) break;
+    const { maxConcurrency } = requireFlavor(flavor, "flavors");
+    const replica = await ReplicaProcess.start({ config: { artifactPath, format: version.format, modelName, modelVersion: job.modelVersion, maxConcurrency } });
+    try {
+      for (const _ of job.concurrency) {
+        const task = job.tasks[index];
+        if (signal.aborted) break;
+        write(ctx, id, (cur) => ({ statusMessage: `running ${taskLabel(task)}`, tasks: cur.tasks.map((t, i) => (i === index ? { ...t, status: "Running" } : t)) }));
+        const taskIndex = index;
+        const summary = await driveLoad({
+          url: `${replica.url}/v2/models/${encodeURIComponent(modelName)}/infer`,
+          body,
+          concurrency: task.concurrency,
+          durationMs: job.durationSeconds * 1000,
+          signal,
+          onProgress: (soFar) => setTask(ctx, id, taskIndex, figures(soFar)),
+          progressEveryMs: PROGRESS_EVERY_MS,
+        });
+        const failed = summary.requests === 0 || summary.errors === summary.requests;
+        setTask(ctx, id, index, {
+          ...figures(summary),
+          status: signal.aborted ? "Cancelled" : failed ? "Failed" : "Succeeded",
+        });
+        if (failed && !signal.aborted) ctx.log("perf task failed", { id, task: taskLabel(task), errors: summary.errorSamples });
+        index++;
+      }
+    } finally {
+      await replica.stop();
+    }
+  }
+
+  const finished = ctx.store.get<PerfJobObject>("perf-jobs", id);
+  if (!finished) return;
+  if (signal.aborted) {
+    write(ctx, id, (cur) => ({
+      status: "Cancelled",
+      statusMessage: cancelReason(signal),
+      tasks: cur.tasks.map((t) => (t.status === "Pending" || t.status === "Running" ? { ...t, status: "Cancelled" } : t)),
+    }));
+    return;
+  }
+  const breaches = finished.tasks.flatMap((t) => {
+    const b = sloBreaches(t, finished.slo);
+    return b.length ? [`${taskLabel(t)}: ${b.join(", ")}`] : [];
+  });
+  const failedTasks = finished.tasks.filter((t) => t.status === "Failed").map(taskLabel);
+  const sloMet = finished.slo ? breaches.length === 0 : undefined;
+  if (breaches.length || failedTasks.length) {
+    const parts = [
+      ...(breaches.length ? [`SLO not met: ${breaches.join("; ")}`] : []),
+      ...(failedTasks.length ? [`every request failed in ${failedTasks.join(", ")}`] : []),
+    ];
+    write(ctx, id, () => ({ status: "Failed", statusMessage: parts.join("; "), ...(sloMet !== undefined ? { sloMet } : {}) }));
+  } else {
+    write(ctx, id, () => ({ status: "Succeeded", statusMessage: undefined, ...(sloMet !== undefined ? { sloMet } : {}) }));
+  }
+}
+
+function start(id: string, ctx: PlatformContext): void {
+  const abort = new AbortController();
+  const done = execute(id, ctx, abort.signal)
+    .catch((err: Error) => {
+      ctx.log("perf job failed", { id, error: err.message });
+      write(ctx, id, (cur) => ({
+        status: abort.signal.aborted ? "Cancelled" : "Failed",
+        statusMessage: abort.signal.aborted ? cancelReason(abort.signal) : err.message,
+        tasks: cur.tasks.map((t) => (t.status === "Pending" || t.status === "Running" ? { ...t, status: abort.signal.aborted ? "Cancelled" : "Failed" } : t)),
+      }));
+    })
+    .finally(() => runs.delete(id));
+  runs.set(id, { abort, done });
+}
+
+function cancelReason(signal: AbortSignal): string {
+  return typeof signal.reason === "string" ? signal.reason : "cancelled on request";
+}
+
+async function cancelRun(id: string, reason = "cancelled on request"): Promise<void> {
+  const run = runs.get(id);
+  if (!run) return;
+  run.abort.abort(reason);
+  await run.done;
+}
+
+export const perfJobController: KindController = {
+  kind: "perf-jobs",
+  idPrefix: "pj",
+  specSchema: PerfJobSpec,
+  patchSchema: PerfJobPatch,
+
+  async create(input, ctx) {
+    const spec = PerfJobSpec.parse(input);
+    if (ctx.store.getByName("perf-jobs", spec.name)) throw new PlatformError(409, "conflict", `a perf job named "${spec.name}" already exists`, "name");
+    resolveModelVersion(ctx, spec.modelId, spec.modelVersion, { modelId: "modelId", version: "modelVersion" });
+    spec.flavors.forEach((f, i) => requireFlavor(f, `flavors.${i}`));
+    const tasks: PerfTask[] = spec.flavors.flatMap((flavor) => spec.concurrency.map((concurrency) => ({ flavor, concurrency, status: "Pending" as const, requests: 0, errors: 0 })));
+    const obj = ctx.store.insert<PerfJobObject>("perf-jobs", {
+      id: newId("pj"),
+      name: spec.name,
+      modelId: spec.modelId,
+      modelVersion: spec.modelVersion,
+      jobType: spec.jobType,
+      flavors: spec.flavors,
+      concurrency: spec.concurrency,
+      durationSeconds: spec.durationSeconds,
+      ...(spec.sampleInput ? { sampleInput: spec.sampleInput } : {}),
+      ...(spec.slo ? { slo: spec.slo } : {}),
+      ...(spec.description !== undefined ? { description: spec.description } : {}),
+      tags: {},
+      status: "Submitted",
+      tasks,
+    });
+    start(obj.id, ctx);
+    return obj;
+  },
+
+  async patch(current, input, ctx) {
+    const p = PerfJobPatch.parse(input);
+    return ctx.store.update<PerfJobObject>("perf-jobs", current.id, (cur) => ({ ...cur, ...(p.description !== undefined ? { description: p.description } : {}) }));
+  },
+
+  async remove(current, ctx) {
+    await cancelRun(current.id);
+    ctx.store.delete("perf-jobs", current.id);
+  },
+
+  async recover(ctx) {
+    let pageToken: string | undefined;
+    do {
+      const page = ctx.store.list<PerfJobObject>("perf-jobs", { limit: 200, pageToken });
+      for (const job of page.items) {
+        if (!ACTIVE.has(job.status)) continue;
+        write(ctx, job.id, (cur) => ({
+          status: "Failed",
+          statusMessage: "the platform stopped while this perf job ran; create it again to re-run",
+          tasks: cur.tasks.map((t) => (t.status === "Pending" || t.status === "Running" ? { ...t, status: "Failed" } : t)),
+        }));
+      }
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+  },
+
+  async shutdown() {
+    await Promise.all([...runs.keys()].map((id) => cancelRun(id, "cancelled: the platform shut down")));
+  },
+
+  extraRoutes: [
+    {
+      method: "POST",
+      path: "/cancel",
+      async handler(current, _params, _query, ctx) {
+        if (!ACTIVE.has(current.status)) {
+          throw new PlatformError(409, "conflict", `perf job "${current.name}" is already ${current.status}`);
+        }
+        await cancelRun(current.id);
+        return ctx.store.get("perf-jobs", current.id);
+      },
+    },
+  ],
+};

@@ -1,0 +1,271 @@
+// The Service kind: validates specs, keeps one fleet (router + replica processes) per service, and
+// writes what the fleet does into the stored object (status, readyReplicas, statusMessage).
+// Changes are applied by a per-service reconcile loop: one pass at a time, and a patch arriving during
+// a pass makes another pass run right after, so rolls never interleave.
+import type { z } from "zod";
+import { Service, ServicePatch, ServiceSpec } from "../../schemas/index";
+import { newId } from "../core/ids";
+import { PlatformError, type KindController, type PlatformContext, type StoredObject } from "../core/types";
+import { ServiceFleet, type DesiredFleet } from "./fleet";
+import { requireFlavor, requireReplicasWithin } from "./flavor-limits";
+import { liveReplicaPids } from "./replica-process";
+import { resolveModelVersion } from "./served-models";
+
+type ServiceObject = z.infer<typeof Service> & StoredObject;
+type ServedModel = ServiceObject["models"][number];
+
+/** Crashes tolerated per service within CRASH_WINDOW_MS before it is marked Failed instead of restarted. */
+const MAX_CRASHES = 5;
+const CRASH_WINDOW_MS = 60_000;
+const RESTART_DELAY_MS = 1000;
+
+interface ServiceState {
+  fleet: ServiceFleet;
+  running: boolean;
+  again: boolean;
+  idle: Promise<void>;
+  crashes: number[];
+  restartTimer?: NodeJS.Timeout;
+}
+
+const states = new Map<string, ServiceState>();
+
+/** The part of a service that decides what its replicas run; a change of it means a roll or a scale. */
+function specKey(s: { models: ServedModel[]; replicas: number; flavor: string; env: Record<string, string> }): string {
+  return JSON.stringify([s.models.map((m) => [m.modelId, m.version, m.weight]), s.replicas, s.flavor, Object.entries(s.env).sort()]);
+}
+
+function checkWeights(models: { weight: number }[]): void {
+  const total = models.reduce((a, m) => a + m.weight, 0);
+  if (total !== 100) throw new PlatformError(422, "invalid", `model weights must add up to 100, got ${total}`, "models");
+}
+
+function resolveModels(ctx: PlatformContext, models: { modelId: string; version: number; weight: number }[]): ServedModel[] {
+  const seen = new Set<string>();
+  return models.map((m, i) => {
+    const key = `${m.modelId}@${m.version}`;
+    if (seen.has(key)) throw new PlatformError(422, "invalid", `model "${m.modelId}" version ${m.version} is listed twice`, `models.${i}`);
+    seen.add(key);
+    const r = resolveModelVersion(ctx, m.modelId, m.version, { modelId: `models.${i}.modelId`, version: `models.${i}.version` });
+    return { modelId: m.modelId, modelName: r.modelName, version: m.version, weight: m.weight };
+  });
+}
+
+/** Writes to the stored service, ignoring a service deleted meanwhile. */
+function write(ctx: PlatformContext, id: string, change: (cur: ServiceObject) => Partial<ServiceObject> | undefined): void {
+  if (!ctx.store.get("services", id)) return;
+  try {
+    ctx.store.update<ServiceObject>("services", id, (cur) => {
+      const delta = change(cur);
+      if (!delta) return cur;
+      const next = { ...cur, ...delta };
+      if (delta.statusMessage === undefined && "statusMessage" in delta) delete next.statusMessage;
+      return next;
+    });
+  } catch (err) {
+    if (ctx.store.get("services", id)) throw err;
+  }
+}
+
+async function desiredFleet(svc: ServiceObject, ctx: PlatformContext): Promise<DesiredFleet> {
+  const flavor = requireFlavor(svc.flavor, "flavor");
+  const groups = await Promise.all(
+    svc.models.map(async (m, i) => {
+      const { version, modelName } = resolveModelVersion(ctx, m.modelId, m.version, { modelId: `models.${i}.modelId`, version: `models.${i}.version` });
+      const artifactPath = await ctx.artifacts.path(version.artifactDigest);
+      return {
+        weight: m.weight,
+        modelName,
+        modelVersion: m.version,
+        configKey: JSON.stringify([m.modelId, m.version, version.artifactDigest, svc.flavor, Object.entries(svc.env).sort()]),
+        launch: { config: { artifactPath, format: version.format, modelName, modelVersion: m.version, maxConcurrency: flavor.maxConcurrency }, env: svc.env },
+      };
+    }),
+  );
+  return { groups, replicas: svc.replicas };
+}
+
+async function reconcileOnce(id: string, ctx: PlatformContext, state: ServiceState): Promise<void> {
+  const svc = ctx.store.get<ServiceObject>("services", id);
+  if (!svc) return;
+  try {
+    await state.fleet.apply(await desiredFleet(svc, ctx));
+    // A newer spec is waiting (its pass decides the status), or the service was stopped meanwhile.
+    if (state.again || states.get(id) !== state) return;
+    write(ctx, id, (cur) => ({ status: "Running", statusMessage: undefined, readyReplicas: state.fleet.readyReplicas() }));
+  } catch (err) {
+    // Stopped meanwhile (delete or platform shutdown): not a failure of the service, keep its status
+    // so recover() restarts it.
+    if (states.get(id) !== state) return;
+    const message = (err as Error).message;
+    ctx.log("service failed", { id, error: message });
+    const serving = state.fleet.readyReplicas();
+    write(ctx, id, () => ({
+      status: "Failed",
+      statusMessage: serving > 0 ? `${message} (still serving the previous replicas)` : message,
+      readyReplicas: serving,
+    }));
+  }
+}
+
+function requestReconcile(id: string, ctx: PlatformContext): void {
+  const state = states.get(id);
+  if (!state) return;
+  if (state.running) {
+    state.again = true;
+    return;
+  }
+  state.running = true;
+  state.idle = (async () => {
+    do {
+      state.again = false;
+      await reconcileOnce(id, ctx, state);
+    } while (state.again && states.get(id) === state);
+    state.running = false;
+  })();
+}
+
+function startFleet(id: string, name: string, ctx: PlatformContext): ServiceState {
+  const state: ServiceState = {
+    running: false,
+    again: false,
+    idle: Promise.resolve(),
+    crashes: [],
+    fleet: new ServiceFleet(name, {
+      onReadyChange: (ready) => write(ctx, id, (cur) => (cur.readyReplicas === ready ? undefined : { readyReplicas: ready })),
+      onReplicaCrash: (message) => {
+        ctx.log("replica crashed", { id, message });
+        const now = Date.now();
+        state.crashes = [...state.crashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
+        if (state.crashes.length > MAX_CRASHES) {
+          write(ctx, id, () => ({ status: "Failed", statusMessage: `replicas keep crashing (${state.crashes.length} times in a minute); last: ${message}` }));
+          return;
+        }
+        write(ctx, id, () => ({ statusMessage: `${message}; restarting it` }));
+        clearTimeout(state.restartTimer);
+        state.restartTimer = setTimeout(() => requestReconcile(id, ctx), RESTART_DELAY_MS);
+        state.restartTimer.unref();
+      },
+    }),
+  };
+  states.set(id, state);
+  return state;
+}
+
+async function stopFleet(id: string): Promise<void> {
+  const state = states.get(id);
+  if (!state) return;
+  states.delete(id);
+  clearTimeout(state.restartTimer);
+  await state.fleet.stop();
+  await state.idle;
+}
+
+export const serviceController: KindController = {
+  kind: "services",
+  idPrefix: "sv",
+  specSchema: ServiceSpec,
+  patchSchema: ServicePatch,
+
+  async create(input, ctx) {
+    const spec = ServiceSpec.parse(input);
+    if (ctx.store.getByName("services", spec.name)) throw new PlatformError(409, "conflict", `a service named "${spec.name}" already exists`, "name");
+    requireReplicasWithin(requireFlavor(spec.flavor, "flavor"), spec.replicas, "replicas");
+    const models = resolveModels(ctx, spec.models);
+    const id = newId("sv");
+    const state = startFleet(id, spec.name, ctx);
+    try {
+      const port = await state.fleet.listen();
+      const obj = ctx.store.insert<ServiceObject>("services", {
+        id,
+        name: spec.name,
+        status: "Deploying",
+        statusMessage: `starting ${spec.replicas * models.length} replica(s)`,
+        tags: spec.tags ?? {},
+        models,
+        replicas: spec.replicas,
+        readyReplicas: 0,
+        flavor: spec.flavor,
+        env: spec.env ?? {},
+        ...(spec.description !== undefined ? { description: spec.description } : {}),
+        endpoint: `http://127.0.0.1:${port}`,
+      });
+      requestReconcile(id, ctx);
+      return obj;
+    } catch (err) {
+      await stopFleet(id);
+      throw err;
+    }
+  },
+
+  async patch(current, input, ctx) {
+    const svc = current as ServiceObject;
+    const p = ServicePatch.parse(input);
+    if (p.models) checkWeights(p.models);
+    const next = {
+      models: p.models ? resolveModels(ctx, p.models) : svc.models,
+      replicas: p.replicas ?? svc.replicas,
+      flavor: p.flavor ?? svc.flavor,
+      env: p.env ?? svc.env,
+    };
+    requireReplicasWithin(requireFlavor(next.flavor, "flavor"), next.replicas, p.replicas !== undefined ? "replicas" : "flavor");
+    const changed = specKey(next) !== specKey(svc);
+    const updated = ctx.store.update<ServiceObject>("services", svc.id, (cur) => ({
+      ...cur,
+      ...next,
+      ...(p.description !== undefined ? { description: p.description } : {}),
+      ...(p.tags !== undefined ? { tags: p.tags } : {}),
+      ...(changed ? { status: "Updating", statusMessage: "rolling replicas to the new spec" } : {}),
+    }));
+    if (changed) {
+      if (!states.has(svc.id)) {
+        const state = startFleet(svc.id, svc.name, ctx);
+        await listenOnEndpoint(state.fleet, updated, ctx);
+      }
+      requestReconcile(svc.id, ctx);
+    }
+    return updated;
+  },
+
+  async remove(current, ctx) {
+    await stopFleet(current.id);
+    ctx.store.delete("services", current.id);
+  },
+
+  async recover(ctx) {
+    let pageToken: string | undefined;
+    do {
+      const page = ctx.store.list<ServiceObject>("services", { limit: 200, pageToken });
+      for (const svc of page.items) {
+        if (svc.status === "Running" || svc.status === "Updating" || svc.status === "Deploying") {
+          const state = startFleet(svc.id, svc.name, ctx);
+          await listenOnEndpoint(state.fleet, svc, ctx);
+          write(ctx, svc.id, () => ({ status: "Deploying", statusMessage: "restarting replicas after a platform restart", readyReplicas: 0 }));
+          requestReconcile(svc.id, ctx);
+        } else if (svc.readyReplicas !== 0) {
+          write(ctx, svc.id, () => ({ readyReplicas: 0 }));
+        }
+      }
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+  },
+
+  async shutdown() {
+    await Promise.all([...states.keys()].map(stopFleet));
+  },
+};
+
+/** Listens on the port of the stored endpoint so clients keep working; a new port (recorded) if it is taken. */
+async function listenOnEndpoint(fleet: ServiceFleet, svc: ServiceObject, ctx: PlatformContext): Promise<void> {
+  const previous = Number(new URL(svc.endpoint).port);
+  try {
+    await fleet.listen(previous);
+  } catch {
+    const port = await fleet.listen(0);
+    ctx.log("service endpoint moved", { id: svc.id, from: previous, to: port });
+    write(ctx, svc.id, () => ({ endpoint: `http://127.0.0.1:${port}` }));
+  }
+}
+
+/** For tests and diagnostics: every replica pid the serving side still runs. */
+export { liveReplicaPids };

@@ -1,0 +1,11 @@
+/** What a replica process is told to serve (passed as its one JSON argument). */
+export interface ReplicaConfig {
+  artifactPath: string;
+  format: string;
+  modelName: string;
+  modelVersion: number;
+  /** In-flight inference requests at once (the flavor's maxConcurrency); more wait their turn. */
+  maxConcurrency?: number;
+  /** 0 (default): any free port, reported back over IPC. */
+  port?: number;
+}

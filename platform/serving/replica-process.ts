@@ -1,0 +1,122 @@
+// Starting and stopping replica processes. Every child is tracked here, so shutdown (and even an abrupt
+// exit of the platform) leaves no process behind: replicas also exit by themselves when their IPC channel
+// to the platform closes.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { ReplicaConfig } from "./replica-config";
+
+export interface ReplicaLaunch {
+  config: ReplicaConfig;
+  /** The service's env; the replica gets this plus PATH, nothing of the platform's own environment. */
+  env?: Record<string, string>;
+  startTimeoutMs?: number;
+}
+
+const live = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of live) child.kill("SIGKILL");
+});
+
+/** Pids of replica processes still running (tests assert none are left). */
+export function liveReplicaPids(): number[] {
+  return [...live].map((c) => c.pid).filter((p): p is number => p !== undefined);
+}
+
+/** The node argv that runs the replica entry: compiled JS, or the TS source under a resolve hook. */
+function replicaArgv(): string[] {
+  const js = join(__dirname, "replica.js");
+  if (existsSync(js)) return [js];
+  return ["--no-warnings", "--import", join(__dirname, "ts-source-hook.mjs"), join(__dirname, "replica.ts")];
+}
+
+/** The line of a crashed process's stderr that says what went wrong. */
+function errorLine(stderr: string): string {
+  const lines = stderr.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("at ") && !l.startsWith("Node.js v"));
+  return lines.find((l) => /Error/.test(l)) ?? lines.at(-1) ?? "no output";
+}
+
+let nextId = 1;
+
+export class ReplicaProcess {
+  readonly id = `r${nextId++}`;
+  private exitListeners: ((code: number | null, signal: string | null) => void)[] = [];
+  private stopping = false;
+  exited = false;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly port: number,
+    readonly config: ReplicaConfig,
+  ) {
+    child.once("exit", (code, signal) => {
+      this.exited = true;
+      live.delete(child);
+      for (const l of this.exitListeners) l(code, signal);
+    });
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Called when the process ends for any reason other than stop(). */
+  onUnexpectedExit(listener: (code: number | null, signal: string | null) => void): void {
+    this.exitListeners.push((code, signal) => {
+      if (!this.stopping) listener(code, signal);
+    });
+  }
+
+  static start(launch: ReplicaLaunch): Promise<ReplicaProcess> {
+    const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", ...(launch.env ?? {}) };
+    const child = spawn(process.execPath, [...replicaArgv(), JSON.stringify(launch.config)], {
+      env,
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+    });
+    live.add(child);
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => {
+      stderr = (stderr + d.toString("utf8")).slice(-2000);
+    });
+    const what = `replica of model "${launch.config.modelName}" version ${launch.config.modelVersion}`;
+    return new Promise((resolve, reject) => {
+      const fail = (message: string) => {
+        clearTimeout(timer);
+        child.kill("SIGKILL");
+        live.delete(child);
+        reject(new Error(`${what} did not start: ${message}`));
+      };
+      const timeoutMs = launch.startTimeoutMs ?? 30_000;
+      const timer = setTimeout(() => fail(`not ready after ${timeoutMs} ms`), timeoutMs);
+      child.on("message", (msg: { type?: string; port?: number; message?: string }) => {
+        if (msg.type === "ready" && msg.port) {
+          clearTimeout(timer);
+          child.removeAllListeners("exit");
+          resolve(new ReplicaProcess(child, msg.port, launch.config));
+        } else if (msg.type === "error") {
+          fail(msg.message ?? "unknown error");
+        }
+      });
+      child.once("exit", (code, signal) => fail(`exited (${signal ?? `code ${code}`}): ${errorLine(stderr)}`));
+      child.once("error", (err) => fail(err.message));
+    });
+  }
+
+  /** SIGTERM (the replica finishes in-flight requests), SIGKILL after `graceMs`. */
+  stop(graceMs = 3000): Promise<void> {
+    this.stopping = true;
+    if (this.exited) return Promise.resolve();
+    return new Promise((resolve) => {
+      const kill = setTimeout(() => this.child.kill("SIGKILL"), graceMs);
+      this.child.once("exit", () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      this.child.kill("SIGTERM");
+    });
+  }
+}

@@ -1,0 +1,24 @@
+// The runtime registry: model format → runtime. The model controller refuses formats no runtime serves;
+// replicas and perf jobs load artifacts through it.
+import { logregRuntime } from "./logreg";
+import type { ModelRuntime } from "./types";
+
+export type { LoadedModel, ModelRuntime, Prediction, TensorMetadata } from "./types";
+export { LogregArtifact, LogregModel, readLogregArtifact } from "./logreg";
+
+const runtimes = new Map<string, ModelRuntime>([[logregRuntime.format, logregRuntime]]);
+
+export function canServe(format: string): boolean {
+  return runtimes.has(format);
+}
+
+/** Formats the local platform can serve, for error messages. */
+export function servableFormats(): string[] {
+  return [...runtimes.keys()];
+}
+
+export function runtimeFor(format: string): ModelRuntime {
+  const runtime = runtimes.get(format);
+  if (!runtime) throw new Error(`no local runtime serves model format "${format}" (servable: ${servableFormats().join(", ")})`);
+  return runtime;
+}

@@ -1,0 +1,114 @@
+// Starting the local platform in this process: store, artifact store, controllers (recovered to a defined
+// state), the HTTP app on 127.0.0.1, and <dataDir>/platform.json so clients can find it.
+import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { resolve, join } from "node:path";
+import { registerConsole } from "./console/index";
+import { perfJobController } from "./perf/controller";
+import { serviceController } from "./serving/controller";
+import { CasArtifactStore } from "./core/artifacts";
+import { buildApp } from "./core/http";
+import { IdempotencyKeys } from "./core/idempotency";
+import { resolveUserPath } from "./core/paths";
+import { SqliteObjectStore } from "./core/store";
+import { ensureToken } from "./core/token";
+import type { KindController, KindName, PlatformContext } from "./core/types";
+import { datasetController } from "./datasets";
+import { modelController } from "./models";
+import { trainingJobController } from "./training-jobs";
+
+export interface StartOptions {
+  dataDir: string;
+  /** 0: any free port. */
+  port?: number;
+  host?: string;
+  /** Directories user paths may name; the first anchors relative paths. Default: the current directory. */
+  allowedRoots?: string[];
+  /** Where log lines go; default: JSON lines on stderr. */
+  log?: PlatformContext["log"];
+}
+
+export interface RunningPlatform {
+  endpoint: string;
+  token: string;
+  dataDir: string;
+  ctx: PlatformContext;
+  /** Stops jobs and replicas (controllers' shutdown), the HTTP server and the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+export function platformVersion(): string {
+  try {
+    return JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8")).version;
+  } catch {
+    try {
+      return JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")).version;
+    } catch {
+      return "0.0.0";
+    }
+  }
+}
+
+function controllers(): Record<KindName, KindController> {
+  const all = [datasetController, trainingJobController, modelController, perfJobController, serviceController];
+  return Object.fromEntries(all.map((c) => [c.kind, c])) as Record<KindName, KindController>;
+}
+
+function stderrLog(msg: string, extra?: Record<string, unknown>): void {
+  process.stderr.write(JSON.stringify({ time: new Date().toISOString(), msg, ...extra }) + "\n");
+}
+
+export async function startPlatform(opts: StartOptions): Promise<RunningPlatform> {
+  const dataDir = resolve(opts.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const allowedRoots = (opts.allowedRoots?.length ? opts.allowedRoots : [process.cwd()]).map((r) => resolve(r));
+  const token = ensureToken(dataDir);
+  const store = new SqliteObjectStore(dataDir);
+  const ctx: PlatformContext = {
+    dataDir,
+    allowedRoots,
+    store,
+    artifacts: new CasArtifactStore(join(dataDir, "cas")),
+    controllers: controllers(),
+    resolvePath: (path, field) => resolveUserPath(path, field, allowedRoots),
+    log: opts.log ?? stderrLog,
+  };
+  const version = platformVersion();
+  const app = buildApp({ ctx, token, idempotency: new IdempotencyKeys(store.db), version, registerConsole });
+
+  for (const c of Object.values(ctx.controllers)) {
+    try {
+      await c.recover(ctx);
+    } catch (err) {
+      ctx.log("recovery failed", { kind: c.kind, error: String((err as Error).stack ?? err) });
+    }
+  }
+
+  await app.listen({ port: opts.port ?? 0, host: opts.host ?? "127.0.0.1" });
+  const addr = app.server.address();
+  if (!addr || typeof addr === "string") throw new Error("the platform is not listening on a TCP port");
+  const endpoint = `http://${addr.family === "IPv6" ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  const infoPath = join(dataDir, "platform.json");
+  writeFileSync(infoPath, JSON.stringify({ endpoint, pid: process.pid, version }, null, 2) + "\n");
+  ctx.log("platform started", { endpoint, dataDir, allowedRoots });
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await app.close();
+      for (const c of Object.values(ctx.controllers)) {
+        try {
+          await c.shutdown(ctx);
+        } catch (err) {
+          ctx.log("shutdown failed", { kind: c.kind, error: String(err) });
+        }
+      }
+      store.close();
+      // Only remove platform.json if it still describes this process (a newer platform may own the dir).
+      try {
+        if (existsSync(infoPath) && JSON.parse(readFileSync(infoPath, "utf8")).endpoint === endpoint) rmSync(infoPath);
+      } catch {
+        /* best effort */
+      }
+    })());
+  return { endpoint, token, dataDir, ctx, close };
+}
