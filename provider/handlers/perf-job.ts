@@ -1,0 +1,46 @@
+// PerfJob: a benchmark of one model version. Only description changes in place; anything else is a new
+// benchmark. Ready means Succeeded (which includes meeting the SLO when one is declared).
+import { PerfJobSpec } from "../../schemas";
+import { handlersFor, type KindDefinition, type Obj } from "./common";
+
+const SPEC_KEYS = Object.keys(PerfJobSpec.shape);
+
+export const perfJobDefinition: KindDefinition = {
+  kind: "PerfJob",
+  noun: "perf job",
+  specSchema: PerfJobSpec,
+  defaultDeadlineSeconds: 600,
+  replaceKeys: SPEC_KEYS.filter((k) => k !== "description"),
+  patchKeys: ["description"],
+  emptyDefaults: { description: "" },
+  pathKeys: [],
+  taggable: false,
+  readyWhat: "Succeeded",
+  client: (p) => p.perfJobs,
+  isReady: (o) => o.status === "Succeeded",
+  failure: async (o) => {
+    if (o.status !== "Failed" && o.status !== "Cancelled") return undefined;
+    const slo = o.sloMet === false ? " (SLO not met)" : "";
+    return `${o.status}${slo}: ${o.statusMessage ?? "no message"}\n${taskSummary(o)}`;
+  },
+  progress: (o) => {
+    const tasks = (o.tasks ?? []) as { status: string }[];
+    const done = tasks.filter((t) => t.status === "Succeeded" || t.status === "Failed").length;
+    return `${o.status}, ${done}/${tasks.length} tasks done`;
+  },
+  liveSpec: (o: Obj) => Object.fromEntries(SPEC_KEYS.map((k) => [k, o[k]])),
+  extraOutputs: async (o) => ({ status: o.status, tasks: o.tasks ?? [], sloMet: o.sloMet }),
+  flavorPaths: (spec) => (Array.isArray(spec.flavors) ? spec.flavors.map((f: unknown, i: number) => ({ path: `flavors[${i}]`, flavor: f })) : []),
+  beforeDelete: async (o, p) => {
+    if (o.status === "Submitted" || o.status === "Running") await p.perfJobs.cancel(o.id).catch(() => undefined);
+  },
+};
+
+function taskSummary(o: Obj): string {
+  return ((o.tasks ?? []) as any[])
+    .map((t) => `  ${t.flavor} x${t.concurrency}: ${t.status}, ${t.requests} requests, ${t.errors} errors, p99 ${t.p99Ms ?? "-"} ms, ${t.throughput ?? "-"} req/s`)
+    .join("\n");
+}
+
+export const { definition, configure, check, diff, create, read, update, delete: remove } = handlersFor(perfJobDefinition);
+export { remove as delete };

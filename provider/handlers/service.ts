@@ -1,0 +1,41 @@
+// Service: online inference. Only name replaces; models/weights, replicas, flavor, env, description and
+// tags roll in place. Ready means Running with every replica ready.
+import { ServiceSpec } from "../../schemas";
+import { handlersFor, type KindDefinition, type Obj } from "./common";
+
+export const serviceDefinition: KindDefinition = {
+  kind: "Service",
+  noun: "service",
+  specSchema: ServiceSpec,
+  defaultDeadlineSeconds: 300,
+  replaceKeys: ["name"],
+  patchKeys: ["models", "replicas", "flavor", "env", "description", "tags"],
+  emptyDefaults: { description: "", tags: {}, env: {} },
+  pathKeys: [],
+  taggable: true,
+  readyWhat: "Running with every replica ready",
+  client: (p) => p.services,
+  isReady: (o) => o.status === "Running" && o.readyReplicas === o.replicas,
+  failure: async (o) => (o.status === "Failed" || o.status === "Stopped" ? `${o.status}: ${o.statusMessage ?? "no message"}` : undefined),
+  progress: (o) => `${o.status}, ${o.readyReplicas}/${o.replicas} replicas ready`,
+  liveSpec: (o: Obj) => ({
+    name: o.name,
+    // The spec's shape (no server-added modelName), so a declared list compares equal to the live one.
+    models: (o.models ?? []).map((m: any) => ({ modelId: m.modelId, version: m.version, weight: m.weight })),
+    replicas: o.replicas,
+    flavor: o.flavor,
+    env: o.env,
+    description: o.description,
+    tags: o.tags,
+  }),
+  extraOutputs: async (o) => ({
+    status: o.status,
+    readyReplicas: o.readyReplicas,
+    endpoint: o.endpoint,
+    servedModels: (o.models ?? []).map((m: any) => ({ modelId: m.modelId, modelName: m.modelName, version: m.version, weight: m.weight })),
+  }),
+  flavorPaths: (spec) => [{ path: "flavor", flavor: spec.flavor }],
+};
+
+export const { definition, configure, check, diff, create, read, update, delete: remove } = handlersFor(serviceDefinition);
+export { remove as delete };

@@ -1,0 +1,65 @@
+// TrainingJob: one run. Everything that defines the run replaces it (a new run); description and tags
+// update in place. Ready means Completed; a failed run reports its own error and the tail of its log.
+import { TrainingJobSpec } from "../../schemas";
+import { handlersFor, type KindDefinition, type Obj } from "./common";
+
+const LOG_TAIL = 15;
+
+export const trainingJobDefinition: KindDefinition = {
+  kind: "TrainingJob",
+  noun: "training job",
+  specSchema: TrainingJobSpec,
+  defaultDeadlineSeconds: 3600,
+  replaceKeys: ["name", "command", "workingDir", "env", "datasetId", "datasetVersion", "hyperParameters", "flavor", "instanceCount", "maxRuntimeSeconds"],
+  patchKeys: ["description", "tags"],
+  emptyDefaults: { description: "", tags: {}, env: {}, hyperParameters: {} },
+  pathKeys: ["workingDir"],
+  taggable: true,
+  readyWhat: "Completed",
+  client: (p) => p.trainingJobs,
+  isReady: (o) => o.status === "Completed",
+  failure: async (o, p) => {
+    if (o.status !== "Failed" && o.status !== "Stopped") return undefined;
+    let tail: string[] = [];
+    try {
+      tail = await p.trainingJobs.logs(o.id, LOG_TAIL);
+    } catch {
+      /* the log is a courtesy; the status message still explains */
+    }
+    const exit = o.exitCode !== undefined && o.exitCode !== null ? ` (exit code ${o.exitCode})` : "";
+    return `${o.status}${exit}: ${o.statusMessage ?? "no message"}` + (tail.length ? `\nlast ${tail.length} log lines:\n${tail.map((l) => `  | ${l}`).join("\n")}` : "");
+  },
+  progress: (o) => {
+    const metrics = Object.entries(o.finalMetrics ?? {}).map(([k, v]) => `${k}=${typeof v === "number" ? +v.toFixed(4) : v}`);
+    return `${o.status}${metrics.length ? ` (${metrics.join(" ")})` : ""}`;
+  },
+  liveSpec: (o: Obj) => ({
+    name: o.name,
+    command: o.command,
+    workingDir: o.workingDir,
+    env: o.env,
+    datasetId: o.datasetId,
+    datasetVersion: o.datasetVersion,
+    hyperParameters: o.hyperParameters,
+    flavor: o.flavor,
+    instanceCount: o.instanceCount,
+    maxRuntimeSeconds: o.maxRuntimeSeconds,
+    description: o.description,
+    tags: o.tags,
+  }),
+  extraOutputs: async (o) => ({
+    status: o.status,
+    outputUri: o.outputUri,
+    startedAt: o.startedAt,
+    finishedAt: o.finishedAt,
+    exitCode: o.exitCode ?? undefined,
+    metrics: o.finalMetrics ?? {},
+  }),
+  flavorPaths: (spec) => [{ path: "flavor", flavor: spec.flavor }],
+  beforeDelete: async (o, p) => {
+    if (o.status === "Pending" || o.status === "Running") await p.trainingJobs.stop(o.id).catch(() => undefined);
+  },
+};
+
+export const { definition, configure, check, diff, create, read, update, delete: remove } = handlersFor(trainingJobDefinition);
+export { remove as delete };

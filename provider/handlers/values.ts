@@ -1,0 +1,85 @@
+// Small value helpers the handlers share: the engine's unknown sentinel, canonical JSON, deep equality,
+// and local-path handling (state keeps the user's relative path; the platform gets it resolved).
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+
+/** What the engine sends for a value that is only known after apply (preview). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export function containsUnknown(value: unknown): boolean {
+  if (value === UNKNOWN) return true;
+  if (Array.isArray(value)) return value.some(containsUnknown);
+  if (value && typeof value === "object") return Object.values(value).some(containsUnknown);
+  return false;
+}
+
+/** JSON with sorted keys and no undefined members: equal values give equal text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortDeep(value));
+}
+
+function sortDeep(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortDeep);
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = sortDeep(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+export function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+const URI = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+
+export function isLocalPath(value: string): boolean {
+  return !URI.test(value);
+}
+
+/**
+ * The path the platform should get: relative local paths are resolved against the directory the provider
+ * runs in (the Pulumi project), which is where the user wrote them relative to. URIs pass through.
+ */
+export function platformPath(value: string): string {
+  if (!isLocalPath(value) || isAbsolute(value)) return value;
+  return resolve(process.cwd(), value);
+}
+
+/** The user's spelling of a path the platform reports back, when it is the same place. */
+export function userPath(live: string | undefined, declared: unknown): string | undefined {
+  if (live === undefined) return undefined;
+  if (typeof declared === "string" && (declared === live || platformPath(declared) === live)) return declared;
+  return live;
+}
+
+/** A local path the provider itself can read (to digest it), or undefined. */
+export function readableLocalPath(value: unknown): string | undefined {
+  if (typeof value !== "string" || !isLocalPath(value)) return undefined;
+  const p = platformPath(value);
+  return existsSync(p) ? p : undefined;
+}
+
+/** Tags as users see them: without the keys the provider reserves for itself. */
+export function userTags(tags: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(tags ?? {}).filter(([k]) => !k.startsWith("mlplatform/")));
+}
+
+export function pick(obj: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (obj[k] !== undefined) out[k] = obj[k];
+  return out;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

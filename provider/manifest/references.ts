@@ -1,0 +1,188 @@
+// References between manifest objects: `${<section>.<key>.<output>}` inside string values, and the
+// `dependsOn: [<section>.<key>]` lists. This module finds them, checks that they name something real, and
+// orders the objects so each comes after everything it refers to (a cycle is an error).
+import { SECTIONS, type Section } from "../../schemas/manifest";
+import type { DatasetOutputs, ModelOutputs, PerfJobOutputs, ServiceOutputs, TrainingJobOutputs } from "../resources";
+import { problemAt, type ManifestSource } from "./source";
+import type { ManifestProblem } from "./problems";
+
+// What a reference may read: the outputs of each resource class (provider/resources.ts), plus `id`.
+// Each table must list exactly the keys of that kind's Outputs type, so the compiler catches drift.
+type Exactly<T> = { [K in keyof Required<T>]: true };
+const DATASET_OUTPUTS: Exactly<DatasetOutputs> = {
+  name: true, format: true, source: true, description: true, tags: true, deadlineSeconds: true, adopt: true, sourceDigest: true,
+  status: true, latestVersion: true, digest: true, sampleCount: true, sizeBytes: true,
+};
+const TRAINING_JOB_OUTPUTS: Exactly<TrainingJobOutputs> = {
+  name: true, command: true, workingDir: true, env: true, datasetId: true, datasetVersion: true, hyperParameters: true, flavor: true,
+  instanceCount: true, maxRuntimeSeconds: true, description: true, tags: true, deadlineSeconds: true, adopt: true, sourceDigest: true,
+  status: true, outputUri: true, startedAt: true, finishedAt: true, exitCode: true, metrics: true,
+};
+const MODEL_OUTPUTS: Exactly<ModelOutputs> = {
+  name: true, source: true, format: true, framework: true, inputs: true, outputs: true, metrics: true, description: true, tags: true,
+  deadlineSeconds: true, adopt: true, sourceDigest: true, status: true, latestVersion: true, version: true, versions: true,
+};
+const PERF_JOB_OUTPUTS: Exactly<PerfJobOutputs> = {
+  name: true, modelId: true, modelVersion: true, jobType: true, flavors: true, concurrency: true, durationSeconds: true, sampleInput: true,
+  slo: true, description: true, deadlineSeconds: true, adopt: true, sourceDigest: true, status: true, tasks: true, sloMet: true,
+};
+const SERVICE_OUTPUTS: Exactly<ServiceOutputs> = {
+  name: true, models: true, replicas: true, flavor: true, env: true, description: true, tags: true, deadlineSeconds: true, adopt: true,
+  sourceDigest: true, status: true, readyReplicas: true, endpoint: true, servedModels: true,
+};
+const withId = (outputs: object) => ["id", ...Object.keys(outputs)] as const;
+export const REFERENCEABLE_OUTPUTS: Record<Section, readonly string[]> = {
+  datasets: withId(DATASET_OUTPUTS),
+  trainingJobs: withId(TRAINING_JOB_OUTPUTS),
+  models: withId(MODEL_OUTPUTS),
+  perfJobs: withId(PERF_JOB_OUTPUTS),
+  services: withId(SERVICE_OUTPUTS),
+};
+
+export interface ReferenceToken {
+  section: string;
+  key: string;
+  output: string;
+  text: string;
+}
+/** A string split into literal text and references. */
+export type StringPart = string | ReferenceToken;
+
+/** `${a.b.c}` with `$${` as the escape for a literal `${`. */
+const TOKEN = /\$\$\{|\$\{([^}]*)\}|\$\{/g;
+const REF_BODY = /^([A-Za-z]+)\.([a-z][a-z0-9-]*)\.([A-Za-z]+)$/;
+
+/** Splits a string into parts; `error` is set when a `${` is not a well-formed reference. */
+export function parseTemplate(s: string): { parts: StringPart[]; error?: string } {
+  const parts: StringPart[] = [];
+  let literal = "";
+  let last = 0;
+  for (const m of s.matchAll(TOKEN)) {
+    literal += s.slice(last, m.index);
+    last = m.index! + m[0].length;
+    if (m[0] === "$${") {
+      literal += "${";
+      continue;
+    }
+    if (m[1] === undefined) return { parts, error: `"\${" without a closing "}" (write "$\${" for a literal "\${")` };
+    const body = REF_BODY.exec(m[1].trim());
+    if (!body) return { parts, error: `malformed reference "${m[0]}": expected \${<section>.<key>.<output>}, e.g. \${models.iris.latestVersion}` };
+    if (literal) parts.push(literal);
+    literal = "";
+    parts.push({ section: body[1], key: body[2], output: body[3], text: m[0] });
+  }
+  literal += s.slice(last);
+  if (literal || parts.length === 0) parts.push(literal);
+  return { parts };
+}
+
+export type NodeId = `${Section}.${string}`;
+
+export interface ManifestGraph {
+  /** Objects in an order where each comes after what it refers to. */
+  order: { section: Section; key: string }[];
+  problems: ManifestProblem[];
+}
+
+interface Edge {
+  to: NodeId;
+  /** Where the reference is written, for messages. */
+  path: PropertyKey[];
+}
+
+/** Finds every reference and dependsOn entry, checks them, and orders the objects. */
+export function buildGraph(src: ManifestSource, manifest: Record<string, unknown>): ManifestGraph {
+  const problems: ManifestProblem[] = [];
+  const sections = manifest as Partial<Record<Section, Record<string, Record<string, unknown>>>>;
+  const exists = (section: string, key: string) =>
+    (SECTIONS as readonly string[]).includes(section) && sections[section as Section]?.[key] !== undefined;
+  const edges = new Map<NodeId, Edge[]>();
+
+  const checkTarget = (path: PropertyKey[], section: string, key: string, output?: string, text?: string): boolean => {
+    const what = text ?? `${section}.${key}`;
+    if (!(SECTIONS as readonly string[]).includes(section)) {
+      problems.push(problemAt(src, path, `unknown reference ${what}: "${section}" is not a section (sections: ${SECTIONS.join(", ")})`));
+      return false;
+    }
+    if (!exists(section, key)) {
+      const keys = Object.keys(sections[section as Section] ?? {});
+      problems.push(problemAt(src, path, `unknown reference ${what}: there is no ${section}.${key} (${section} defined: ${keys.length ? keys.join(", ") : "none"})`));
+      return false;
+    }
+    if (output !== undefined && !REFERENCEABLE_OUTPUTS[section as Section].includes(output)) {
+      problems.push(problemAt(src, path, `unknown reference ${what}: ${section} have no output "${output}" (outputs: ${REFERENCEABLE_OUTPUTS[section as Section].join(", ")})`));
+      return false;
+    }
+    return true;
+  };
+
+  for (const section of SECTIONS) {
+    for (const [key, spec] of Object.entries(sections[section] ?? {})) {
+      const from: NodeId = `${section}.${key}`;
+      const out: Edge[] = [];
+      edges.set(from, out);
+      walkStrings(spec, [section, key], (value, path) => {
+        const { parts, error } = parseTemplate(value);
+        if (error) problems.push(problemAt(src, path, error));
+        for (const part of parts) {
+          if (typeof part === "string") continue;
+          if (checkTarget(path, part.section, part.key, part.output, part.text)) out.push({ to: `${part.section as Section}.${part.key}`, path });
+        }
+      }, new Set(["dependsOn"]));
+      const dependsOn = (spec as { dependsOn?: unknown }).dependsOn;
+      // Malformed lists are the schema's to report; only well-formed entries become edges.
+      (Array.isArray(dependsOn) ? dependsOn : []).forEach((entry: unknown, i) => {
+        if (typeof entry !== "string" || !entry.includes(".")) return;
+        const [s, k] = entry.split(".");
+        const path = [section, key, "dependsOn", i];
+        if (checkTarget(path, s, k)) out.push({ to: `${s as Section}.${k}`, path });
+      });
+    }
+  }
+  // Stack outputs may refer to anything; they only need to exist.
+  for (const [name, value] of Object.entries((manifest.outputs as Record<string, unknown> | undefined) ?? {})) {
+    if (typeof value !== "string") continue;
+    const path = ["outputs", name];
+    const { parts, error } = parseTemplate(value);
+    if (error) problems.push(problemAt(src, path, error));
+    for (const part of parts) if (typeof part !== "string") checkTarget(path, part.section, part.key, part.output, part.text);
+  }
+
+  return { order: topologicalOrder(src, edges, problems), problems };
+}
+
+/** Depth-first post-order; a back edge is a cycle, reported once with the chain that closes it. */
+function topologicalOrder(src: ManifestSource, edges: Map<NodeId, Edge[]>, problems: ManifestProblem[]): ManifestGraph["order"] {
+  const order: ManifestGraph["order"] = [];
+  const state = new Map<NodeId, "visiting" | "done">();
+  const stack: NodeId[] = [];
+  const visit = (node: NodeId) => {
+    state.set(node, "visiting");
+    stack.push(node);
+    for (const edge of edges.get(node) ?? []) {
+      const s = state.get(edge.to);
+      if (s === "visiting") {
+        // Start the chain at the object holding the reported reference: "a -> b -> … -> a".
+        const loop = stack.slice(stack.indexOf(edge.to));
+        const cycle = [node, ...loop.slice(0, -1), node];
+        problems.push(problemAt(src, edge.path, `reference cycle: ${cycle.join(" -> ")}`));
+      } else if (s === undefined) {
+        visit(edge.to);
+      }
+    }
+    stack.pop();
+    state.set(node, "done");
+    const dot = node.indexOf(".");
+    order.push({ section: node.slice(0, dot) as Section, key: node.slice(dot + 1) });
+  };
+  for (const node of edges.keys()) if (!state.has(node)) visit(node);
+  return order;
+}
+
+/** Calls `fn` for every string in a value, with its path; `skipKeys` are not descended into at the top. */
+export function walkStrings(value: unknown, path: PropertyKey[], fn: (s: string, path: PropertyKey[]) => void, skipKeys = new Set<string>()): void {
+  if (typeof value === "string") fn(value, path);
+  else if (Array.isArray(value)) value.forEach((v, i) => walkStrings(v, [...path, i], fn));
+  else if (value && typeof value === "object")
+    for (const [k, v] of Object.entries(value)) if (!skipKeys.has(k)) walkStrings(v, [...path, k], fn);
+}

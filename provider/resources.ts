@@ -1,0 +1,116 @@
+// The resource classes TypeScript programs use. Thin fronts: they compute the logical name (which tags
+// the platform object and keys idempotent creates), pass the args through, and declare the outputs. All
+// logic lives in the handlers, reached through the serialized shim (./shim.ts).
+import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import type {
+  Dataset as DatasetObject, DatasetSpec,
+  Model as ModelObject, ModelSpec,
+  PerfJob as PerfJobObject, PerfJobSpec,
+  Service as ServiceObject, ServiceSpec,
+  TrainingJob as TrainingJobObject, TrainingJobSpec,
+} from "../schemas";
+import type { ProviderInputs } from "./handlers/common";
+import { providers } from "./shim";
+
+/** Every level of a value may be an Input (so `model.version` can sit inside `service.models[0]`). */
+export type DeepInput<T> = T extends (infer U)[]
+  ? pulumi.Input<DeepInput<U>[]>
+  : T extends Record<string, any>
+    ? pulumi.Input<{ [K in keyof T]: DeepInput<T[K]> }>
+    : pulumi.Input<T>;
+
+/** Resource args from a spec's zod input type, plus the provider's own inputs. */
+export type ArgsOf<Spec> = { [K in keyof Spec]: DeepInput<Spec[K]> } & {
+  /** Seconds create/update wait for the object to become usable before failing (default per kind). */
+  deadlineSeconds?: pulumi.Input<number>;
+  /** Id of an existing platform object to take over instead of creating one. */
+  adopt?: pulumi.Input<string>;
+};
+
+type OutputsOf<T> = { readonly [K in Exclude<keyof T, "id">]-?: pulumi.Output<T[K]> };
+type Bookkeeping = Pick<ProviderInputs, "deadlineSeconds" | "adopt" | "sourceDigest">;
+
+export type DatasetArgs = ArgsOf<z.input<typeof DatasetSpec>>;
+export type DatasetOutputs = z.infer<typeof DatasetSpec> & Bookkeeping &
+  Pick<DatasetObject, "status" | "latestVersion" | "digest" | "sampleCount" | "sizeBytes">;
+
+export type TrainingJobArgs = ArgsOf<z.input<typeof TrainingJobSpec>>;
+export type TrainingJobOutputs = z.infer<typeof TrainingJobSpec> & Bookkeeping &
+  Pick<TrainingJobObject, "status" | "outputUri" | "startedAt" | "finishedAt" | "exitCode"> & { metrics: Record<string, number> };
+
+export type ModelArgs = ArgsOf<z.input<typeof ModelSpec>>;
+export type ModelOutputs = z.infer<typeof ModelSpec> & Bookkeeping &
+  Pick<ModelObject, "status" | "latestVersion"> & {
+    /** The version this resource registered (0 when it was deleted outside of Pulumi). */
+    version: number;
+    versions: number[];
+  };
+
+export type PerfJobArgs = ArgsOf<z.input<typeof PerfJobSpec>>;
+export type PerfJobOutputs = z.infer<typeof PerfJobSpec> & Bookkeeping & Pick<PerfJobObject, "status" | "tasks" | "sloMet">;
+
+export type ServiceArgs = ArgsOf<z.input<typeof ServiceSpec>>;
+export type ServiceOutputs = z.infer<typeof ServiceSpec> & Bookkeeping &
+  Pick<ServiceObject, "status" | "readyReplicas" | "endpoint"> & { servedModels: ServiceObject["models"] };
+
+// Output-only keys are passed as undefined so the engine registers them as outputs of the resource.
+const OUTPUT_KEYS = {
+  Dataset: ["status", "latestVersion", "digest", "sampleCount", "sizeBytes", "sourceDigest", "description", "tags"],
+  TrainingJob: ["status", "outputUri", "startedAt", "finishedAt", "exitCode", "metrics", "datasetVersion", "workingDir", "env", "hyperParameters", "description", "tags"],
+  Model: ["status", "version", "latestVersion", "versions", "framework", "inputs", "outputs", "metrics", "sourceDigest", "description", "tags"],
+  PerfJob: ["status", "tasks", "sloMet", "sampleInput", "slo", "description"],
+  Service: ["status", "readyReplicas", "endpoint", "servedModels", "env", "description", "tags"],
+} as const;
+
+type Kind = keyof typeof OUTPUT_KEYS;
+
+function props(kind: Kind, name: string, args: object): pulumi.Inputs {
+  const out: pulumi.Inputs = {};
+  for (const k of OUTPUT_KEYS[kind]) out[k] = undefined;
+  Object.assign(out, args);
+  // Default the platform name to the resource name, like most providers do.
+  out.name ??= name;
+  out.logicalName = `${pulumi.getProject()}/${pulumi.getStack()}/${kind}/${name}`;
+  return out;
+}
+
+export interface Dataset extends OutputsOf<DatasetOutputs> {}
+/** Named data with versions: a local file or directory ingested, checksummed and counted. */
+export class Dataset extends pulumi.dynamic.Resource {
+  constructor(name: string, args: DatasetArgs, opts?: pulumi.CustomResourceOptions) {
+    super(providers.Dataset, name, props("Dataset", name, args), opts, "mlplatform", "Dataset");
+  }
+}
+
+export interface TrainingJob extends OutputsOf<TrainingJobOutputs> {}
+/** One run of a training command on a dataset version; create waits until it Completed. */
+export class TrainingJob extends pulumi.dynamic.Resource {
+  constructor(name: string, args: TrainingJobArgs, opts?: pulumi.CustomResourceOptions) {
+    super(providers.TrainingJob, name, props("TrainingJob", name, args), opts, "mlplatform", "TrainingJob");
+  }
+}
+
+export interface Model extends OutputsOf<ModelOutputs> {}
+/** A registry entry; each new source registers a new numbered version. */
+export class Model extends pulumi.dynamic.Resource {
+  constructor(name: string, args: ModelArgs, opts?: pulumi.CustomResourceOptions) {
+    super(providers.Model, name, props("Model", name, args), opts, "mlplatform", "Model");
+  }
+}
+
+export interface PerfJob extends OutputsOf<PerfJobOutputs> {}
+/** A benchmark of one model version on flavors x concurrency levels. */
+export class PerfJob extends pulumi.dynamic.Resource {
+  constructor(name: string, args: PerfJobArgs, opts?: pulumi.CustomResourceOptions) {
+    super(providers.PerfJob, name, props("PerfJob", name, args), opts, "mlplatform", "PerfJob");
+  }
+}
+
+export interface Service extends OutputsOf<ServiceOutputs> {}
+/** Online inference over the Open Inference Protocol, routing traffic between model versions by weight. */
+export class Service extends pulumi.dynamic.Resource {
+  constructor(name: string, args: ServiceArgs, opts?: pulumi.CustomResourceOptions) {
+    super(providers.Service, name, props("Service", name, args), opts, "mlplatform", "Service");
+  }
+}

@@ -1,0 +1,129 @@
+// The drift model: what a refresh found different from the state, per resource and property, and which
+// objects were deleted out of band; rendered as a table for people and as JSON for machines.
+// The provider's `read` returns the inputs that reproduce the live object, so comparing the inputs in
+// state with the refreshed inputs names the drifted properties in the user's own terms. When `read`
+// returns no inputs, the outputs are compared instead (minus bookkeeping fields that change on every write).
+import { typeLabel } from "./kinds";
+import { diffProperties, type PropertyDifference } from "./property-diff";
+import { toChange } from "./report";
+import type { RefreshedResource } from "./steps";
+import { maskDeep, SECRET_TEXT } from "./values";
+
+export interface DriftProperty {
+  property: string;
+  kind: "add" | "delete" | "update";
+  /** Value recorded in the Pulumi state (masked). */
+  inState: string;
+  /** Value the platform has now (masked). */
+  live: string;
+  /** The same values as JSON (masked; absent when the property is absent on that side), for machines. */
+  inStateValue?: unknown;
+  liveValue?: unknown;
+  secret: boolean;
+  /** Whether the difference was found in the inputs (declared properties) or only in the outputs. */
+  source: "inputs" | "outputs";
+}
+
+export interface DriftedResource {
+  status: "drifted" | "deleted";
+  urn: string;
+  name: string;
+  type: string;
+  kind: string;
+  properties: DriftProperty[];
+}
+
+export interface DriftReport {
+  schemaVersion: 1;
+  stack?: string;
+  /** Resources the refresh read (stack and provider bookkeeping excluded). */
+  checked: number;
+  drifted: number;
+  deleted: number;
+  clean: boolean;
+  resources: DriftedResource[];
+  errors: string[];
+}
+
+/** Outputs that change on every write or status poll; a difference there alone is not drift. */
+const VOLATILE_OUTPUTS = new Set(["etag", "updatedAt", "createdAt", "statusMessage"]);
+
+function stripVolatile(outputs: Record<string, unknown> | undefined): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(outputs ?? {}).filter(([k]) => !VOLATILE_OUTPUTS.has(k)));
+}
+
+function driftProperty(d: PropertyDifference, source: DriftProperty["source"]): DriftProperty {
+  const change = toChange(d, false);
+  const masked = (value: unknown) => (value === undefined ? undefined : change.secret ? SECRET_TEXT : maskDeep(value, d.path));
+  return {
+    property: change.property, kind: change.kind, inState: change.old, live: change.new,
+    inStateValue: masked(d.old), liveValue: masked(d.new), secret: change.secret, source,
+  };
+}
+
+export function buildDriftReport(
+  refresh: { resources: readonly RefreshedResource[]; errors: readonly string[] },
+  context: { stack?: string } = {},
+): DriftReport {
+  const resources: DriftedResource[] = [];
+  for (const r of refresh.resources) {
+    const base = { urn: r.urn, name: r.name, type: r.type, kind: typeLabel(r.type) };
+    if (r.result === "delete") {
+      resources.push({ ...base, status: "deleted", properties: [] });
+    } else if (r.result === "update") {
+      let properties = diffProperties(r.old?.inputs, r.new?.inputs).map((d) => driftProperty(d, "inputs"));
+      if (properties.length === 0) {
+        properties = diffProperties(stripVolatile(r.old?.outputs), stripVolatile(r.new?.outputs)).map((d) => driftProperty(d, "outputs"));
+      }
+      resources.push({ ...base, status: "drifted", properties });
+    }
+  }
+  const deleted = resources.filter((r) => r.status === "deleted").length;
+  return {
+    schemaVersion: 1,
+    stack: context.stack,
+    checked: refresh.resources.length,
+    drifted: resources.length - deleted,
+    deleted,
+    clean: resources.length === 0 && refresh.errors.length === 0,
+    resources,
+    errors: [...refresh.errors],
+  };
+}
+
+/** Plain-text table for a terminal or a CI log. */
+export function renderDriftTable(report: DriftReport): string {
+  const where = report.stack ? ` in stack ${report.stack}` : "";
+  const lines: string[] = [];
+  for (const e of report.errors) lines.push(`error: ${e}`);
+  if (report.resources.length === 0) {
+    lines.push(report.errors.length > 0
+      ? `Drift check${where} did not complete.`
+      : `No drift${where}: ${report.checked} ${report.checked === 1 ? "resource matches" : "resources match"} the state.`);
+    return lines.join("\n") + "\n";
+  }
+  const differ = report.drifted + report.deleted;
+  lines.push(`Drift${where}: ${differ} of ${report.checked} resources differ from the state` +
+    ` (${report.drifted} changed, ${report.deleted} deleted out of band).`, "");
+  const rows: string[][] = [["RESOURCE", "KIND", "PROPERTY", "IN STATE", "LIVE"]];
+  for (const r of report.resources) {
+    if (r.status === "deleted") {
+      rows.push([r.name, r.kind, "(whole object)", "exists", "deleted out of band"]);
+    } else if (r.properties.length === 0) {
+      rows.push([r.name, r.kind, "(provider reported drift; no property differs)", "", ""]);
+    } else {
+      for (const p of r.properties) {
+        const property = p.source === "outputs" ? `${p.property} (output)` : p.property;
+        rows.push([r.name, r.kind, property, p.kind === "add" ? "(absent)" : p.inState, p.kind === "delete" ? "(absent)" : p.live]);
+      }
+    }
+  }
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  for (const row of rows) lines.push(row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]!))).join("  ").trimEnd());
+  lines.push("", "Run `pulumi up` to put the declared state back, or change the code to accept the live values.");
+  return lines.join("\n") + "\n";
+}
+
+export function renderDriftJson(report: DriftReport): string {
+  return JSON.stringify(report, null, 2) + "\n";
+}

@@ -1,0 +1,57 @@
+// The part of the provider that Pulumi serializes into state (`__provider`), once per kind. It holds no
+// logic, no credentials and no paths: each method loads the installed handler at RUN time, from the
+// directory the dynamic-provider process runs in (the Pulumi project), and delegates. So refresh and
+// destroy run the handlers installed today, not code frozen into state, and the closure stays tiny.
+//
+// Rules for the code below (it is serialized as source text): capture nothing but `kind` (a string), no
+// `this`, no imports from this file, no `pulumi.*` inside the methods.
+import type * as pulumi from "@pulumi/pulumi";
+
+/** Handler modules, as named under the package's `mlplatform/handlers/*` export. */
+export type HandlerModule = "dataset" | "training-job" | "model" | "perf-job" | "service";
+
+export function makeShimProvider(kind: HandlerModule): pulumi.dynamic.ResourceProvider {
+  return {
+    async configure(req: pulumi.dynamic.ConfigureRequest) {
+      const h = require("node:module").createRequire(process.cwd() + "/")("mlplatform/handlers/" + kind);
+      h.configure({
+        backend: req.config.get("mlplatform:backend"),
+        endpoint: req.config.get("mlplatform:endpoint"),
+        token: req.config.get("mlplatform:token"),
+      });
+    },
+    async check(olds: any, news: any) {
+      const h = require("node:module").createRequire(process.cwd() + "/")("mlplatform/handlers/" + kind);
+      return h.check(olds, news);
+    },
+    async diff(id: string, olds: any, news: any) {
+      const h = require("node:module").createRequire(process.cwd() + "/")("mlplatform/handlers/" + kind);
+      return h.diff(id, olds, news);
+    },
+    async create(inputs: any) {
+      const h = require("node:module").createRequire(process.cwd() + "/")("mlplatform/handlers/" + kind);
+      return h.create(inputs);
+    },
+    async read(id: string, props: any) {
+      const h = require("node:module").createRequire(process.cwd() + "/")("mlplatform/handlers/" + kind);
+      return h.read(id, props);
+    },
+    async update(id: string, olds: any, news: any) {
+      const h = require("node:module").createRequire(process.cwd() + "/")("mlplatform/handlers/" + kind);
+      return h.update(id, olds, news);
+    },
+    async delete(id: string, props: any) {
+      const h = require("node:module").createRequire(process.cwd() + "/")("mlplatform/handlers/" + kind);
+      return h.delete(id, props);
+    },
+  };
+}
+
+/** One provider object per kind, module-level, so Pulumi serializes each once per program. */
+export const providers = {
+  Dataset: makeShimProvider("dataset"),
+  TrainingJob: makeShimProvider("training-job"),
+  Model: makeShimProvider("model"),
+  PerfJob: makeShimProvider("perf-job"),
+  Service: makeShimProvider("service"),
+};

@@ -1,0 +1,122 @@
+// check and diff need no platform: validation, defaults, unknown values during preview, and the
+// replace/update/no-op decisions for every kind.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as dataset from "../../provider/handlers/dataset";
+import * as model from "../../provider/handlers/model";
+import * as perfJob from "../../provider/handlers/perf-job";
+import * as service from "../../provider/handlers/service";
+import * as trainingJob from "../../provider/handlers/training-job";
+import { UNKNOWN } from "../../provider/handlers/values";
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "mlp-check-"));
+  // No platform is reachable: check must still work (flavors are then not checked against a list).
+  dataset.configure({ endpoint: "http://127.0.0.1:9", token: "t" });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("check", () => {
+  it("reports every failure with its property path in one result", async () => {
+    const r = await dataset.check({}, { name: "Bad_Name", format: "parquet", extra: 1, deadlineSeconds: -5 });
+    const byProp = Object.fromEntries(r.failures.map((f) => [f.property, f.reason]));
+    expect(Object.keys(byProp).sort()).toEqual(["deadlineSeconds", "extra", "format", "name", "source"]);
+    expect(byProp.source).toBe("is required");
+    expect(byProp.extra).toMatch(/unknown property "extra"/);
+  });
+
+  it("reports nested paths in Pulumi's spelling", async () => {
+    const r = await service.check({}, { name: "svc", models: [{ modelId: "md-1", version: 0, weight: 100 }] });
+    expect(r.failures.map((f) => f.property)).toEqual(["models[0].version"]);
+  });
+
+  it("runs whole-object rules (weights add up to 100)", async () => {
+    const r = await service.check({}, { name: "svc", models: [{ modelId: "a", version: 1, weight: 50 }, { modelId: "b", version: 1, weight: 30 }] });
+    expect(r.failures).toEqual([{ property: "models", reason: "model weights must add up to 100" }]);
+  });
+
+  it("normalises defaults, including the provider's own deadline", async () => {
+    const r = await trainingJob.check({}, { name: "run", command: ["python", "t.py"], datasetId: "ds-1" });
+    expect(r.failures).toEqual([]);
+    expect(r.inputs).toMatchObject({ flavor: "local.small", instanceCount: 1, maxRuntimeSeconds: 3600, deadlineSeconds: 3600 });
+    const p = await perfJob.check({}, { name: "bench", modelId: "md-1", modelVersion: 1 });
+    expect(p.inputs).toMatchObject({ jobType: "benchmark", flavors: ["local.small"], concurrency: [1, 4], durationSeconds: 3, deadlineSeconds: 600 });
+  });
+
+  it("tolerates unknown values during preview and skips only their validation", async () => {
+    const r = await service.check({}, { name: "svc", models: [{ modelId: UNKNOWN, version: UNKNOWN }], replicas: 0 });
+    expect(r.failures.map((f) => f.property)).toEqual(["replicas"]);
+    expect(r.inputs.models).toEqual([{ modelId: UNKNOWN, version: UNKNOWN }]);
+    const m = await model.check({}, { name: "mm", source: UNKNOWN, format: "logreg-json" });
+    expect(m.failures).toEqual([]);
+    expect(m.inputs.sourceDigest).toBeUndefined();
+  });
+
+  it("digests a local source so new content behind the same path is an input change", async () => {
+    const file = join(dir, "data.csv");
+    writeFileSync(file, "a,b\n1,2\n");
+    const first = await dataset.check({}, { name: "ds", format: "csv", source: file });
+    writeFileSync(file, "a,b\n1,2\n3,4\n");
+    const second = await dataset.check({}, { name: "ds", format: "csv", source: file });
+    expect(first.inputs.sourceDigest).toMatch(/^[0-9a-f]{64}$/);
+    expect(second.inputs.sourceDigest).not.toBe(first.inputs.sourceDigest);
+    const d = dataset.diff("ds-1", { ...first.inputs, status: "Ready" }, second.inputs);
+    expect(d).toMatchObject({ changes: true, replaces: [], changedKeys: ["sourceDigest"] });
+  });
+});
+
+describe("diff", () => {
+  const outputsOf = (inputs: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ ...inputs, ...extra });
+
+  it("no-op when nothing declared changed, even with server-normalised values present", async () => {
+    const { inputs } = await trainingJob.check({}, { name: "run", command: ["x"], datasetId: "ds-1" });
+    // The platform filled datasetVersion and empty maps; the user declared neither.
+    const olds = outputsOf(inputs, { datasetVersion: 3, env: {}, hyperParameters: {}, tags: { "mlplatform/urn": "p/s/TrainingJob/run" }, status: "Completed" });
+    expect(trainingJob.diff("tj-1", olds, inputs)).toMatchObject({ changes: false, replaces: [] });
+  });
+
+  it("in-place vs replace per kind", async () => {
+    const cases: [typeof dataset, Record<string, unknown>, Record<string, unknown>, string[], boolean][] = [
+      [dataset, { name: "ds", format: "csv", source: "a.csv" }, { description: "new" }, [], false],
+      [dataset, { name: "ds", format: "csv", source: "a.csv" }, { format: "jsonl" }, ["format"], true],
+      [trainingJob, { name: "run", command: ["x"], datasetId: "ds-1" }, { tags: { team: "a" } }, [], false],
+      [trainingJob, { name: "run", command: ["x"], datasetId: "ds-1" }, { hyperParameters: { lr: 0.1 } }, ["hyperParameters"], true],
+      [model, { name: "mm", source: "mlp://training-jobs/tj-1/output", format: "logreg-json" }, { source: "mlp://training-jobs/tj-2/output" }, [], false],
+      [model, { name: "mm", source: "x", format: "logreg-json" }, { name: "m2" }, ["name"], false],
+      [perfJob, { name: "bench", modelId: "md-1", modelVersion: 1 }, { description: "d" }, [], false],
+      [perfJob, { name: "bench", modelId: "md-1", modelVersion: 1 }, { modelVersion: 2 }, ["modelVersion"], true],
+      [service, { name: "svc", models: [{ modelId: "md-1", version: 1 }] }, { replicas: 2 }, [], false],
+      [service, { name: "svc", models: [{ modelId: "md-1", version: 1 }] }, { models: [{ modelId: "md-1", version: 2 }] }, [], false],
+    ];
+    for (const [h, base, change, replaces, dbr] of cases) {
+      const checkedOld = await h.check({}, base);
+      const checkedNew = await h.check({}, { ...base, ...change });
+      expect([...checkedOld.failures, ...checkedNew.failures]).toEqual([]);
+      const olds = checkedOld.inputs;
+      const news = checkedNew.inputs;
+      const d = h.diff("x-1", olds, news);
+      expect({ kind: h.definition.kind, change, ...d }).toMatchObject({ changes: true, replaces, deleteBeforeReplace: dbr });
+    }
+  });
+
+  it("removing an optional property the user had set is a change", async () => {
+    const { inputs } = await dataset.check({}, { name: "ds", format: "csv", source: "a.csv", description: "d", tags: { a: "1" } });
+    const news = (await dataset.check({}, { name: "ds", format: "csv", source: "a.csv" })).inputs;
+    expect(dataset.diff("ds-1", inputs, news)).toMatchObject({ changes: true, changedKeys: ["description", "tags"] });
+  });
+
+  it("an unknown value in news is a change (and a replace for immutable properties)", async () => {
+    const olds = (await perfJob.check({}, { name: "bench", modelId: "md-1", modelVersion: 1 })).inputs;
+    const news = (await perfJob.check({}, { name: "bench", modelId: "md-1", modelVersion: UNKNOWN })).inputs;
+    expect(perfJob.diff("pj-1", olds, news)).toMatchObject({ changes: true, replaces: ["modelVersion"] });
+  });
+
+  it("a model whose registered version was deleted out of band needs an update", async () => {
+    const { inputs } = await model.check({}, { name: "mm", source: "mlp://training-jobs/tj-1/output", format: "logreg-json" });
+    expect(model.diff("md-1", { ...inputs, version: 2 }, inputs).changes).toBe(false);
+    expect(model.diff("md-1", { ...inputs, version: 0 }, inputs)).toMatchObject({ changes: true, replaces: [], changedKeys: ["version"] });
+  });
+});

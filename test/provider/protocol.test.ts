@@ -1,0 +1,124 @@
+// The real dynamic-provider process, driven over gRPC like the engine drives it: the serialized shim is
+// small and holds no token or path, loads the installed handlers from the project's node_modules, takes
+// its connection from stack config (configure), and reports partial failures with the object's id.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { providers } from "../../provider/shim";
+import { makeProjectDir } from "../e2e/harness";
+import { ensureBuilt, REPO_ROOT } from "./build";
+import { DynamicProviderProcess, serializeProvider } from "./dynamic-provider";
+import { makeFixtures, type Fixtures } from "./fixtures";
+import { startPlatformForProviderTests, type TestPlatform } from "./platform";
+
+const MAX_PROVIDER_BYTES = 8 * 1024;
+const urn = (kind: string, name: string) => `urn:pulumi:test::proto::pulumi-nodejs:dynamic/mlplatform:${kind}::${name}`;
+
+let fx: Fixtures;
+let tp: TestPlatform;
+let projectDir: string;
+let emptyDataDir: string;
+let dp: DynamicProviderProcess;
+const serialized: Record<string, string> = {};
+
+beforeAll(async () => {
+  ensureBuilt();
+  for (const [kind, p] of Object.entries(providers)) serialized[kind] = await serializeProvider(p);
+  fx = makeFixtures();
+  tp = await startPlatformForProviderTests(fx.root);
+  projectDir = makeProjectDir("proto");
+  emptyDataDir = mkdtempSync(join(tmpdir(), "mlp-proto-nodata-"));
+  // No MLPLATFORM_* connection in the environment and no local platform files: only configure() can
+  // tell the provider where the platform is.
+  const env = { ...process.env, MLPLATFORM_DATA_DIR: emptyDataDir };
+  delete env.MLPLATFORM_ENDPOINT;
+  delete env.MLPLATFORM_TOKEN;
+  dp = await DynamicProviderProcess.start(projectDir, env);
+  await dp.configure({ "mlplatform:endpoint": tp.endpoint, "mlplatform:token": tp.token });
+});
+afterAll(async () => {
+  await dp?.stop();
+  await tp?.stop();
+  for (const d of [fx?.root, projectDir, emptyDataDir]) if (d) rmSync(d, { recursive: true, force: true });
+});
+
+describe("serialized provider (__provider)", () => {
+  it.each(["Dataset", "TrainingJob", "Model", "PerfJob", "Service"])("%s: small, no token, no absolute path", (kind) => {
+    const text = serialized[kind];
+    console.log(`__provider ${kind}: ${Buffer.byteLength(text)} bytes`);
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(MAX_PROVIDER_BYTES);
+    expect(text).not.toContain(tp.token);
+    expect(text).not.toContain(REPO_ROOT);
+    expect(text).not.toMatch(/["'`]\/(?:work|tmp|home|root|Users|usr|var)\//);
+    expect(text).toContain(`"mlplatform/handlers/"`);
+  });
+});
+
+describe("Dataset over gRPC", () => {
+  const u = urn("Dataset", "ds-proto");
+  let id: string;
+  let outputs: Record<string, any>;
+  let inputs: Record<string, any>;
+
+  it("check → diff → create → read → update → delete", async () => {
+    const news = { __provider: serialized.Dataset, name: "ds-proto", format: "csv", source: fx.csv, logicalName: "proto/test/Dataset/ds-proto" };
+    const checked = await dp.check(u, {}, news);
+    expect(checked.failures).toEqual([]);
+    expect(checked.inputs).toMatchObject({ deadlineSeconds: 300, __provider: serialized.Dataset });
+    inputs = checked.inputs;
+
+    const created = await dp.create(u, inputs);
+    id = created.id;
+    outputs = created.properties;
+    expect(id).toMatch(/^ds-/);
+    expect(outputs).toMatchObject({ status: "Ready", sampleCount: 3, __provider: serialized.Dataset });
+    expect(JSON.stringify(outputs)).not.toContain(tp.token);
+
+    expect(await dp.diff(u, id, outputs, inputs)).toMatchObject({ changes: "none", replaces: [] });
+
+    const read = await dp.read(u, id, outputs);
+    expect(read.id).toBe(id);
+    expect(read.inputs).toMatchObject({ name: "ds-proto", format: "csv", source: fx.csv });
+
+    const news2 = (await dp.check(u, inputs, { ...news, description: "via grpc" })).inputs;
+    expect(await dp.diff(u, id, outputs, news2)).toMatchObject({ changes: "some", replaces: [] });
+    const formatChange = (await dp.check(u, inputs, { ...news, format: "jsonl" })).inputs;
+    expect(await dp.diff(u, id, outputs, formatChange)).toMatchObject({ changes: "some", replaces: ["format"], deleteBeforeReplace: true });
+    outputs = await dp.update(u, id, outputs, news2);
+    expect(outputs).toMatchObject({ description: "via grpc", status: "Ready" });
+
+    await dp.delete(u, id, outputs);
+    expect((await dp.read(u, id, outputs)).id).toBe("");
+  });
+
+  it("check reports every invalid property", async () => {
+    const r = await dp.check(u, {}, { __provider: serialized.Dataset, name: "X", format: "xml" });
+    expect(r.failures.map((f) => f.property).sort()).toEqual(["format", "name", "source"]);
+  });
+});
+
+describe("TrainingJob over gRPC", () => {
+  it("a failing job is a partial failure carrying id, properties (with __provider) and the job's error", async () => {
+    const ds = await tp.client.datasets.create({ name: "ds-proto-tj", format: "csv", source: fx.csv }, { idempotencyKey: "proto-tj" });
+    const u = urn("TrainingJob", "tj-proto");
+    const { inputs, failures } = await dp.check(u, {}, {
+      __provider: serialized.TrainingJob,
+      name: "tj-proto",
+      command: fx.trainCommand,
+      datasetId: ds.id,
+      hyperParameters: { fail: 1 },
+      logicalName: "proto/test/TrainingJob/tj-proto",
+    });
+    expect(failures).toEqual([]);
+    const e: any = await dp.create(u, inputs).then(() => undefined, (err) => err);
+    expect(e?.id).toMatch(/^tj-/);
+    expect(e.properties).toMatchObject({ status: "Failed", __provider: serialized.TrainingJob });
+    expect(e.message).toMatch(/boom: the data has no label column/);
+    expect(e.reasons.join("\n")).toMatch(/exit code 3/);
+    // The engine keeps it in state; destroy then works from those properties.
+    await dp.delete(u, e.id, e.properties);
+    expect((await dp.read(u, e.id, e.properties)).id).toBe("");
+    await tp.client.datasets.delete(ds.id);
+  });
+});

@@ -1,0 +1,47 @@
+// Program wiring of the resource classes under Pulumi's mocks: type tokens, the logical name that keys
+// idempotent creates, name defaulting, output registration, and the serialized shim in the inputs.
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const registered: { type: string; name: string; inputs: Record<string, any> }[] = [];
+
+beforeAll(() => {
+  pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+        return { id: `${args.name}-id`, state: { ...args.inputs, status: "Ready", endpoint: "http://127.0.0.1:1", version: 3 } };
+      },
+      call: () => ({}),
+    },
+    "proj",
+    "dev",
+    false,
+  );
+});
+
+function outputValue<T>(o: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => o.apply((v) => resolve(v)));
+}
+
+describe("resource classes", () => {
+  it("register typed kinds with the logical name and the tiny shim", async () => {
+    const { Dataset, Model, Service } = await import("../../provider");
+    const ds = new Dataset("training-data", { format: "csv", source: "data/iris.csv" });
+    const md = new Model("iris", { source: "mlp://training-jobs/tj-1/output", format: "logreg-json" });
+    const svc = new Service("iris-svc", { models: [{ modelId: md.id, version: md.version }], replicas: 2 });
+    expect(await outputValue(ds.status)).toBe("Ready");
+    expect(await outputValue(svc.endpoint)).toBe("http://127.0.0.1:1");
+    await outputValue(svc.urn);
+    const byName = Object.fromEntries(registered.map((r) => [r.name, r]));
+    expect(byName["training-data"].type).toBe("pulumi-nodejs:dynamic/mlplatform:Dataset");
+    expect(byName["iris-svc"].type).toBe("pulumi-nodejs:dynamic/mlplatform:Service");
+    expect(byName["training-data"].inputs).toMatchObject({ name: "training-data", logicalName: "proj/dev/Dataset/training-data", format: "csv" });
+    // an output of one resource flows into another's nested input
+    expect(byName["iris-svc"].inputs.models).toEqual([{ modelId: "iris-id", version: 3 }]);
+    const shim = byName["training-data"].inputs.__provider as string;
+    expect(typeof shim).toBe("string");
+    expect(Buffer.byteLength(shim)).toBeLessThanOrEqual(8 * 1024);
+    expect(shim).toContain("mlplatform/handlers/");
+  });
+});
