@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// The `mlplatform` command: the local platform, and stack operations on YAML manifests.
+import { resolve } from "node:path";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { defaultDataDir } from "../sdk/connection";
+import { runPlatformForeground, startPlatformDetached, findRunningPlatform, stopPlatform } from "./platform";
+import { describeFailure, runStackCommand, type StackAction } from "./deploy";
+import { runQuickstart } from "./quickstart";
+import { packageRoot } from "./package-root";
+import { DEFAULT_STACK_NAME } from "./stack";
+import { registerReviewCommands } from "./review";
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("a port is an integer from 0 to 65535");
+  return n;
+}
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+async function main(argv: string[]): Promise<void> {
+  const program = new Command("mlplatform")
+    .description("Infrastructure as code for ML platforms: datasets, training jobs, models, perf jobs and services")
+    .showHelpAfterError();
+  const dataDirOption = () => new Option("--data-dir <dir>", "local platform data directory").default(defaultDataDir(), "$MLPLATFORM_DATA_DIR or ~/.mlplatform");
+
+  const platform = program.command("platform").description("the embedded local ML platform");
+  platform
+    .command("start")
+    .description("start the local platform (foreground unless --detach)")
+    .addOption(dataDirOption())
+    .option("--port <n>", "port on 127.0.0.1 (0: any free port)", port, 0)
+    .option("--allow-root <dir>", "directory user paths may name (repeatable; default: the mlplatform package directory)", collect)
+    .option("--detach", "run in the background and return once it answers")
+    .action(async (o: { dataDir: string; port: number; allowRoot?: string[]; detach?: boolean }) => {
+      const opts = { dataDir: resolve(o.dataDir), port: o.port, allowedRoots: (o.allowRoot ?? [packageRoot()]).map((r) => resolve(r)) };
+      if (!o.detach) {
+        process.exitCode = await runPlatformForeground(opts);
+        return;
+      }
+      const running = await findRunningPlatform(opts.dataDir);
+      if (running) {
+        console.log(`already running at ${running.endpoint} (pid ${running.pid})`);
+        return;
+      }
+      const started = await startPlatformDetached(opts);
+      console.log(`local platform running at ${started.endpoint} (pid ${started.pid}); token in ${opts.dataDir}/token, log in ${opts.dataDir}/platform.log`);
+    });
+  platform
+    .command("status")
+    .description("say whether the local platform answers")
+    .addOption(dataDirOption())
+    .action(async (o: { dataDir: string }) => {
+      const running = await findRunningPlatform(resolve(o.dataDir));
+      console.log(running ? `running at ${running.endpoint} (pid ${running.pid})` : "not running");
+      if (!running) process.exitCode = 3;
+    });
+  platform
+    .command("stop")
+    .description("stop the local platform of a data directory")
+    .addOption(dataDirOption())
+    .action(async (o: { dataDir: string }) => {
+      console.log((await stopPlatform(resolve(o.dataDir))) ? "stopped" : "not running");
+    });
+
+  const stackCommand = (action: StackAction, description: string) =>
+    program
+      .command(action)
+      .description(description)
+      .option("-m, --manifest <file>", "manifest to deploy (default: the stack config mlplatform:manifest, else examples/quickstart/ml.yaml); remembered by the stack")
+      .option("-s, --stack <name>", "stack name", DEFAULT_STACK_NAME)
+      .option("-y, --yes", "do not ask for confirmation")
+      .option("--json", "print the result as JSON on stdout (engine output goes to stderr)")
+      .option("--work-dir <dir>", "Pulumi project directory, where mlplatform resolves from (default: the mlplatform package)")
+      .addOption(dataDirOption())
+      .action(async (o: { manifest?: string; stack: string; yes?: boolean; json?: boolean; dataDir: string; workDir?: string }) => {
+        const result = await runStackCommand(action, { ...o, workDir: o.workDir === undefined ? undefined : resolve(o.workDir) });
+        if (o.json) console.log(JSON.stringify(result, null, 2));
+        else if (result.outputs && Object.keys(result.outputs).length) console.log(`\noutputs:\n${JSON.stringify(result.outputs, null, 2)}`);
+      });
+  stackCommand("up", "create or update the manifest's resources (starts the local platform when needed)");
+  stackCommand("preview", "show what `up` would change");
+  stackCommand("refresh", "read every resource back from the platform (drift becomes visible)");
+  stackCommand("destroy", "delete every resource of the stack");
+
+  program
+    .command("quickstart")
+    .description("start the local platform, deploy examples/quickstart/ml.yaml and make one prediction")
+    .option("-s, --stack <name>", "stack name", "quickstart")
+    .addOption(dataDirOption())
+    .action(async (o: { stack: string; dataDir: string }) => {
+      await runQuickstart({ stack: o.stack, dataDir: o.dataDir });
+    });
+
+  // `review` (PR comment of a preview) and `drift` (refresh preview as a scheduled check).
+  registerReviewCommands(program);
+
+  await program.parseAsync(argv);
+}
+
+main(process.argv).catch((err) => {
+  console.error(`mlplatform: ${describeFailure(err)}`);
+  process.exitCode = 1;
+});

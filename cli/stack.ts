@@ -1,0 +1,110 @@
+// Opens a Pulumi stack through the Automation API with an INLINE program: this Node process serves the
+// language protocol to the CLI, so no Node language-host binary is needed. Shared by the `mlplatform`
+// commands, the end-to-end tests and the review/drift commands; every option is explicit.
+import { existsSync } from "node:fs";
+import { delimiter, dirname, isAbsolute, join, relative, resolve } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import * as auto from "@pulumi/pulumi/automation";
+import { defaultDataDir } from "../sdk/connection";
+import { declareManifest } from "../provider/manifest/load";
+
+/** The manifest deployed when neither --manifest nor the stack config `mlplatform:manifest` names one. */
+export const DEFAULT_MANIFEST = "examples/quickstart/ml.yaml";
+export const MANIFEST_CONFIG_KEY = "mlplatform:manifest";
+export const DEFAULT_PROJECT_NAME = "mlplatform";
+export const DEFAULT_STACK_NAME = "dev";
+
+export interface OpenStackOptions {
+  /** Project directory: `mlplatform` and `@pulumi/pulumi` resolve from here, and the dynamic provider runs here. */
+  workDir: string;
+  stackName: string;
+  projectName?: string;
+  /**
+   * The manifest to deploy (relative to workDir, or absolute; it is stored relative in the stack config
+   * `mlplatform:manifest`). Omitted: the stack config's manifest, else DEFAULT_MANIFEST.
+   */
+  manifestPath?: string;
+  /** A program instead of a manifest (TypeScript stacks, tests). */
+  program?: auto.PulumiFn;
+  /** Default: $PULUMI_BACKEND_URL, else file://<dataDir>/state. */
+  backendUrl?: string;
+  /** Default: the environment's PULUMI_HOME (Pulumi's own default when unset). */
+  pulumiHome?: string;
+  /** Local platform data directory (default $MLPLATFORM_DATA_DIR, else ~/.mlplatform); passed to the provider. */
+  dataDir?: string;
+  /** Extra environment for the Pulumi CLI and the dynamic provider it starts. */
+  envVars?: Record<string, string>;
+  /** Directory whose bin/ holds the pulumi CLI (default $MLP_PULUMI_ROOT; else `pulumi` on PATH). */
+  pulumiRoot?: string;
+}
+
+export interface OpenedStack {
+  stack: auto.Stack;
+  /** The manifest the program deploys, relative to workDir (undefined for a program stack). */
+  manifestPath?: string;
+  backendUrl: string;
+}
+
+export function defaultBackendUrl(dataDir: string, env: NodeJS.ProcessEnv = process.env): string {
+  return env.PULUMI_BACKEND_URL || `file://${join(dataDir, "state")}`;
+}
+
+/** The program that declares a manifest's resources; the manifest is chosen when the program runs. */
+export function manifestProgram(workDir: string, manifestPath?: string): auto.PulumiFn {
+  return async () => {
+    const path = manifestPath ?? new pulumi.Config("mlplatform").get("manifest") ?? DEFAULT_MANIFEST;
+    return declareManifest(path, { workDir }).outputs;
+  };
+}
+
+export async function openStack(opts: OpenStackOptions): Promise<OpenedStack> {
+  const workDir = resolve(opts.workDir);
+  const dataDir = resolve(opts.dataDir ?? defaultDataDir());
+  const backendUrl = opts.backendUrl ?? defaultBackendUrl(dataDir);
+  const projectName = opts.projectName ?? DEFAULT_PROJECT_NAME;
+  const manifestPath = opts.manifestPath === undefined ? undefined : toWorkDirRelative(workDir, opts.manifestPath);
+  const pulumiRoot = opts.pulumiRoot ?? process.env.MLP_PULUMI_ROOT;
+
+  const envVars: Record<string, string> = {
+    // The dynamic provider is started by the CLI as `node …`: the same Node as this process comes first.
+    PATH: [dirname(process.execPath), pulumiRoot && join(pulumiRoot, "bin"), process.env.PATH].filter(Boolean).join(delimiter),
+    PULUMI_BACKEND_URL: backendUrl,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    MLPLATFORM_DATA_DIR: dataDir,
+    ...(opts.pulumiHome ? { PULUMI_HOME: opts.pulumiHome } : {}),
+    // Local file backends encrypt secrets with a passphrase; an empty one is the local default.
+    ...(backendUrl.startsWith("file://") && process.env.PULUMI_CONFIG_PASSPHRASE === undefined && process.env.PULUMI_CONFIG_PASSPHRASE_FILE === undefined
+      ? { PULUMI_CONFIG_PASSPHRASE: "" }
+      : {}),
+    ...opts.envVars,
+  };
+  if (backendUrl.startsWith("file://")) await import("node:fs").then((fs) => fs.mkdirSync(backendUrl.slice("file://".length), { recursive: true }));
+
+  const program = opts.program ?? manifestProgram(workDir, manifestPath);
+  // A Pulumi.yaml already in workDir is the project's own and is respected; otherwise one is written.
+  const hasProjectFile = ["Pulumi.yaml", "Pulumi.yml", "Pulumi.json"].some((f) => existsSync(join(workDir, f)));
+  const stack = await auto.LocalWorkspace.createOrSelectStack(
+    { stackName: opts.stackName, projectName, program },
+    {
+      workDir,
+      envVars,
+      pulumiCommand: pulumiRoot ? await auto.PulumiCommand.get({ root: pulumiRoot, skipVersionCheck: false }) : undefined,
+      ...(hasProjectFile ? {} : { projectSettings: { name: projectName, runtime: "nodejs" as const, description: "mlplatform stack (manifest-driven)" } }),
+    },
+  );
+  // Remember the manifest on the stack, so refresh/destroy/preview later deploy the same one without flags.
+  if (manifestPath !== undefined) await stack.setConfig(MANIFEST_CONFIG_KEY, { value: manifestPath });
+  return { stack, manifestPath, backendUrl };
+}
+
+/** The manifest a stack deploys: the explicit one, else its `mlplatform:manifest` config, else the default. */
+export async function stackManifest(stack: auto.Stack, explicit?: string): Promise<string> {
+  if (explicit) return explicit;
+  const all = await stack.getAllConfig();
+  return all[MANIFEST_CONFIG_KEY]?.value ?? DEFAULT_MANIFEST;
+}
+
+function toWorkDirRelative(workDir: string, p: string): string {
+  const abs = isAbsolute(p) ? p : resolve(workDir, p);
+  return relative(workDir, abs) || ".";
+}

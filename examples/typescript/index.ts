@@ -1,0 +1,86 @@
+// The quickstart stack as a TypeScript program: the same five resources as examples/quickstart/ml.yaml,
+// wired by outputs instead of ${…} references. In your own project import from "mlplatform"; inside this
+// repository the classes come from the source tree.
+//
+// Run it (after `npm run build`):  node dist/examples/typescript/index.js [up|preview|destroy]
+// or use `program` as the inline program of your own Automation API stack.
+import * as pulumi from "@pulumi/pulumi";
+import { Dataset, Model, PerfJob, Service, TrainingJob } from "../../provider";
+import { openStack } from "../../cli/stack";
+import { ensurePlatform } from "../../cli/platform";
+import { packageRoot } from "../../cli/package-root";
+import { defaultDataDir } from "../../sdk/connection";
+
+export interface ProgramOptions {
+  /** The quickstart directory relative to the Pulumi project directory (paths in state stay relative). */
+  quickstartDir?: string;
+  /** Prefix of platform object names, so this stack can live beside the YAML quickstart. */
+  prefix?: string;
+  learningRate?: number;
+  epochs?: number;
+}
+
+export function program(opts: ProgramOptions = {}) {
+  const dir = opts.quickstartDir ?? "examples/quickstart";
+  const p = opts.prefix ?? "iris-ts";
+
+  const data = new Dataset("iris", { name: p, format: "csv", source: `${dir}/data/iris.csv` });
+
+  const train = new TrainingJob("train", {
+    name: `${p}-train`,
+    command: ["node", "train.ts"],
+    workingDir: dir,
+    datasetId: data.id,
+    datasetVersion: data.latestVersion,
+    hyperParameters: { learning_rate: opts.learningRate ?? 0.5, epochs: opts.epochs ?? 300 },
+    maxRuntimeSeconds: 300,
+  });
+
+  // The job's outputUri names the job: a retrained job is a new source, hence a new model version.
+  const model = new Model("model", {
+    name: p,
+    source: pulumi.interpolate`${train.outputUri}/model.json`,
+    format: "logreg-json",
+    inputs: [{ name: "input", datatype: "FP32", shape: [-1, 4] }],
+    metrics: train.metrics,
+  });
+
+  const latency = new PerfJob("latency", {
+    name: `${p}-latency`,
+    modelId: model.id,
+    modelVersion: model.version,
+    concurrency: [1, 4],
+    durationSeconds: 2,
+    slo: { p99LatencyMs: 200, maxErrorRate: 0.01 },
+  });
+
+  const service = new Service(
+    "service",
+    { name: p, models: [{ modelId: model.id, version: model.version, weight: 100 }], replicas: 2 },
+    // Roll only after the new version's benchmark met its SLO.
+    { dependsOn: [latency] },
+  );
+
+  return { endpoint: service.endpoint, modelName: model.name, modelVersion: model.version, sloMet: latency.sloMet };
+}
+
+/** A tiny runner: one stack operation on the local platform, through the same helper as the CLI. */
+async function main(action: string): Promise<void> {
+  const workDir = packageRoot();
+  if (!process.env.MLPLATFORM_ENDPOINT) await ensurePlatform({ dataDir: defaultDataDir(), allowedRoots: [workDir] }, console.log);
+  const { stack } = await openStack({ workDir, stackName: "typescript", program: async () => program() });
+  const onOutput = (t: string) => process.stdout.write(t);
+  if (action === "destroy") await stack.destroy({ onOutput });
+  else if (action === "preview") await stack.preview({ onOutput });
+  else {
+    const result = await stack.up({ onOutput });
+    console.log(`endpoint: ${result.outputs.endpoint?.value}`);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv[2] ?? "up").catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,135 @@
+// The `ml.yaml` manifest format. Each section maps a logical key to that kind's spec (the very schemas the
+// platform and the provider use, widened only where a value may be a reference), so the manifest cannot
+// drift from the resources it declares.
+//
+// References: a string `${<section>.<key>.<output>}` stands for an output of another object of the same
+// manifest, e.g. `${trainingJobs.train.outputUri}` or `${models.iris.latestVersion}`. A string that is
+// exactly one reference takes the output's value and type (a number stays a number); references inside a
+// longer string are interpolated as text (`"${trainingJobs.train.outputUri}/model.json"`). `$${` writes a
+// literal `${`. References are the dependency graph: an object is created after the objects it refers to.
+import { z } from "zod";
+import { DatasetSpec } from "./dataset";
+import { TrainingJobSpec } from "./training-job";
+import { ModelSpec } from "./model";
+import { PerfJobSpec } from "./perf-job";
+import { ServedModel, ServiceSpec } from "./service";
+
+export const MANIFEST_API_VERSION = "mlplatform/v1";
+
+/** The manifest sections, in the order a reader meets them; also the first part of a reference. */
+export const SECTIONS = ["datasets", "trainingJobs", "models", "perfJobs", "services"] as const;
+export type Section = (typeof SECTIONS)[number];
+
+/** Logical keys: the Pulumi resource name, and the object's `name` when none is given. */
+export const ManifestKey = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,61}[a-z0-9]$/, "keys are 2-63 characters of a-z, 0-9 and '-', start with a letter and do not end with '-' (the key is the default object name)");
+
+/** Whole-string reference; the loader checks that the section, key and output exist. */
+export const REFERENCE_PATTERN = /^\$\{([A-Za-z]+)\.([a-z][a-z0-9-]*)\.([A-Za-z]+)\}$/;
+export const Reference = z
+  .string()
+  .regex(REFERENCE_PATTERN, "must be a number or a reference such as ${models.iris.latestVersion}")
+  .describe("a reference to another object's output: ${<section>.<key>.<output>}");
+
+/** A value that may also be written as a reference (for the non-string properties references feed). */
+function orReference<T extends z.ZodType>(schema: T) {
+  return z.union([schema, Reference]);
+}
+
+/** What every manifest object may add to its kind's spec. */
+const ObjectOptions = {
+  deadlineSeconds: z
+    .number()
+    .int()
+    .positive()
+    .max(7 * 24 * 3600)
+    .optional()
+    .describe("how long create/update may wait for the object to become ready (Pulumi's customTimeouts do not reach dynamic providers)"),
+  adopt: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("id of an existing platform object to take over instead of creating a new one (dynamic resources cannot be `pulumi import`ed)"),
+  dependsOn: z
+    .array(z.string().regex(/^[A-Za-z]+\.[a-z][a-z0-9-]*$/, "must be <section>.<key>, e.g. perfJobs.latency"))
+    .optional()
+    .describe("objects to wait for without referring to their outputs, e.g. a service waiting for its perf job's SLO gate"),
+};
+
+/** `name` defaults to the key, so it is optional in a manifest. */
+const optionalName = { name: DatasetSpec.shape.name.optional() };
+
+export const ManifestDataset = DatasetSpec.extend({ ...optionalName, ...ObjectOptions });
+
+export const ManifestTrainingJob = TrainingJobSpec.extend({
+  ...optionalName,
+  datasetVersion: orReference(TrainingJobSpec.shape.datasetVersion.unwrap()).optional(),
+  ...ObjectOptions,
+});
+
+export const ManifestModel = ModelSpec.extend({
+  ...optionalName,
+  // A model may take its metrics from the training job that produced it: `${trainingJobs.train.metrics}`.
+  metrics: orReference(ModelSpec.shape.metrics.unwrap()).optional(),
+  ...ObjectOptions,
+});
+
+export const ManifestPerfJob = PerfJobSpec.extend({
+  ...optionalName,
+  modelVersion: orReference(PerfJobSpec.shape.modelVersion),
+  ...ObjectOptions,
+});
+
+export const ManifestServedModel = ServedModel.extend({ version: orReference(ServedModel.shape.version) });
+
+// ServiceSpec carries the weights-add-up-to-100 refinement, which zod will not carry over to an object whose
+// property types change; re-attach ServiceSpec's own checks (they only read `models[].weight`) instead of
+// writing the rule twice.
+const serviceChecks = (ServiceSpec._zod.def.checks ?? []) as z.core.$ZodCheck<unknown>[];
+export const ManifestService = z
+  .strictObject({
+    ...ServiceSpec.shape,
+    ...optionalName,
+    models: z.array(ManifestServedModel).min(1).max(4),
+    ...ObjectOptions,
+  })
+  .check(...serviceChecks);
+
+/** Stack outputs the loader always produces; a manifest's own outputs cannot take these names. */
+export const GENERATED_OUTPUTS = ["services", "models"];
+
+const section = <T extends z.ZodType>(spec: T) => z.record(ManifestKey, spec).optional();
+
+export const Manifest = z.strictObject({
+  apiVersion: z.literal(MANIFEST_API_VERSION),
+  description: z.string().optional(),
+  datasets: section(ManifestDataset),
+  trainingJobs: section(ManifestTrainingJob),
+  models: section(ManifestModel),
+  perfJobs: section(ManifestPerfJob),
+  services: section(ManifestService),
+  outputs: z
+    .record(
+      z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "output names are identifiers")
+        .refine((n) => !GENERATED_OUTPUTS.includes(n), "is the name of a generated stack output (services, models)"),
+      z.string(),
+    )
+    .optional()
+    .describe("extra stack outputs: name → a reference or a string with references"),
+});
+export type Manifest = z.infer<typeof Manifest>;
+
+/** The spec schema of each section, for code that walks the manifest generically. */
+export const SECTION_SCHEMAS = {
+  datasets: ManifestDataset,
+  trainingJobs: ManifestTrainingJob,
+  models: ManifestModel,
+  perfJobs: ManifestPerfJob,
+  services: ManifestService,
+} as const;
+
+/** Manifest-only properties: never sent to the platform as part of the spec. */
+export const OBJECT_OPTION_KEYS = Object.keys(ObjectOptions) as (keyof typeof ObjectOptions)[];
