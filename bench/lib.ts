@@ -1,0 +1,73 @@
+// Shared plumbing for the benchmarks: a scratch project dir that resolves `mlplatform` like an installed
+// package, a detached local platform in it, stacks through cli/stack.ts, and table printing.
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { startPlatformDetached, stopPlatform, type RunningPlatform } from "../cli/platform";
+import { openStack } from "../cli/stack";
+import type * as auto from "@pulumi/pulumi/automation";
+
+export const REPO_ROOT = resolve(__dirname, "../..");
+
+export interface BenchProject {
+  dir: string;
+  platform: RunningPlatform;
+  stack(name: string, program: auto.PulumiFn, extraEnv?: Record<string, string>): Promise<auto.Stack>;
+  close(): Promise<void>;
+}
+
+export async function benchProject(prefix: string): Promise<BenchProject> {
+  const dir = mkdtempSync(join(tmpdir(), `mlp-bench-${prefix}-`));
+  mkdirSync(join(dir, "node_modules"));
+  symlinkSync(REPO_ROOT, join(dir, "node_modules", "mlplatform"), "dir");
+  symlinkSync(join(REPO_ROOT, "node_modules", "@pulumi"), join(dir, "node_modules", "@pulumi"), "dir");
+  const dataDir = join(dir, ".platform");
+  const platform = await startPlatformDetached({ dataDir, allowedRoots: [dir] });
+  return {
+    dir,
+    platform,
+    async stack(name, program, extraEnv = {}) {
+      const { stack } = await openStack({
+        workDir: dir,
+        stackName: name,
+        projectName: `bench-${prefix}`,
+        program,
+        dataDir,
+        backendUrl: `file://${join(dir, ".state")}`,
+        pulumiHome: join(dir, ".pulumi-home"),
+        envVars: { MLPLATFORM_ENDPOINT: platform.endpoint, MLPLATFORM_TOKEN: platform.token, ...extraEnv },
+      });
+      return stack;
+    },
+    async close() {
+      await stopPlatform(dataDir);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function time<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const t0 = performance.now();
+  const value = await fn();
+  return [performance.now() - t0, value];
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+export function table(title: string, header: string[], rows: (string | number)[][]): string {
+  const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === "number" ? fmt(c) : c)))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => String(r[i]).length)));
+  const line = (r: (string | number)[]) => "| " + r.map((c, i) => String(c).padEnd(widths[i])).join(" | ") + " |";
+  return [`\n### ${title}`, line(cells[0]), "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|", ...cells.slice(1).map(line)].join("\n");
+}
+
+function fmt(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  if (Math.abs(n) >= 100) return n.toFixed(0);
+  if (Math.abs(n) >= 10) return n.toFixed(1);
+  return n.toFixed(2);
+}
