@@ -1,7 +1,8 @@
 // Plain statements of what a change means for the ML system: a service rolling to a new model version,
 // traffic moving between versions, a training job re-running and how long that took last time.
-// Inputs follow schemas/*.ts (Service: models[{modelId, version, weight}], replicas; TrainingJob outputs
-// startedAt/finishedAt; Model outputs latestVersion).
+// Inputs follow schemas/*.ts (Service: models[{modelId, version, weight}], replicas); outputs follow
+// provider/resources.ts (Model: version, latestVersion; Service: servedModels with model names;
+// TrainingJob: startedAt, finishedAt, outputUri, status; Dataset: latestVersion).
 import { kindOf, kindNoun, type Kind } from "./kinds";
 import { diffProperties } from "./property-diff";
 import type { ResourceStep, StateSnapshot } from "./steps";
@@ -65,26 +66,37 @@ function planModels(steps: readonly ResourceStep[]): Map<string, ModelPlan> {
   return plans;
 }
 
+/** Old outputUri → name of each training job this deployment re-runs, to say where a model's new source comes from. */
+function rerunTrainingOutputs(steps: readonly ResourceStep[]): Map<string, string> {
+  const outputs = new Map<string, string>();
+  for (const step of steps) {
+    const uri = str(step.old?.outputs.outputUri);
+    if (kindOf(step.type) === "TrainingJob" && step.op === "replace" && uri) outputs.set(uri, displayName(step));
+  }
+  return outputs;
+}
+
 /** Statements per resource URN. */
 export function explainChanges(steps: readonly ResourceStep[]): Map<string, string[]> {
   const models = planModels(steps);
+  const rerunJobs = rerunTrainingOutputs(steps);
   const out = new Map<string, string[]>();
   for (const step of steps) {
     const kind = kindOf(step.type);
     if (!kind) continue;
-    const notes = explain(kind, step, models);
+    const notes = explain(kind, step, models, rerunJobs);
     if (notes.length > 0) out.set(step.urn, notes);
   }
   return out;
 }
 
-function explain(kind: Kind, step: ResourceStep, models: Map<string, ModelPlan>): string[] {
+function explain(kind: Kind, step: ResourceStep, models: Map<string, ModelPlan>, rerunJobs: Map<string, string>): string[] {
   const name = code(displayName(step));
   const noun = kindNoun(kind);
   if (step.op === "delete") return [deleteNote(kind, step, `${noun} ${name}`)];
   switch (kind) {
     case "Service": return serviceNotes(step, name, models);
-    case "Model": return modelNotes(step, name);
+    case "Model": return modelNotes(step, name, rerunJobs);
     case "TrainingJob": return trainingNotes(step, name);
     case "Dataset": return datasetNotes(step, name);
     case "PerfJob": return perfNotes(step, name, models);
@@ -214,21 +226,25 @@ function modelsNote(
 
 // ---- Model ----
 
-function modelNotes(step: ResourceStep, name: string): string[] {
+function modelNotes(step: ResourceStep, name: string, rerunJobs: Map<string, string>): string[] {
   if (step.op === "create" || step.op === "import") return [`model ${name} is registered as v1`];
   if (step.op === "replace") return [`model ${name} is replaced: a new registry entry is created and numbering restarts at v1`];
   const changed = changedTopKeys(step);
   if (!NEW_CONTENT_KEYS.some((k) => changed.has(k))) return [];
   const from = modelVersionOf(step.old);
   const to = nextModelVersion(step.old);
-  const why = changed.has("source") ? `new source ${sourceChange(step)}` : changed.has("format") ? "new format" : `new content at ${sourceChange(step)}`;
+  const why = changed.has("source") ? sourceChange(step, rerunJobs) : changed.has("format") ? "new format" : `new content at ${code(formatValue(step.new?.inputs.source, ["source"]))}`;
   if (from === undefined || to === undefined) return [`model ${name} registers a new version (${why})`];
   return [`model ${name} registers a new version: v${from} → v${to} (${why})`];
 }
 
-function sourceChange(step: ResourceStep): string {
+function sourceChange(step: ResourceStep, rerunJobs: Map<string, string>): string {
   const newSource = step.new?.inputs.source;
-  return isUnknownValue(newSource) ? "(known after apply)" : code(formatValue(newSource, ["source"]));
+  if (!isUnknownValue(newSource)) return `new source ${code(formatValue(newSource, ["source"]))}`;
+  // The source is a training job's output and that job re-runs: name it rather than "unknown".
+  const oldSource = str(step.old?.inputs.source) ?? "";
+  const job = [...rerunJobs].find(([uri]) => oldSource === uri || oldSource.startsWith(`${uri}/`))?.[1];
+  return job ? `trained by the re-run of training job ${code(job)}` : "new source, known after apply";
 }
 
 // ---- TrainingJob ----

@@ -79,8 +79,9 @@ export function formatPath(path: readonly (string | number)[]): string {
   return out;
 }
 
-/** Human duration: 45s, 2m 14s, 1h 3m. */
+/** Human duration: less than a second, 45s, 2m 14s, 1h 3m. */
 export function formatDuration(ms: number): string {
+  if (ms < 1000) return "less than a second";
   const totalSeconds = Math.max(0, Math.round(ms / 1000));
   const h = Math.floor(totalSeconds / 3600);
   const m = Math.floor((totalSeconds % 3600) / 60);

@@ -185,6 +185,17 @@ describe("review report", () => {
     expect(report.errors).toEqual([]);
   });
 
+  it("reads a retrain recorded with the real handlers and local platform: the job re-runs, the model follows it", () => {
+    const report = buildReviewReport(deploymentFromPreviewEvents(events("platform-retrain.ndjson")));
+    expect(report.resources.map((r) => [r.op, r.kind, r.name])).toEqual([["replace", "TrainingJob", "iris-train"], ["update", "Model", "iris"]]);
+    expect(report.resources.flatMap((r) => r.notes)).toEqual([
+      "training job `iris-train` will re-run because `hyperParameters.learning_rate` changed (its last run took less than a second, Completed)",
+      "model `iris` registers a new version: v1 → v2 (trained by the re-run of training job `iris-train`)",
+    ]);
+    // Provider bookkeeping (logicalName, __provider) never shows as a change.
+    expect(report.resources.flatMap((r) => r.properties.map((p) => p.property))).toEqual(["hyperParameters.learning_rate", "metrics", "source"]);
+  });
+
   it("gives the same review from `pulumi preview --json` as from the event stream of the same preview (both recorded from the real engine)", () => {
     const fromDigest = renderReviewMarkdown(buildReviewReport(parseSavedPreview(readFileSync(golden("real-preview-digest.json"), "utf8"))));
     const fromEvents = renderReviewMarkdown(buildReviewReport(deploymentFromPreviewEvents(events("real-preview.ndjson"))));
