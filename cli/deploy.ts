@@ -105,10 +105,49 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-/** Prints a command's failure the way a user needs it: manifest problems as-is, engine errors briefly. */
+/**
+ * A command's failure the way a user needs it: manifest problems as they are; for engine failures (whose
+ * full output was already streamed) only the error headline of each failed resource.
+ */
 export function describeFailure(err: unknown): string {
   if (err instanceof ManifestError) return err.message;
-  const e = err as Error & { commandResult?: { stderr?: string } };
-  const stderr = e.commandResult?.stderr?.trim();
-  return stderr ? `${e.message.split("\n")[0]}\n${stderr}` : e.message;
+  const e = err as Error & { commandResult?: { stdout?: string; stderr?: string } };
+  if (!e.commandResult) return e.message;
+  // When the CLI exits non-zero the Automation API may put all of its output in stderr.
+  const headlines = engineErrorHeadlines(`${e.commandResult.stdout ?? ""}\n${e.commandResult.stderr ?? ""}`);
+  const stderr = (e.commandResult.stderr ?? "").trim();
+  if (headlines.length) return `the operation failed (engine output above):\n${headlines.map((h) => `  ${h}`).join("\n")}`;
+  return stderr || e.message.split("\n").slice(0, 3).join("\n");
+}
+
+/** From the engine's Diagnostics section: "<Kind> <name>: <first error line>[ <detail line>]". */
+export function engineErrorHeadlines(stdout: string): string[] {
+  const lines = stdout.split("\n");
+  const out: string[] = [];
+  let resource: string | undefined;
+  let inDiagnostics = false;
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i].startsWith("Diagnostics:")) {
+      inDiagnostics = true;
+      continue;
+    }
+    if (!inDiagnostics) continue;
+    if (/^\S/.test(lines[i])) {
+      inDiagnostics = false;
+      continue;
+    }
+    const head = /^  (\S+) \((.+)\):$/.exec(lines[i]);
+    if (head) {
+      resource = head[1].startsWith("pulumi:pulumi:Stack") ? undefined : `${head[1].split(":").pop()} ${head[2]}`;
+      continue;
+    }
+    const error = /^\s+error: (.*)$/.exec(lines[i]);
+    if (resource && error) {
+      const detail = /^\s+\* (.*)$/.exec(lines[i + 1] ?? "");
+      const headline = `${resource}: ${error[1]}${detail ? ` ${detail[1]}` : ""}`;
+      if (!out.includes(headline)) out.push(headline);
+      resource = undefined;
+    }
+  }
+  return out;
 }

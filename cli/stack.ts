@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as auto from "@pulumi/pulumi/automation";
 import { defaultDataDir } from "../sdk/connection";
 import { declareManifest } from "../provider/manifest/load";
+import { packageRoot } from "./package-root";
 
 /** The manifest deployed when neither --manifest nor the stack config `mlplatform:manifest` names one. */
 export const DEFAULT_MANIFEST = "examples/quickstart/ml.yaml";
@@ -34,7 +35,10 @@ export interface OpenStackOptions {
   dataDir?: string;
   /** Extra environment for the Pulumi CLI and the dynamic provider it starts. */
   envVars?: Record<string, string>;
-  /** Directory whose bin/ holds the pulumi CLI (default $MLP_PULUMI_ROOT; else `pulumi` on PATH). */
+  /**
+   * Directory whose bin/ holds the pulumi CLI. Default: $MLP_PULUMI_ROOT, else the one scripts/toolchain.sh
+   * links at <package>/node_modules/.pulumi-root, else `pulumi` on PATH.
+   */
   pulumiRoot?: string;
 }
 
@@ -63,11 +67,15 @@ export async function openStack(opts: OpenStackOptions): Promise<OpenedStack> {
   const backendUrl = opts.backendUrl ?? defaultBackendUrl(dataDir);
   const projectName = opts.projectName ?? DEFAULT_PROJECT_NAME;
   const manifestPath = opts.manifestPath === undefined ? undefined : toWorkDirRelative(workDir, opts.manifestPath);
-  const pulumiRoot = opts.pulumiRoot ?? process.env.MLP_PULUMI_ROOT;
+  const pulumiRoot = opts.pulumiRoot ?? process.env.MLP_PULUMI_ROOT ?? toolchainPulumiRoot();
 
   const envVars: Record<string, string> = {
     // The dynamic provider is started by the CLI as `node …`: the same Node as this process comes first.
-    PATH: [dirname(process.execPath), pulumiRoot && join(pulumiRoot, "bin"), process.env.PATH].filter(Boolean).join(delimiter),
+    // Its plugin (pulumi-resource-pulumi-nodejs) ships in @pulumi/pulumi; without it on PATH the CLI
+    // would try to download a plugin that does not exist.
+    PATH: [dirname(process.execPath), pulumiRoot && join(pulumiRoot, "bin"), dynamicProviderPluginDir(workDir), process.env.PATH]
+      .filter(Boolean)
+      .join(delimiter),
     PULUMI_BACKEND_URL: backendUrl,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     MLPLATFORM_DATA_DIR: dataDir,
@@ -102,6 +110,25 @@ export async function stackManifest(stack: auto.Stack, explicit?: string): Promi
   if (explicit) return explicit;
   const all = await stack.getAllConfig();
   return all[MANIFEST_CONFIG_KEY]?.value ?? DEFAULT_MANIFEST;
+}
+
+/** The directory of the @pulumi/pulumi the project resolves, which holds pulumi-resource-pulumi-nodejs. */
+function dynamicProviderPluginDir(workDir: string): string | undefined {
+  try {
+    return dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [workDir] }));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The CLI the setup scripts installed for this package, when they did. */
+function toolchainPulumiRoot(): string | undefined {
+  try {
+    const root = join(packageRoot(), "node_modules", ".pulumi-root");
+    return existsSync(join(root, "bin", "pulumi")) ? root : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function toWorkDirRelative(workDir: string, p: string): string {

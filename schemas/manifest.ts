@@ -25,16 +25,18 @@ export const ManifestKey = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,61}[a-z0-9]$/, "keys are 2-63 characters of a-z, 0-9 and '-', start with a letter and do not end with '-' (the key is the default object name)");
 
-/** Whole-string reference; the loader checks that the section, key and output exist. */
-export const REFERENCE_PATTERN = /^\$\{([A-Za-z]+)\.([a-z][a-z0-9-]*)\.([A-Za-z]+)\}$/;
-export const Reference = z
-  .string()
-  .regex(REFERENCE_PATTERN, "must be a number or a reference such as ${models.iris.latestVersion}")
-  .describe("a reference to another object's output: ${<section>.<key>.<output>}");
+/** The inside of a reference, `<section>.<key>.<output>`; the loader checks that all three exist. */
+export const REFERENCE_BODY = /^([A-Za-z]+)\.([a-z][a-z0-9-]*)\.([A-Za-z]+)$/;
+/** A string that is exactly one reference. */
+export const REFERENCE_PATTERN = new RegExp(`^\\$\\{${REFERENCE_BODY.source.slice(1, -1)}\\}$`);
 
 /** A value that may also be written as a reference (for the non-string properties references feed). */
-function orReference<T extends z.ZodType>(schema: T) {
-  return z.union([schema, Reference]);
+function orReference<T extends z.ZodType>(schema: T, what: string, example: string) {
+  const reference = z
+    .string()
+    .regex(REFERENCE_PATTERN, `must be ${what} or a reference such as \${${example}}`)
+    .describe("a reference to another object's output: ${<section>.<key>.<output>}");
+  return z.union([schema, reference]);
 }
 
 /** What every manifest object may add to its kind's spec. */
@@ -64,24 +66,24 @@ export const ManifestDataset = DatasetSpec.extend({ ...optionalName, ...ObjectOp
 
 export const ManifestTrainingJob = TrainingJobSpec.extend({
   ...optionalName,
-  datasetVersion: orReference(TrainingJobSpec.shape.datasetVersion.unwrap()).optional(),
+  datasetVersion: orReference(TrainingJobSpec.shape.datasetVersion.unwrap(), "a version number", "datasets.iris.latestVersion").optional(),
   ...ObjectOptions,
 });
 
 export const ManifestModel = ModelSpec.extend({
   ...optionalName,
   // A model may take its metrics from the training job that produced it: `${trainingJobs.train.metrics}`.
-  metrics: orReference(ModelSpec.shape.metrics.unwrap()).optional(),
+  metrics: orReference(ModelSpec.shape.metrics.unwrap(), "a map of metric names to numbers", "trainingJobs.train.metrics").optional(),
   ...ObjectOptions,
 });
 
 export const ManifestPerfJob = PerfJobSpec.extend({
   ...optionalName,
-  modelVersion: orReference(PerfJobSpec.shape.modelVersion),
+  modelVersion: orReference(PerfJobSpec.shape.modelVersion, "a version number", "models.iris.version"),
   ...ObjectOptions,
 });
 
-export const ManifestServedModel = ServedModel.extend({ version: orReference(ServedModel.shape.version) });
+export const ManifestServedModel = ServedModel.extend({ version: orReference(ServedModel.shape.version, "a version number", "models.iris.version") });
 
 // ServiceSpec carries the weights-add-up-to-100 refinement, which zod will not carry over to an object whose
 // property types change; re-attach ServiceSpec's own checks (they only read `models[].weight`) instead of

@@ -1,7 +1,7 @@
 // References between manifest objects: `${<section>.<key>.<output>}` inside string values, and the
 // `dependsOn: [<section>.<key>]` lists. This module finds them, checks that they name something real, and
 // orders the objects so each comes after everything it refers to (a cycle is an error).
-import { SECTIONS, type Section } from "../../schemas/manifest";
+import { REFERENCE_BODY, SECTIONS, type Section } from "../../schemas/manifest";
 import type { DatasetOutputs, ModelOutputs, PerfJobOutputs, ServiceOutputs, TrainingJobOutputs } from "../resources";
 import { problemAt, type ManifestSource } from "./source";
 import type { ManifestProblem } from "./problems";
@@ -50,7 +50,6 @@ export type StringPart = string | ReferenceToken;
 
 /** `${a.b.c}` with `$${` as the escape for a literal `${`. */
 const TOKEN = /\$\$\{|\$\{([^}]*)\}|\$\{/g;
-const REF_BODY = /^([A-Za-z]+)\.([a-z][a-z0-9-]*)\.([A-Za-z]+)$/;
 
 /** Splits a string into parts; `error` is set when a `${` is not a well-formed reference. */
 export function parseTemplate(s: string): { parts: StringPart[]; error?: string } {
@@ -65,7 +64,7 @@ export function parseTemplate(s: string): { parts: StringPart[]; error?: string 
       continue;
     }
     if (m[1] === undefined) return { parts, error: `"\${" without a closing "}" (write "$\${" for a literal "\${")` };
-    const body = REF_BODY.exec(m[1].trim());
+    const body = REFERENCE_BODY.exec(m[1].trim());
     if (!body) return { parts, error: `malformed reference "${m[0]}": expected \${<section>.<key>.<output>}, e.g. \${models.iris.latestVersion}` };
     if (literal) parts.push(literal);
     literal = "";
