@@ -54,14 +54,32 @@ export type ServiceArgs = ArgsOf<z.input<typeof ServiceSpec>>;
 export type ServiceOutputs = z.infer<typeof ServiceSpec> & Bookkeeping &
   Pick<ServiceObject, "status" | "readyReplicas" | "endpoint"> & { servedModels: ServiceObject["models"] };
 
-// Output-only keys are passed as undefined so the engine registers them as outputs of the resource.
+// Every output key is passed (undefined unless the user set it) so the engine registers it and the class
+// exposes it. `Record<keyof ...Outputs, true>` makes the compiler check each list against its type.
+type KeySet<T> = Record<Exclude<keyof T, "id">, true>;
+const BOOKKEEPING = { deadlineSeconds: true, adopt: true, sourceDigest: true } as const;
 const OUTPUT_KEYS = {
-  Dataset: ["status", "latestVersion", "digest", "sampleCount", "sizeBytes", "sourceDigest", "description", "tags"],
-  TrainingJob: ["status", "outputUri", "startedAt", "finishedAt", "exitCode", "metrics", "datasetVersion", "workingDir", "env", "hyperParameters", "description", "tags"],
-  Model: ["status", "version", "latestVersion", "versions", "framework", "inputs", "outputs", "metrics", "sourceDigest", "description", "tags"],
-  PerfJob: ["status", "tasks", "sloMet", "sampleInput", "slo", "description"],
-  Service: ["status", "readyReplicas", "endpoint", "servedModels", "env", "description", "tags"],
-} as const;
+  Dataset: keys<DatasetOutputs>({ ...BOOKKEEPING, name: true, format: true, source: true, description: true, tags: true, status: true, latestVersion: true, digest: true, sampleCount: true, sizeBytes: true }),
+  TrainingJob: keys<TrainingJobOutputs>({
+    ...BOOKKEEPING, name: true, command: true, workingDir: true, env: true, datasetId: true, datasetVersion: true, hyperParameters: true, flavor: true,
+    instanceCount: true, maxRuntimeSeconds: true, description: true, tags: true, status: true, outputUri: true, startedAt: true, finishedAt: true, exitCode: true, metrics: true,
+  }),
+  Model: keys<ModelOutputs>({
+    ...BOOKKEEPING, name: true, source: true, format: true, framework: true, inputs: true, outputs: true, metrics: true, description: true, tags: true,
+    status: true, latestVersion: true, version: true, versions: true,
+  }),
+  PerfJob: keys<PerfJobOutputs>({
+    ...BOOKKEEPING, name: true, modelId: true, modelVersion: true, jobType: true, flavors: true, concurrency: true, durationSeconds: true, sampleInput: true, slo: true,
+    description: true, status: true, tasks: true, sloMet: true,
+  }),
+  Service: keys<ServiceOutputs>({
+    ...BOOKKEEPING, name: true, models: true, replicas: true, flavor: true, env: true, description: true, tags: true, status: true, readyReplicas: true, endpoint: true, servedModels: true,
+  }),
+};
+
+function keys<T>(set: KeySet<T>): string[] {
+  return Object.keys(set);
+}
 
 type Kind = keyof typeof OUTPUT_KEYS;
 

@@ -30,6 +30,9 @@ export interface RequestStats {
 
 export const requestStats: RequestStats = { requests: 0, retries: 0, retriesByReason: {} };
 
+/** Starts the console line logged on every retry (benchmarks count these in the engine output). */
+export const RETRY_LOG_PREFIX = "mlplatform sdk: retrying";
+
 const KIND_PATHS = {
   datasets: "datasets",
   trainingJobs: "training-jobs",
@@ -91,6 +94,9 @@ export class LocalPlatform implements Platform {
               s.retries++;
               s.retriesByReason[reason] = (s.retriesByReason[reason] ?? 0) + 1;
             }
+            // One line per retry: inside the dynamic provider it reaches the engine output, where
+            // bench/ counts them (issue 7: "no 429 storm").
+            console.log(`${RETRY_LOG_PREFIX} ${error.options.method} ${error.options.url instanceof URL ? error.options.url.pathname : ""} after ${reason}`);
           },
         ],
       },
@@ -169,6 +175,7 @@ export class LocalPlatform implements Platform {
           s.retries++;
           s.retriesByReason.ECONNREFUSED = (s.retriesByReason.ECONNREFUSED ?? 0) + 1;
         }
+        console.log(`${RETRY_LOG_PREFIX} ${method} /${url} after ECONNREFUSED`);
         const delay = Math.min((this.options.retryBaseMs ?? 200) * 2 ** (attempt - 1), this.options.retryMaxMs ?? 5_000);
         await new Promise((r) => setTimeout(r, delay / 2 + Math.random() * (delay / 2)));
       }

@@ -6,7 +6,7 @@ import { URN_TAG } from "../../schemas";
 import { ConflictError, InvalidError, NotFoundError, PreconditionFailedError, type KindClient, type Platform } from "../../sdk";
 import { contentDigest } from "../../sdk/digest";
 import { configure as configureContext, knownFlavors, platform, waitChunkMs, type ProviderSettings } from "./context";
-import { canonicalJson, containsUnknown, deepEqual, pick, platformPath, readableLocalPath, sha256, userPath, userTags } from "./values";
+import { canonicalJson, containsUnknown, deepEqual, pick, platformPath, readableLocalPath, sha256, userPath, userTags, withoutUndefined } from "./values";
 
 export type Obj = { id: string; name: string; etag: string; status: string; tags?: Record<string, string>; statusMessage?: string } & Record<string, any>;
 export type Props = Record<string, any>;
@@ -54,10 +54,16 @@ export interface KindDefinition {
   /** The live object in the spec's shape (what diff and read compare with the user's inputs). */
   liveSpec(obj: Obj): Props;
   /** Kind-specific outputs beyond the live spec (status, versions, endpoint...). */
-  /** `mode` says whether we just wrote the object (create/update) or only read it (refresh). */
-  extraOutputs(obj: Obj, p: Platform, previous: Props, mode: "write" | "read"): Promise<Props>;
-  /** Extra reasons to update even when no input changed (e.g. the model version in state was deleted). */
-  needsRepair?(olds: Props): string | undefined;
+  /**
+   * `mode` says whether we just wrote the object (create/update; `declared` are the inputs we wrote) or
+   * only read it (refresh; `previous` are the outputs in state). Extras override the live spec's keys.
+   */
+  extraOutputs(obj: Obj, p: Platform, previous: Props, mode: "write" | "read", declared: Props): Promise<Props>;
+  /**
+   * A reason to update even when no input changed (the model version in state was deleted, the service
+   * failed), reported under the output key `key` so reviews and refresh show it.
+   */
+  needsRepair?(olds: Props): { key: string; reason: string } | undefined;
   /** Patch keys to force when a repair is needed. */
   repairKeys?: readonly string[];
   /** Flavor-like values to refuse at check time when the backend does not offer them. */
@@ -127,7 +133,7 @@ export async function check(def: KindDefinition, _olds: Props, news: Props): Pro
   }
   inputs.deadlineSeconds ??= def.defaultDeadlineSeconds;
 
-  if (def.flavorPaths && failures.length === 0) {
+  if (def.flavorPaths) {
     const wanted = def.flavorPaths(inputs).filter((f) => typeof f.flavor === "string" && !containsUnknown(f.flavor));
     if (wanted.length) {
       const flavors = await knownFlavors();
@@ -146,7 +152,7 @@ export async function check(def: KindDefinition, _olds: Props, news: Props): Pro
     const local = readableLocalPath(inputs[def.digestKey]);
     if (local) inputs.sourceDigest = await contentDigest(local);
   }
-  return { inputs, failures };
+  return { inputs: withoutUndefined(inputs), failures };
 }
 
 function issuesToFailures(issues: z.core.$ZodIssue[], prefix: (string | number)[]): CheckFailure[] {
@@ -199,7 +205,7 @@ export function diff(def: KindDefinition, _id: string, olds: Props, news: Props)
     if (!deepEqual(normalizeForCompare(key, current), normalizeForCompare(key, desired))) changedKeys.push(key);
   }
   const repair = def.needsRepair?.(olds);
-  if (repair && !changedKeys.includes("version")) changedKeys.push("version");
+  if (repair && !changedKeys.includes(repair.key)) changedKeys.push(repair.key);
   const replaces = changedKeys.filter((k) => def.replaceKeys.includes(k));
   const nameKept = !replaces.includes("name");
   return { changes: changedKeys.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 && nameKept, changedKeys };
@@ -234,10 +240,10 @@ async function outputsOf(def: KindDefinition, p: Platform, obj: Obj, inputs: Pro
   const live = def.liveSpec(obj);
   for (const k of def.pathKeys) if (k in live) live[k] = userPath(live[k], inputs[k]);
   if ("tags" in live) live.tags = userTags(live.tags);
-  const extras = await def.extraOutputs(obj, p, previous, mode);
+  const extras = await def.extraOutputs(obj, p, previous, mode, inputs);
   const bookkeeping = pick(inputs, ["deadlineSeconds", "adopt", "logicalName", "sourceDigest"]);
   const inputKeys = Object.keys(inputs).filter((k) => k in def.specSchema.shape);
-  return { ...live, ...extras, id: obj.id, ...bookkeeping, inputKeys };
+  return withoutUndefined({ ...live, ...extras, id: obj.id, ...bookkeeping, inputKeys });
 }
 
 /** Waits (long-poll, no sleeps) until the object is usable, fails, or the deadline passes. */
@@ -277,7 +283,7 @@ async function initError(def: KindDefinition, p: Platform, obj: Obj, inputs: Pro
   try {
     properties = await outputsOf(def, p, obj, inputs);
   } catch {
-    properties = { id: obj.id, name: obj.name, status: obj.status };
+    properties = withoutUndefined({ id: obj.id, name: obj.name, status: obj.status });
   }
   // The engine stores these as the resource's outputs; later read/delete need the serialized provider.
   if (inputs.__provider !== undefined) properties.__provider = inputs.__provider;
@@ -385,16 +391,20 @@ async function converge(def: KindDefinition, p: Platform, obj: Obj, inputs: Prop
     }
     // Same path, new content: send the source again so the platform ingests/registers a new version.
     if (def.digestKey && inputs.sourceDigest && olds.sourceDigest && inputs.sourceDigest !== olds.sourceDigest) patch[def.digestKey] = desired[def.digestKey];
-    if (def.needsRepair?.(olds)) for (const k of def.repairKeys ?? []) if (desired[k] !== undefined) patch[k] = desired[k];
+    const repair = def.needsRepair?.(olds);
+    if (repair) {
+      console.log(`${def.noun} ${obj.name} (${obj.id}): ${repair.reason}`);
+      for (const k of def.repairKeys ?? []) if (desired[k] !== undefined) patch[k] = desired[k];
+    }
     if (Object.keys(patch).length === 0) return obj;
     try {
       console.log(`${def.noun} ${obj.name} (${obj.id}): updating ${Object.keys(patch).join(", ")}`);
       return await client.update(obj.id, patch, { ifMatch: obj.etag });
     } catch (e) {
       if (!(e instanceof PreconditionFailedError) || attempt >= 5) throw e;
+      // Recompute against the current object: keys that already match (our own retried PATCH that landed)
+      // drop out. Forced keys (new content, repair) are re-sent: the platform dedupes them by digest.
       obj = await client.get(obj.id);
-      // Only keys that still differ are re-sent; a landed retry leaves nothing to do.
-      olds = { ...olds, sourceDigest: inputs.sourceDigest };
     }
   }
 }
@@ -424,7 +434,7 @@ export async function read(def: KindDefinition, id: string, props: Props): Promi
   const outs = await outputsOf(def, p, obj, { ...pick(props, declared), ...carried }, props, "read");
   outs.inputKeys = declared;
   // Inputs that reproduce the live object: the keys the user declared, with live values.
-  const inputs: Props = { ...pick(outs, declared), ...carried };
+  const inputs: Props = withoutUndefined({ ...pick(outs, declared), ...carried });
   return { id: obj.id, props: outs, inputs };
 }
 

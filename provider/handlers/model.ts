@@ -31,13 +31,20 @@ export const modelDefinition: KindDefinition = {
     description: o.description,
     tags: o.tags,
   }),
-  extraOutputs: async (o, _p, previous, mode) => {
+  extraOutputs: async (o, _p, previous, mode, declared) => {
     const versions: number[] = (o.versions ?? []).map((v: { version: number }) => v.version);
     let version = o.latestVersion;
     if (mode === "read" && typeof previous.version === "number") version = versions.includes(previous.version) ? previous.version : 0;
-    return { status: o.status, version, latestVersion: o.latestVersion, versions };
+    // The platform keeps the first source of identical bytes (a retrain that reproduces the same model, a
+    // copy of the file elsewhere): it accepted the declared source as that version, so report it as
+    // declared, else the two spellings would differ on every diff. A newer version made out of band is
+    // still reported with its own source (drift).
+    const extra: Record<string, unknown> = { status: o.status, version, latestVersion: o.latestVersion, versions };
+    if (mode === "write" && typeof declared.source === "string") extra.source = declared.source;
+    if (mode === "read" && previous.version === o.latestVersion && typeof previous.source === "string") extra.source = previous.source;
+    return extra;
   },
-  needsRepair: (olds) => (olds.version === 0 ? "the registered version was deleted outside of Pulumi" : undefined),
+  needsRepair: (olds) => (olds.version === 0 ? { key: "version", reason: "the registered version was deleted outside of Pulumi; registering it again" } : undefined),
   repairKeys: ["source", "format"],
 };
 

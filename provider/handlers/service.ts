@@ -35,6 +35,8 @@ export const serviceDefinition: KindDefinition = {
     servedModels: (o.models ?? []).map((m: any) => ({ modelId: m.modelId, modelName: m.modelName, version: m.version, weight: m.weight })),
   }),
   flavorPaths: (spec) => [{ path: "flavor", flavor: spec.flavor }],
+  // A failed service is not silently left alone: up waits for it again and reports why it is not Running.
+  needsRepair: (olds) => (olds.status === "Failed" ? { key: "status", reason: "the service is Failed; waiting for it to run again" } : undefined),
 };
 
 export const { definition, configure, check, diff, create, read, update, delete: remove } = handlersFor(serviceDefinition);

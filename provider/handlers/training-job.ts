@@ -27,7 +27,10 @@ export const trainingJobDefinition: KindDefinition = {
       /* the log is a courtesy; the status message still explains */
     }
     const exit = o.exitCode !== undefined && o.exitCode !== null ? ` (exit code ${o.exitCode})` : "";
-    return `${o.status}${exit}: ${o.statusMessage ?? "no message"}` + (tail.length ? `\nlast ${tail.length} log lines:\n${tail.map((l) => `  | ${l}`).join("\n")}` : "");
+    const message = o.statusMessage ?? "no message";
+    // The platform may already quote the log tail in its message; do not repeat it.
+    const quoted = tail.length > 0 && message.includes(tail[tail.length - 1]);
+    return `${o.status}${exit}: ${message}` + (tail.length && !quoted ? `\nlast ${tail.length} log lines:\n${tail.map((l) => `  | ${l}`).join("\n")}` : "");
   },
   progress: (o) => {
     const metrics = Object.entries(o.finalMetrics ?? {}).map(([k, v]) => `${k}=${typeof v === "number" ? +v.toFixed(4) : v}`);

@@ -83,3 +83,17 @@ export function pick(obj: Record<string, unknown>, keys: readonly string[]): Rec
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/**
+ * A copy without undefined members (at any depth). The dynamic-provider process converts results with
+ * protobuf's Struct.fromJavaScript, which throws "Unexpected struct type" on undefined.
+ */
+export function withoutUndefined<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : withoutUndefined(v))) as T;
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = withoutUndefined(v);
+    return out as T;
+  }
+  return value;
+}

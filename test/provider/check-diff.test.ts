@@ -119,4 +119,10 @@ describe("diff", () => {
     expect(model.diff("md-1", { ...inputs, version: 2 }, inputs).changes).toBe(false);
     expect(model.diff("md-1", { ...inputs, version: 0 }, inputs)).toMatchObject({ changes: true, replaces: [], changedKeys: ["version"] });
   });
+
+  it("a failed service is an update (up waits for it again and says why), a running one is not", async () => {
+    const { inputs } = await service.check({}, { name: "svc", models: [{ modelId: "md-1", version: 1 }] });
+    expect(service.diff("sv-1", { ...inputs, status: "Running" }, inputs).changes).toBe(false);
+    expect(service.diff("sv-1", { ...inputs, status: "Failed" }, inputs)).toMatchObject({ changes: true, replaces: [], changedKeys: ["status"] });
+  });
 });

@@ -48,7 +48,9 @@ export class DynamicProviderProcess {
   }
 
   private call<T>(method: string, req: unknown): Promise<T> {
-    return new Promise((resolve, reject) => this.client[method](req, (err: any, resp: T) => (err ? reject(err) : resolve(resp))));
+    // A deadline, so a provider that never answers fails the test instead of hanging it.
+    const options = { deadline: Date.now() + 30_000 };
+    return new Promise((resolve, reject) => this.client[method](req, new grpc.Metadata(), options, (err: any, resp: T) => (err ? reject(err) : resolve(resp))));
   }
 
   async configure(config: Record<string, string>): Promise<void> {

@@ -10,6 +10,8 @@ export interface FaultProxyOptions {
   target: string;
   /** Share of requests that get a fault (0..1). */
   rate: number;
+  /** Share of POST/PATCH/DELETE requests that get a fault: these are where lost answers hurt. Default `rate`. */
+  mutatingRate?: number;
   /** How long a "delay" fault holds the answer (ms): set it past the client's request timeout. */
   delayMs: number;
   seed?: number;
@@ -18,6 +20,8 @@ export interface FaultProxyOptions {
 export class FaultProxy {
   readonly injected: Record<Fault, number> = { "503": 0, "429": 0, "reset-before": 0, "reset-after": 0, delay: 0 };
   requests = 0;
+  /** Mutations the platform performed whose answer the client never got (reset-after or delay). */
+  lostMutationAnswers = 0;
   private server!: Server;
   private random: () => number;
   endpoint = "";
@@ -43,7 +47,8 @@ export class FaultProxy {
   }
 
   private pickFault(req: IncomingMessage): Fault | undefined {
-    if (this.random() >= this.opts.rate) return undefined;
+    const mutating = req.method !== "GET" && req.method !== "HEAD";
+    if (this.random() >= (mutating ? this.opts.mutatingRate ?? this.opts.rate : this.opts.rate)) return undefined;
     // Long-poll waits are held by the server on purpose; delaying them past the timeout would only
     // measure the wait length, so they get the other faults.
     const faults: Fault[] = req.url?.includes("/wait") ? ["503", "429", "reset-before", "reset-after"] : ["503", "429", "reset-before", "reset-after", "delay"];
@@ -54,6 +59,7 @@ export class FaultProxy {
     this.requests++;
     const fault = this.pickFault(req);
     if (fault) this.injected[fault]++;
+    if ((fault === "reset-after" || fault === "delay") && req.method !== "GET") this.lostMutationAnswers++;
     if (fault === "503" || fault === "429") {
       req.resume();
       const code = fault === "503" ? "unavailable" : "throttled";

@@ -21,7 +21,7 @@ let proxy: FaultProxy;
 beforeAll(async () => {
   fx = makeFixtures();
   tp = await startPlatformForProviderTests(fx.root);
-  proxy = await new FaultProxy({ target: tp.endpoint, rate: 0.3, delayMs: REQUEST_TIMEOUT_MS + 300, seed: 7 }).start();
+  proxy = await new FaultProxy({ target: tp.endpoint, rate: 0.25, mutatingRate: 0.6, delayMs: REQUEST_TIMEOUT_MS + 300, seed: Number(process.env.MLP_FAULT_SEED ?? 7) }).start();
   dataset.configure({ endpoint: proxy.endpoint, token: tp.token, requestTimeoutMs: REQUEST_TIMEOUT_MS, retryLimit: 12, retryBaseMs: 20, retryMaxMs: 200, waitChunkMs: 2_000 });
 });
 afterAll(async () => {
@@ -76,8 +76,9 @@ it("every kind converges through injected faults with no duplicate and no orphan
   const stats = (platform() as LocalPlatform).stats;
   console.log(
     `fault proxy: ${proxy.requests} requests, ${proxy.faults} faults injected (${(100 * proxy.faults / proxy.requests).toFixed(0)}%): ` +
-      `${JSON.stringify(proxy.injected)}; client: ${stats.requests} attempts, ${stats.retries} retries ${JSON.stringify(stats.retriesByReason)}`,
+      `${JSON.stringify(proxy.injected)}, ${proxy.lostMutationAnswers} answers to performed mutations lost; client: ${stats.requests} attempts, ${stats.retries} retries ${JSON.stringify(stats.retriesByReason)}`,
   );
   expect(proxy.faults / proxy.requests).toBeGreaterThanOrEqual(0.2);
   expect(stats.retries).toBeGreaterThan(0);
+  expect(proxy.lostMutationAnswers).toBeGreaterThan(0);
 }, 180_000);

@@ -8,6 +8,7 @@ export interface Fixtures {
   root: string;
   csv: string;
   trainScript: string;
+  /** A logreg-json model that differs from the one the training script writes. */
   modelFile: string;
   /** `node <trainScript>` with hyper-parameters: epochs, fail (exit 3 with an error), sleep (seconds). */
   trainCommand: string[];
@@ -29,14 +30,15 @@ const finish = () => {
 if (hp.sleep) setTimeout(finish, Number(hp.sleep) * 1000); else finish();
 `;
 
-export function logreg() {
+/** `scale` changes the weights, so two artifacts differ in content (the platform numbers versions by content). */
+export function logreg(scale = 1) {
   return {
     format: "logreg-json/v1",
     features: ["f0", "f1"],
     classes: ["a", "b"],
     mean: [0, 0],
     std: [1, 1],
-    weights: [[1, -1], [-1, 1]],
+    weights: [[scale, -scale], [-scale, scale]],
     bias: [0, 0],
   };
 }
@@ -49,6 +51,6 @@ export function makeFixtures(): Fixtures {
   const trainScript = join(root, "train.js");
   writeFileSync(trainScript, TRAIN_JS);
   const modelFile = join(root, "model.json");
-  writeFileSync(modelFile, JSON.stringify(logreg()));
+  writeFileSync(modelFile, JSON.stringify(logreg(2)));
   return { root, csv, trainScript, modelFile, trainCommand: [process.execPath, trainScript] };
 }

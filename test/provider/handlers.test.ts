@@ -1,7 +1,8 @@
 // Every kind's handler against a REAL local platform: create, read, no-op diff, in-place update, replace
 // decision, drift per mutable property, out-of-band delete, adoption, idempotent re-create, deadlines and
 // failures that carry the job's own error.
-import { rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as dataset from "../../provider/handlers/dataset";
 import * as model from "../../provider/handlers/model";
@@ -9,7 +10,7 @@ import * as perfJob from "../../provider/handlers/perf-job";
 import * as service from "../../provider/handlers/service";
 import * as trainingJob from "../../provider/handlers/training-job";
 import { ResourceInitError } from "../../provider/handlers/common";
-import type { LocalPlatform } from "../../sdk";
+import { NotFoundError, type LocalPlatform } from "../../sdk";
 import { makeFixtures, type Fixtures } from "./fixtures";
 import { startPlatformForProviderTests, type TestPlatform } from "./platform";
 
@@ -34,6 +35,25 @@ async function checked(h: H, news: Record<string, unknown>, kind: string) {
   const r = await h.check({}, { logicalName: `test/stack/${kind}/${news.name}`, ...news });
   expect(r.failures).toEqual([]);
   return r.inputs;
+}
+
+/**
+ * Changes `patch` on the live object through the API (out of band), then checks that read reports every
+ * changed property with its live value and that diff against the declaration shows exactly those keys.
+ */
+async function expectDrift(h: H, client: { get(id: string): Promise<any>; update(id: string, p: any, o: any): Promise<any> }, id: string, outs: Record<string, any>, declared: Record<string, any>, patch: Record<string, any>) {
+  const live = await client.get(id);
+  const sent = { ...patch };
+  if (sent.tags) sent.tags = { ...live.tags, ...sent.tags }; // keep the provider's own tag, as a person editing tags would
+  await client.update(id, sent, { ifMatch: live.etag });
+  const r = await h.read(id, outs);
+  expect(r.id).toBe(id);
+  for (const [k, v] of Object.entries(patch)) expect({ [k]: r.props[k] }).toEqual({ [k]: v });
+  for (const k of Object.keys(patch)) if (k in declared) expect({ [k]: r.inputs![k] }).toEqual({ [k]: patch[k] });
+  // Drift shows for what the user declared (or whose absence means empty); undeclared values are the platform's to pick.
+  const expected = Object.keys(patch).filter((k) => k in declared || k in h.definition.emptyDefaults);
+  expect(h.diff(id, r.props, declared).changedKeys.sort()).toEqual(expected.sort());
+  return r.props;
 }
 
 async function errorOf(p: Promise<unknown>): Promise<any> {
@@ -88,12 +108,24 @@ describe("Dataset", () => {
     await api.datasets.update(id, { description: "changed by hand", tags: { ...live.tags, owner: "someone" } }, { ifMatch: live.etag });
     const r = await dataset.read(id, outs);
     expect(r.props).toMatchObject({ description: "changed by hand", tags: { owner: "someone" } });
-    expect(r.inputs).toMatchObject({ description: "changed by hand", tags: { owner: "someone" } });
+    // inputs reproduce only what the user declared (tags were not), with live values
+    expect(r.inputs).toMatchObject({ description: "changed by hand" });
+    expect(r.inputs!.tags).toBeUndefined();
     expect(dataset.diff(id, r.props, inputs)).toMatchObject({ changes: true, replaces: [], changedKeys: ["description", "tags"] });
     // up puts it back
     outs = (await dataset.update(id, r.props, inputs)).outs;
     expect(outs).toMatchObject({ description: "second", tags: {} });
     expect((await api.datasets.get(id)).tags).toEqual({ "mlplatform/urn": "test/stack/Dataset/ds-main" });
+  });
+
+  it("shows drift of the source (a new version made out of band) and up restores the declared one", async () => {
+    const other = join(fx.root, "data", "other.csv");
+    writeFileSync(other, "f0,f1,label\n9,9,b\n");
+    const drifted = await expectDrift(dataset, api.datasets, id, outs, inputs, { source: other });
+    expect(drifted).toMatchObject({ latestVersion: 3, sampleCount: 1 });
+    outs = (await dataset.update(id, drifted, inputs)).outs;
+    expect(outs).toMatchObject({ source: fx.csv, latestVersion: 4, sampleCount: 4 });
+    expect(dataset.diff(id, outs, inputs).changes).toBe(false);
   });
 
   it("re-creating the same logical resource finds the first object (interrupted up)", async () => {
@@ -150,6 +182,20 @@ describe("TrainingJob, Model, PerfJob, Service", () => {
     jobInputs = tagged;
   });
 
+  it("check refuses a flavor the platform does not offer, listing the ones it does", async () => {
+    const r = await trainingJob.check({}, { name: "tj-flavor", command: ["x"], datasetId: dsId, flavor: "ecs.g1.large" });
+    expect(r.failures).toEqual([{ property: "flavor", reason: expect.stringMatching(/"ecs.g1.large" is not offered by this platform \(available: local.small, local.medium, local.large\)/) }]);
+    const p = await perfJob.check({}, { name: "pj-flavor", modelId: "md-1", modelVersion: 1, flavors: ["local.small", "gpu.a100"] });
+    expect(p.failures.map((f) => f.property)).toEqual(["flavors[1]"]);
+  });
+
+  it("shows drift of a training job's description and tags", async () => {
+    job.outs = await expectDrift(trainingJob, api.trainingJobs, job.id, job.outs, jobInputs, { description: "edited", tags: { team: "other" } });
+    job.outs = (await trainingJob.update(job.id, job.outs, jobInputs)).outs;
+    expect(job.outs).toMatchObject({ tags: { team: "ml" } });
+    expect(job.outs.description ?? "").toBe("");
+  });
+
   it("a failing job fails create with its own error and log tail, keeping the id", async () => {
     const inputs = await checked(trainingJob, { name: "tj-fail", command: fx.trainCommand, datasetId: dsId, hyperParameters: { fail: 1 } }, "TrainingJob");
     const e = await errorOf(trainingJob.create(inputs));
@@ -169,7 +215,7 @@ describe("TrainingJob, Model, PerfJob, Service", () => {
     expect(e).toBeInstanceOf(ResourceInitError);
     expect(e.message).toMatch(/did not become Completed within its deadline \(deadlineSeconds=1/);
     await trainingJob.delete(e.id, e.properties);
-    await expect(api.trainingJobs.get(e.id)).rejects.toThrow(/not.found|404|no /i);
+    await expect(api.trainingJobs.get(e.id)).rejects.toBeInstanceOf(NotFoundError);
   });
 
   let md: { id: string; outs: Record<string, any> };
@@ -185,6 +231,29 @@ describe("TrainingJob, Model, PerfJob, Service", () => {
     md.outs = (await model.update(md.id, md.outs, local)).outs;
     expect(md.outs).toMatchObject({ version: 2, latestVersion: 2, source: fx.modelFile });
     modelInputs = local;
+  });
+
+  it("the same bytes under another source keep the version and never diff again", async () => {
+    const copy = join(fx.root, "model-copy.json");
+    copyFileSync(fx.modelFile, copy);
+    const moved = await checked(model, { ...pickSpec(modelInputs), source: copy }, "Model");
+    expect(model.diff(md.id, md.outs, moved).changes).toBe(true);
+    const outs = (await model.update(md.id, md.outs, moved)).outs;
+    expect(outs).toMatchObject({ version: 2, latestVersion: 2, source: copy });
+    expect(model.diff(md.id, outs, moved).changes).toBe(false);
+    const r = await model.read(md.id, outs);
+    expect(model.diff(md.id, r.props, moved).changes).toBe(false);
+    md.outs = (await model.update(md.id, r.props, modelInputs)).outs;
+    expect(md.outs).toMatchObject({ version: 2, source: fx.modelFile });
+  });
+
+  it("shows drift of a model's description, tags and metrics", async () => {
+    // metrics were not declared: they show in the outputs but are not drift
+    md.outs = await expectDrift(model, api.models, md.id, md.outs, modelInputs, { description: "edited", tags: { stage: "prod" }, metrics: { accuracy: 0.5 } });
+    const declaredMetrics = await checked(model, { ...pickSpec(modelInputs), metrics: { accuracy: 0.9 } }, "Model");
+    expect(model.diff(md.id, md.outs, declaredMetrics).changedKeys.sort()).toEqual(["description", "metrics", "tags"]);
+    md.outs = (await model.update(md.id, md.outs, modelInputs)).outs;
+    expect(md.outs).toMatchObject({ description: "v1", tags: {} });
   });
 
   it("a model version deleted out of band shows as drift and up registers it again", async () => {
@@ -210,12 +279,13 @@ describe("TrainingJob, Model, PerfJob, Service", () => {
     expect(service.diff(svc.id, svc.outs, two)).toMatchObject({ changes: true, replaces: [] });
     svc.outs = (await service.update(svc.id, svc.outs, two)).outs;
     expect(svc.outs).toMatchObject({ status: "Running", replicas: 2, readyReplicas: 2 });
-    const live = await api.services.get(svc.id);
-    await api.services.update(svc.id, { replicas: 1 }, { ifMatch: live.etag });
-    const r = await service.read(svc.id, svc.outs);
-    expect(r.inputs).toMatchObject({ replicas: 1 });
-    expect(service.diff(svc.id, r.props, two)).toMatchObject({ changes: true, changedKeys: ["replicas"] });
     svcInputs = two;
+  });
+
+  it("shows drift of a service's replicas, env, description and tags", async () => {
+    svc.outs = await expectDrift(service, api.services, svc.id, svc.outs, svcInputs, { replicas: 1, env: { LOG_LEVEL: "debug" }, description: "edited", tags: { owner: "ops" } });
+    svc.outs = (await service.update(svc.id, svc.outs, svcInputs)).outs;
+    expect(svc.outs).toMatchObject({ replicas: 2, readyReplicas: 2, env: {}, tags: {} });
   });
 
   it("benchmarks the model version; only description changes in place", async () => {
@@ -226,21 +296,60 @@ describe("TrainingJob, Model, PerfJob, Service", () => {
     expect(pj.outs.tasks[0].requests).toBeGreaterThan(0);
     const described = await checked(perfJob, { ...pickSpec(inputs), description: "nightly" }, "PerfJob");
     expect(perfJob.diff(pj.id, pj.outs, described)).toMatchObject({ changes: true, replaces: [] });
-    const updated = (await perfJob.update(pj.id, pj.outs, described)).outs;
+    let updated = (await perfJob.update(pj.id, pj.outs, described)).outs;
     expect(updated.description).toBe("nightly");
+    updated = await expectDrift(perfJob, api.perfJobs, pj.id, updated, described, { description: "edited" });
     const moreLoad = await checked(perfJob, { ...pickSpec(described), concurrency: [2] }, "PerfJob");
     expect(perfJob.diff(pj.id, updated, moreLoad)).toMatchObject({ replaces: ["concurrency"], deleteBeforeReplace: true });
     await perfJob.delete(pj.id, updated);
     expect(await perfJob.read(pj.id, updated)).toEqual({ id: "", props: {} });
+    await api.perfJobs.get(pj.id).then(() => expect.fail("still exists"), (e) => expect(e).toBeInstanceOf(NotFoundError));
   });
 
-  it("deletes in dependency order and everything is gone", async () => {
-    await service.delete(svc.id, svc.outs);
-    expect(await service.read(svc.id, svc.outs)).toEqual({ id: "", props: {} });
-    await model.delete(md.id, md.outs);
-    await trainingJob.delete(job.id, job.outs);
-    await dataset.delete(dsId, {});
-    for (const [h, id] of [[model, md.id], [trainingJob, job.id], [dataset, dsId]] as const) expect((await h.read(id, {})).id).toBe("");
+  it("a perf job that misses its SLO fails with the measured figures; a slow one hits its deadline", async () => {
+    const strict = await checked(perfJob, { name: "pj-slo", modelId: md.id, modelVersion: md.outs.version, concurrency: [1], durationSeconds: 1, slo: { p99LatencyMs: 0.0001 } }, "PerfJob");
+    const e = await errorOf(perfJob.create(strict));
+    expect(e).toBeInstanceOf(ResourceInitError);
+    expect(e.message).toMatch(/perf job pj-slo \(pj-[0-9a-f]+\) failed: Failed \(SLO not met\)/);
+    expect(e.message).toMatch(/local.small x1: \w+, \d+ requests/);
+    await perfJob.delete(e.id, e.properties);
+    const slow = await checked(perfJob, { name: "pj-slow", modelId: md.id, modelVersion: md.outs.version, concurrency: [1], durationSeconds: 30, deadlineSeconds: 1 }, "PerfJob");
+    const d = await errorOf(perfJob.create(slow));
+    expect(d.message).toMatch(/did not become Succeeded within its deadline \(deadlineSeconds=1/);
+    await perfJob.delete(d.id, d.properties); // cancels the running benchmark
+    await expect(api.perfJobs.get(d.id)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("adopts an existing object of every kind and brings it to the declared spec", async () => {
+    const key = (k: string) => ({ idempotencyKey: `adopt-${k}` });
+    const specs: [H, { create(spec: any, o: any): Promise<any> }, string, Record<string, any>][] = [
+      [trainingJob, api.trainingJobs, "TrainingJob", { name: "tj-adopt", command: fx.trainCommand, datasetId: dsId }],
+      [model, api.models, "Model", { name: "md-adopt", source: fx.modelFile, format: "logreg-json" }],
+      [service, api.services, "Service", { name: "svc-adopt", models: [{ modelId: md.id, version: md.outs.version, weight: 100 }] }],
+      [perfJob, api.perfJobs, "PerfJob", { name: "pj-adopt", modelId: md.id, modelVersion: md.outs.version, concurrency: [1], durationSeconds: 1 }],
+    ];
+    for (const [h, client, kind, spec] of specs) {
+      const foreign = await client.create(spec, key(kind));
+      const declared = await checked(h, { ...spec, description: "now managed", adopt: foreign.id }, kind);
+      const r = await h.create(declared);
+      expect({ kind, id: r.id, description: r.outs.description }).toEqual({ kind, id: foreign.id, description: "now managed" });
+      expect(h.diff(r.id, r.outs, declared).changes).toBe(false);
+      await h.delete(r.id, r.outs);
+    }
+    // adopting an id of another kind fails clearly
+    const wrongKind = await checked(service, { name: "svc-x", models: [{ modelId: md.id, version: 1 }], adopt: md.id }, "Service");
+    expect((await errorOf(service.create(wrongKind))).message).toMatch(new RegExp(`no service with id "${md.id}"|is not a service id`));
+  });
+
+  it("deleted out of band: read says gone, delete still succeeds, for every kind", async () => {
+    await api.services.delete(svc.id);
+    await api.models.delete(md.id);
+    await api.trainingJobs.delete(job.id);
+    await api.datasets.delete(dsId);
+    for (const [h, id, outs] of [[service, svc.id, svc.outs], [model, md.id, md.outs], [trainingJob, job.id, job.outs], [dataset, dsId, {}]] as const) {
+      expect(await h.read(id, outs)).toEqual({ id: "", props: {} });
+      await h.delete(id, outs);
+    }
   });
 });
 

@@ -98,6 +98,19 @@ describe("Dataset over gRPC", () => {
   });
 });
 
+describe("Service over gRPC during preview", () => {
+  it("check and diff tolerate values only known after apply", async () => {
+    const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    const u = urn("Service", "svc-proto");
+    const news = { __provider: serialized.Service, name: "svc-proto", models: [{ modelId: "md-1", version: UNKNOWN }], logicalName: "proto/test/Service/svc-proto" };
+    const checked = await dp.check(u, {}, news);
+    expect(checked.failures).toEqual([]);
+    expect(checked.inputs).toMatchObject({ replicas: 1, flavor: "local.small", models: [{ modelId: "md-1", version: UNKNOWN }] });
+    const olds = { ...checked.inputs, models: [{ modelId: "md-1", version: 1, weight: 100 }], status: "Running" };
+    expect(await dp.diff(u, "sv-1", olds, checked.inputs)).toMatchObject({ changes: "some", replaces: [] });
+  });
+});
+
 describe("TrainingJob over gRPC", () => {
   it("a failing job is a partial failure carrying id, properties (with __provider) and the job's error", async () => {
     const ds = await tp.client.datasets.create({ name: "ds-proto-tj", format: "csv", source: fx.csv }, { idempotencyKey: "proto-tj" });

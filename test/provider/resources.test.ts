@@ -32,6 +32,8 @@ describe("resource classes", () => {
     const svc = new Service("iris-svc", { models: [{ modelId: md.id, version: md.version }], replicas: 2 });
     expect(await outputValue(ds.status)).toBe("Ready");
     expect(await outputValue(svc.endpoint)).toBe("http://127.0.0.1:1");
+    // output-only keys are registered even when the user did not set them
+    for (const o of [ds.deadlineSeconds, ds.digest, md.versions, svc.servedModels, svc.readyReplicas]) expect(pulumi.Output.isInstance(o)).toBe(true);
     await outputValue(svc.urn);
     const byName = Object.fromEntries(registered.map((r) => [r.name, r]));
     expect(byName["training-data"].type).toBe("pulumi-nodejs:dynamic/mlplatform:Dataset");
