@@ -13,7 +13,7 @@ export interface Series {
 }
 
 /** A line chart of one or more series sharing axes (training curves: value over step). */
-export function lineChart(title: string, series: Series[], width = 360, height = 180): string {
+export function lineChart(title: string, series: Series[], width = 320, height = 180): string {
   const all = series.flatMap((s) => s.points);
   if (all.length === 0) return "";
   const pad = { l: 46, r: 10, t: 22, b: 24 };
@@ -46,7 +46,7 @@ export interface BarGroup {
 }
 
 /** Grouped vertical bars (perf: p50/p90/p99 per task, or throughput per task). */
-export function barChart(title: string, unit: string, groups: BarGroup[], width = 380, height = 200): string {
+export function barChart(title: string, unit: string, groups: BarGroup[], width = 320, height = 200): string {
   const values = groups.flatMap((g) => g.values.map((v) => v.value ?? 0));
   if (values.length === 0) return "";
   const pad = { l: 46, r: 10, t: 22, b: 34 };

@@ -33,7 +33,7 @@ function badge(status: string): string {
 function kv(pairs: [string, unknown][]): string {
   return pairs
     .filter(([, v]) => v !== undefined && v !== "" && !(typeof v === "object" && v !== null && Object.keys(v).length === 0))
-    .map(([k, v]) => `<span class="kv"><b>${esc(k)}</b> ${esc(typeof v === "object" ? JSON.stringify(v) : v)}</span>`)
+    .map(([k, v]) => `<span class="kv"><b>${esc(k)}</b> ${esc(typeof v === "object" ? JSON.stringify(v, (_k, x) => (typeof x === "number" ? Number(x.toPrecision(4)) : x)) : v)}</span>`)
     .join(" ");
 }
 
@@ -104,7 +104,7 @@ ${snap.refreshSeconds ? `<meta http-equiv="refresh" content="${snap.refreshSecon
 body{font:14px system-ui,sans-serif;margin:1.5em;color:#111}
 h1{font-size:20px;margin:0 0 .3em}h2{font-size:16px;margin:1.4em 0 .4em}small{color:#666;font-weight:400}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #e5e5e5;padding:6px;text-align:left;vertical-align:top}
-th{background:#f6f6f6;font-weight:600}code{font-size:12px;color:#555}.when{font-size:12px;color:#666;white-space:nowrap}
+th{background:#f6f6f6;font-weight:600}code{font-size:12px;color:#555;white-space:nowrap}.when{font-size:12px;color:#666;white-space:nowrap}
 .status{padding:1px 8px;border-radius:9px;font-size:12px;font-weight:600}.good{background:#dcfce7;color:#166534}
 .bad{background:#fee2e2;color:#991b1b}.busy{background:#fef9c3;color:#854d0e}.msg{font-size:12px;color:#555;margin-top:3px}
 .kv{display:inline-block;margin:0 10px 2px 0;font-size:13px}.kv b{color:#555;font-weight:600}

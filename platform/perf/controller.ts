@@ -10,7 +10,8 @@ import { BadRequest, parseInferRequest, zerosRequest } from "../serving/inferenc
 import { ReplicaProcess } from "../serving/replica-process";
 import { runtimeFor } from "../serving/runtimes/index";
 import { resolveModelVersion } from "../serving/served-models";
-import { driveLoad, type LoadSummary } from "./load";
+import type { LoadSummary } from "./load";
+import { driveLoadInWorker } from "./load-thread";
 import { sloBreaches, taskLabel } from "./slo";
 
 type PerfJobObject = z.infer<typeof PerfJob> & StoredObject;
@@ -23,6 +24,7 @@ interface Run {
 const runs = new Map<string, Run>();
 const ACTIVE = new Set(["Submitted", "Running"]);
 const PROGRESS_EVERY_MS = 500;
+const WARMUP_MS = 300;
 
 function write(ctx: PlatformContext, id: string, change: (cur: PerfJobObject) => Partial<PerfJobObject>): PerfJobObject | undefined {
   if (!ctx.store.get("perf-jobs", id)) return undefined;
@@ -63,12 +65,15 @@ async function execute(id: string, ctx: PlatformContext, signal: AbortSignal): P
     const { maxConcurrency } = requireFlavor(flavor, "flavors");
     const replica = await ReplicaProcess.start({ config: { artifactPath, format: version.format, modelName, modelVersion: job.modelVersion, maxConcurrency } });
     try {
+      // Unrecorded warm-up: the first requests pay for JIT compilation and new connections, which would
+      // otherwise land in the first task's p99.
+      await driveLoadInWorker({ url: `${replica.url}/v2/models/${encodeURIComponent(modelName)}/infer`, body, concurrency: 1, durationMs: WARMUP_MS, signal });
       for (const _ of job.concurrency) {
         const task = job.tasks[index];
         if (signal.aborted) break;
         write(ctx, id, (cur) => ({ statusMessage: `running ${taskLabel(task)}`, tasks: cur.tasks.map((t, i) => (i === index ? { ...t, status: "Running" } : t)) }));
         const taskIndex = index;
-        const summary = await driveLoad({
+        const summary = await driveLoadInWorker({
           url: `${replica.url}/v2/models/${encodeURIComponent(modelName)}/infer`,
           body,
           concurrency: task.concurrency,

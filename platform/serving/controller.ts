@@ -102,7 +102,7 @@ async function reconcileOnce(id: string, ctx: PlatformContext, state: ServiceSta
     const serving = state.fleet.readyReplicas();
     write(ctx, id, () => ({
       status: "Failed",
-      statusMessage: serving > 0 ? `${message} (still serving the previous replicas)` : message,
+      statusMessage: serving > 0 ? `${message} (${serving} replica(s) per model still serving)` : message,
       readyReplicas: serving,
     }));
   }

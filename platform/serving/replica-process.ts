@@ -2,8 +2,7 @@
 // exit of the platform) leaves no process behind: replicas also exit by themselves when their IPC channel
 // to the platform closes.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { entryPoint } from "./entry-point";
 import type { ReplicaConfig } from "./replica-config";
 
 export interface ReplicaLaunch {
@@ -25,9 +24,8 @@ export function liveReplicaPids(): number[] {
 
 /** The node argv that runs the replica entry: compiled JS, or the TS source under a resolve hook. */
 function replicaArgv(): string[] {
-  const js = join(__dirname, "replica.js");
-  if (existsSync(js)) return [js];
-  return ["--no-warnings", "--import", join(__dirname, "ts-source-hook.mjs"), join(__dirname, "replica.ts")];
+  const { file, execArgv } = entryPoint(__dirname, "replica");
+  return [...execArgv, file];
 }
 
 /** The line of a crashed process's stderr that says what went wrong. */

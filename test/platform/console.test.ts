@@ -37,7 +37,7 @@ beforeAll(async () => {
     { step, name: "accuracy", value: 0.5 + step * 0.08, time: "2026-01-01T00:00:00Z" },
   ]);
   ctx.controllers["training-jobs"] = {
-    extraRoutes: [{ method: "GET", path: "/metrics", handler: async (job) => ({ points: job.id === "tj-1" ? metrics : [] }) }],
+    extraRoutes: [{ method: "GET", path: "/metrics", handler: async (job: { id: string }) => ({ points: job.id === "tj-1" ? metrics : [] }) }],
   } as unknown as KindController;
   app = Fastify();
   registerConsole(app, ctx);

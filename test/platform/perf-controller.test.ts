@@ -72,7 +72,8 @@ describe("perf job controller", () => {
     const running = await ctx.waitFor<Job>("perf-jobs", created.id, (j) => j.tasks[0].requests > 0);
     const t0 = Date.now();
     const cancelled = (await cancelRoute.handler(running, {}, {}, ctx)) as Job;
-    expect(Date.now() - t0).toBeLessThan(5000);
+    // far below the 60 s the job would run (the bound is loose for a busy 2-core machine)
+    expect(Date.now() - t0).toBeLessThan(15_000);
     expect(cancelled.status).toBe("Cancelled");
     expect(cancelled.tasks.map((t) => t.status)).toEqual(["Cancelled", "Cancelled"]);
     expect(liveReplicaPids()).toEqual([]);

@@ -124,6 +124,20 @@ describe("service controller", () => {
     await serviceController.remove(back, ctx);
   });
 
+  it("keeps serving the old version when a roll cannot start the new one, and says so", async () => {
+    const halfBroken = ctx.registerModel("half", [writeLogregArtifact(1), "/nonexistent/v2.json"]);
+    const created = (await serviceController.create({ name: "half-svc", models: [{ modelId: halfBroken, version: 1 }] }, ctx)) as Svc;
+    const live = await ctx.waitFor<Svc>("services", created.id, running);
+    await serviceController.patch(live, { models: [{ modelId: halfBroken, version: 2, weight: 100 }] }, ctx);
+    const failed = await ctx.waitFor<Svc>("services", created.id, (o) => o.status === "Failed");
+    expect(failed.statusMessage).toMatch(/replica of model "half" version 2 did not start: .*\(1 replica\(s\) per model still serving\)/);
+    expect(await infer(live.endpoint, "half")).toMatchObject({ status: 200, version: "1" });
+    // fixing the spec recovers the service
+    await serviceController.patch(failed, { models: [{ modelId: halfBroken, version: 1, weight: 100 }] }, ctx);
+    expect((await ctx.waitFor<Svc>("services", created.id, running)).readyReplicas).toBe(1);
+    await serviceController.remove(failed, ctx);
+  });
+
   it("marks a service Failed with the reason when a replica cannot start", async () => {
     const brokenModel = ctx.registerModel("broken", ["/nonexistent/model.json"]);
     const created = (await serviceController.create({ name: "broken-svc", models: [{ modelId: brokenModel, version: 1 }] }, ctx)) as Svc;

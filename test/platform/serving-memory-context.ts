@@ -14,7 +14,7 @@ export function memoryStore(): ObjectStore & { writes: number } {
     writes: 0,
     insert<T extends StoredObject>(kind: KindName, obj: Omit<T, "etag" | "createdAt" | "updatedAt">): T {
       const full = { ...obj, etag: randomBytes(4).toString("hex"), createdAt: stamp(), updatedAt: stamp() } as unknown as T;
-      objects.set(k(kind, obj.id), structuredClone(full));
+      objects.set(k(kind, full.id), structuredClone(full));
       store.writes++;
       return full;
     },

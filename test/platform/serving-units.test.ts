@@ -98,6 +98,23 @@ describe("replica process", () => {
     expect(() => process.kill(pid, 0)).toThrow();
   });
 
+  it("exits by itself when the platform process dies (no orphans even on SIGKILL)", async () => {
+    // A stand-in platform: a plain node process that spawns a replica with an IPC channel, prints its pid.
+    const { spawn } = await import("node:child_process");
+    const { join } = await import("node:path");
+    const dir = join(__dirname, "../../platform/serving");
+    const parentScript = `
+      const { spawn } = require("node:child_process");
+      const child = spawn(process.execPath, ["--no-warnings", "--import", ${JSON.stringify(join(dir, "ts-source-hook.mjs"))}, ${JSON.stringify(join(dir, "replica.ts"))},
+        ${JSON.stringify(JSON.stringify({ artifactPath: writeLogregArtifact(1), format: "logreg-json", modelName: "iris", modelVersion: 1 }))}], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
+      child.on("message", (m) => { if (m.type === "ready") console.log(child.pid); });`;
+    const parent = spawn(process.execPath, ["-e", parentScript], { stdio: ["ignore", "pipe", "inherit"] });
+    const replicaPid = await new Promise<number>((resolve) => parent.stdout!.once("data", (d: Buffer) => resolve(Number(d.toString().trim()))));
+    expect(() => process.kill(replicaPid, 0)).not.toThrow();
+    parent.kill("SIGKILL");
+    await expect.poll(() => { try { process.kill(replicaPid, 0); return "alive"; } catch { return "gone"; } }, { timeout: 5000 }).toBe("gone");
+  });
+
   it("reports why a replica cannot start", async () => {
     await expect(ReplicaProcess.start({ config: { artifactPath: "/nonexistent/model.json", format: "logreg-json", modelName: "iris", modelVersion: 1 } })).rejects.toThrow(
       /replica of model "iris" version 1 did not start: .*nonexistent/,
