@@ -57,10 +57,41 @@ function stderrLog(msg: string, extra?: Record<string, unknown>): void {
   process.stderr.write(JSON.stringify({ time: new Date().toISOString(), msg, ...extra }) + "\n");
 }
 
+/**
+ * Two platforms on one data dir would each "recover" the other's running jobs, so the second one refuses.
+ * The recorded platform counts as running when its pid is alive and its endpoint answers with the dir's
+ * token (a pid alone may have been reused since a crash).
+ */
+async function refuseIfOwned(dataDir: string): Promise<void> {
+  const infoPath = join(dataDir, "platform.json");
+  let info: { pid?: number; endpoint?: string };
+  let token: string;
+  try {
+    info = JSON.parse(readFileSync(infoPath, "utf8"));
+    token = readFileSync(join(dataDir, "token"), "utf8").trim();
+  } catch {
+    return;
+  }
+  if (!info.pid || info.pid === process.pid || !info.endpoint) return;
+  try {
+    process.kill(info.pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ESRCH") return; // it died: the data dir is free
+  }
+  try {
+    const res = await fetch(`${info.endpoint}/v1/flavors`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(1500) });
+    if (res.status !== 200) return;
+  } catch {
+    return;
+  }
+  throw new Error(`another platform (pid ${info.pid}, ${info.endpoint}) is running on data dir ${dataDir}`);
+}
+
 export async function startPlatform(opts: StartOptions): Promise<RunningPlatform> {
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const allowedRoots = (opts.allowedRoots?.length ? opts.allowedRoots : [process.cwd()]).map((r) => resolve(r));
+  await refuseIfOwned(dataDir);
   const token = ensureToken(dataDir);
   const store = new SqliteObjectStore(dataDir);
   const ctx: PlatformContext = {

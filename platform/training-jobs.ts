@@ -172,7 +172,9 @@ async function launch(ctx: PlatformContext, rt: Runtime, job: JobObject): Promis
   }
   if (ctx.store.get<JobObject>(KIND, job.id)?.status !== "Pending") return; // stopped or deleted while preparing
 
-  let step = 0;
+  // A metric line without "step" gets the next step of that metric (0, 1, 2, ...).
+  const nextStep = new Map<string, number>();
+  let seq = ctx.store.listChildren(KIND, job.id, "metrics").length;
   let dirty: Record<string, number> = {};
   let flushTimer: NodeJS.Timeout | undefined;
   const flushMetrics = () => {
@@ -184,9 +186,10 @@ async function launch(ctx: PlatformContext, rt: Runtime, job: JobObject): Promis
     write(ctx, job.id, (cur) => ({ finalMetrics: { ...cur.finalMetrics, ...latest } }));
   };
   const onMetric = (m: MetricLine) => {
-    const point: MetricPoint = { step: m.step ?? step, name: m.name, value: m.value, time: new Date().toISOString() };
-    step++;
-    ctx.store.putChild(KIND, job.id, "metrics", String(step).padStart(10, "0"), point);
+    const step = m.step ?? nextStep.get(m.name) ?? 0;
+    nextStep.set(m.name, step + 1);
+    const point: MetricPoint = { step, name: m.name, value: m.value, time: new Date().toISOString() };
+    ctx.store.putChild(KIND, job.id, "metrics", String(++seq).padStart(10, "0"), point);
     dirty[m.name] = m.value;
     flushTimer ??= setTimeout(flushMetrics, METRIC_FLUSH_MS);
   };

@@ -5,9 +5,9 @@ import type { LocalFlavor } from "../../schemas/index";
 import { PlatformError } from "./types";
 
 export const LOCAL_FLAVORS: readonly LocalFlavor[] = [
-  { name: "local.small", cpuShare: 0.5, maxReplicas: 2, maxConcurrency: 4, description: "half a core; 4 parallel jobs or in-flight requests" },
-  { name: "local.medium", cpuShare: 1, maxReplicas: 4, maxConcurrency: 16, description: "one core; 16 parallel jobs or in-flight requests" },
-  { name: "local.large", cpuShare: 2, maxReplicas: 8, maxConcurrency: 64, description: "two cores; 64 parallel jobs or in-flight requests" },
+  { name: "local.small", cpuShare: 0.5, maxReplicas: 4, maxConcurrency: 4, description: "half a core; up to 4 replicas, 4 parallel jobs or in-flight requests per replica" },
+  { name: "local.medium", cpuShare: 1, maxReplicas: 8, maxConcurrency: 16, description: "one core; up to 8 replicas, 16 parallel jobs or in-flight requests per replica" },
+  { name: "local.large", cpuShare: 2, maxReplicas: 16, maxConcurrency: 64, description: "two cores; up to 16 replicas, 64 parallel jobs or in-flight requests per replica" },
 ];
 
 export function findFlavor(name: string): LocalFlavor | undefined {

@@ -66,7 +66,11 @@ export class SqliteObjectStore implements ObjectStore {
     this.changes.setMaxListeners(0);
   }
 
+  /** Pending waitForChange calls, so closing the store answers them instead of leaving timers on a closed db. */
+  private readonly waiters = new Set<() => void>();
+
   close(): void {
+    for (const release of [...this.waiters]) release();
     this.db.close();
   }
 
@@ -145,11 +149,20 @@ export class SqliteObjectStore implements ObjectStore {
     if (!now || now.etag !== etag || timeoutMs <= 0) return Promise.resolve(now);
     const event = `${kind}/${id}`;
     return new Promise((resolve) => {
-      const finish = () => {
+      const detach = () => {
         clearTimeout(timer);
         this.changes.off(event, onChange);
+        this.waiters.delete(release);
+      };
+      const finish = () => {
+        detach();
         resolve(this.get(kind, id));
       };
+      const release = () => {
+        detach();
+        resolve(now);
+      };
+      this.waiters.add(release);
       const onChange = () => {
         const cur = this.get(kind, id);
         if (!cur || cur.etag !== etag) finish();

@@ -36,7 +36,9 @@ export interface TestPlatformOptions {
 export async function startTestPlatform(opts: TestPlatformOptions = {}): Promise<TestPlatform> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "mlp-data-"));
   const root = opts.root ?? mkdtempSync(join(tmpdir(), "mlp-root-"));
-  const running = await startPlatform({ dataDir, port: 0, allowedRoots: [root, REPO_ROOT] });
+  // Platform log lines only when asked for (MLP_TEST_LOG=1), so test output stays readable.
+  const log = process.env.MLP_TEST_LOG ? undefined : () => {};
+  const running = await startPlatform({ dataDir, port: 0, allowedRoots: [root, REPO_ROOT], log });
   const api = makeApi(running.endpoint, running.token);
   return {
     endpoint: running.endpoint,
