@@ -433,8 +433,13 @@ export async function read(def: KindDefinition, id: string, props: Props): Promi
   const carried = pick(props, ["deadlineSeconds", "adopt", "logicalName", "sourceDigest"]);
   const outs = await outputsOf(def, p, obj, { ...pick(props, declared), ...carried }, props, "read");
   outs.inputKeys = declared;
+  // Undeclared properties with an empty default (env, tags, description) are declared empty: a value set
+  // outside of Pulumi is drift, so the inputs that reproduce the live object must carry it too.
+  const setOutOfBand = Object.keys(def.emptyDefaults).filter(
+    (k) => !declared.includes(k) && !deepEqual(normalizeForCompare(k, outs[k] ?? def.emptyDefaults[k]), normalizeForCompare(k, def.emptyDefaults[k])),
+  );
   // Inputs that reproduce the live object: the keys the user declared, with live values.
-  const inputs: Props = withoutUndefined({ ...pick(outs, declared), ...carried });
+  const inputs: Props = withoutUndefined({ ...pick(outs, [...declared, ...setOutOfBand]), ...carried });
   return { id: obj.id, props: outs, inputs };
 }
 
