@@ -46,12 +46,22 @@ export function buildApp(opts: HttpOptions): FastifyInstance {
   const app = Fastify({ bodyLimit: BODY_LIMIT_BYTES, logger: false, return503OnClosing: true, forceCloseConnections: true });
 
   app.addHook("onRequest", async (request, reply) => {
-    if (!tokenMatches(bearerToken(request.headers.authorization), token)) {
+    if (tokenMatches(bearerToken(request.headers.authorization), token)) return;
+    // A browser cannot send a bearer header: the console page alone also takes the token once as
+    // `/?token=…`, trades it for an HttpOnly cookie and redirects, so the token leaves the address bar.
+    const console = consoleCredential(request.method, request.url, request.headers.cookie);
+    if (console && tokenMatches(console.value, token)) {
+      if (console.from === "cookie") return;
       return reply
-        .code(401)
-        .header("www-authenticate", 'Bearer realm="mlplatform"')
-        .send({ code: "unauthorized", message: "missing or wrong bearer token (see <dataDir>/token)" });
+        .code(303)
+        .header("set-cookie", `${CONSOLE_COOKIE}=${console.value}; HttpOnly; SameSite=Strict; Path=/`)
+        .header("location", "/")
+        .send();
     }
+    return reply
+      .code(401)
+      .header("www-authenticate", 'Bearer realm="mlplatform"')
+      .send({ code: "unauthorized", message: "missing or wrong bearer token (see <dataDir>/token)" });
   });
 
   app.setErrorHandler((err, request, reply) => {
@@ -166,4 +176,17 @@ function registerKind(app: FastifyInstance, c: KindController, ctx: PlatformCont
       },
     });
   }
+}
+
+const CONSOLE_COOKIE = "mlp_console";
+
+/** The console page's own ways in: its cookie, or a one-time `?token=` that becomes the cookie. */
+function consoleCredential(method: string, url: string, cookie: string | undefined): { value: string; from: "cookie" | "query" } | undefined {
+  if (method !== "GET") return undefined;
+  const parsed = new URL(url, "http://localhost");
+  if (parsed.pathname !== "/") return undefined;
+  const query = parsed.searchParams.get("token");
+  if (query) return { value: query, from: "query" };
+  const match = new RegExp(`(?:^|;\\s*)${CONSOLE_COOKIE}=([^;]+)`).exec(cookie ?? "");
+  return match ? { value: match[1], from: "cookie" } : undefined;
 }

@@ -70,3 +70,26 @@ describe("bearer token", () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 });
+
+describe("the console in a browser", () => {
+  const get = (path: string, headers: Record<string, string> = {}) => fetch(p.endpoint + path, { headers, redirect: "manual" });
+
+  it("trades a right `?token=` for an HttpOnly cookie and a redirect that drops it from the address", async () => {
+    const res = await get(`/?token=${encodeURIComponent(p.token)}`);
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/");
+    const cookie = res.headers.get("set-cookie")!;
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    const page = await get("/", { cookie: cookie.split(";")[0] });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<html");
+  });
+
+  it("refuses a wrong `?token=` or cookie, and neither opens any API route", async () => {
+    expect((await get("/?token=wrong")).status).toBe(401);
+    expect((await get("/", { cookie: "mlp_console=wrong" })).status).toBe(401);
+    expect((await get(`/v1/datasets?token=${encodeURIComponent(p.token)}`)).status).toBe(401);
+    expect((await get("/v1/datasets", { cookie: `mlp_console=${p.token}` })).status).toBe(401);
+  });
+});
