@@ -1,7 +1,7 @@
 // Opens a Pulumi stack through the Automation API with an INLINE program: this Node process serves the
 // language protocol to the CLI, so no Node language-host binary is needed. Shared by the `mlplatform`
 // commands, the end-to-end tests and the review/drift commands; every option is explicit.
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { delimiter, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as auto from "@pulumi/pulumi/automation";
@@ -73,7 +73,7 @@ export async function openStack(opts: OpenStackOptions): Promise<OpenedStack> {
     // The dynamic provider is started by the CLI as `node …`: the same Node as this process comes first.
     // Its plugin (pulumi-resource-pulumi-nodejs) ships in @pulumi/pulumi; without it on PATH the CLI
     // would try to download a plugin that does not exist.
-    PATH: [dirname(process.execPath), pulumiRoot && join(pulumiRoot, "bin"), dynamicProviderPluginDir(workDir), process.env.PATH]
+    PATH: [dirname(process.execPath), pulumiRoot && join(pulumiRoot, "bin"), dynamicProviderPluginDir(workDir, pulumiRoot), process.env.PATH]
       .filter(Boolean)
       .join(delimiter),
     PULUMI_BACKEND_URL: backendUrl,
@@ -113,7 +113,17 @@ export async function stackManifest(stack: auto.Stack, explicit?: string): Promi
 }
 
 /** The directory of the @pulumi/pulumi the project resolves, which holds pulumi-resource-pulumi-nodejs. */
-function dynamicProviderPluginDir(workDir: string): string | undefined {
+/**
+ * Where @pulumi/pulumi keeps the dynamic-provider plugin, for PATH — unless a copy is bundled beside the CLI
+ * binary (the setup scripts put one there): then a second one on PATH makes the engine warn on every run,
+ * printing both absolute paths.
+ */
+function dynamicProviderPluginDir(workDir: string, pulumiRoot: string | undefined): string | undefined {
+  try {
+    if (pulumiRoot && existsSync(join(dirname(realpathSync(join(pulumiRoot, "bin", "pulumi"))), "pulumi-resource-pulumi-nodejs"))) return undefined;
+  } catch {
+    /* no CLI under that root: fall through to the package's plugin */
+  }
   try {
     return dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [workDir] }));
   } catch {

@@ -32,7 +32,7 @@ describe("example manifests", () => {
     // The model's source names the job that produced it, so a replaced job registers a new version.
     expect(model.inputs.source).toBe(`mlp://training-jobs/${tj.id}/output/model.json`);
     expect(model.inputs.metrics).toEqual({ accuracy: 0.97, loss: 0.1 });
-    expect(perf.inputs).toMatchObject({ modelId: model.id, modelVersion: 2, durationSeconds: 2, concurrency: [1, 4], slo: { p99LatencyMs: 200 } });
+    expect(perf.inputs).toMatchObject({ modelId: model.id, modelVersion: 2, durationSeconds: 2, concurrency: [1, 4], slo: { p99LatencyMs: 1000 } });
     expect(svc.inputs).toMatchObject({ replicas: 2, models: [{ modelId: model.id, version: 2, weight: 100 }] });
     expect(svc.dependencies).toEqual(expect.arrayContaining(["iris", "iris-latency"]));
     expect(await value(outputs.endpoint)).toBe("http://127.0.0.1:9999/iris");
