@@ -58,7 +58,8 @@ export type ServiceOutputs = z.infer<typeof ServiceSpec> & Bookkeeping &
 // exposes it. `Record<keyof ...Outputs, true>` makes the compiler check each list against its type.
 type KeySet<T> = Record<Exclude<keyof T, "id">, true>;
 const BOOKKEEPING = { deadlineSeconds: true, adopt: true, sourceDigest: true } as const;
-const OUTPUT_KEYS = {
+/** Every output key of each kind (besides `id`); also what manifest references may read. */
+export const OUTPUT_KEYS = {
   Dataset: keys<DatasetOutputs>({ ...BOOKKEEPING, name: true, format: true, source: true, description: true, tags: true, status: true, latestVersion: true, digest: true, sampleCount: true, sizeBytes: true }),
   TrainingJob: keys<TrainingJobOutputs>({
     ...BOOKKEEPING, name: true, command: true, workingDir: true, env: true, datasetId: true, datasetVersion: true, hyperParameters: true, flavor: true,
@@ -70,7 +71,7 @@ const OUTPUT_KEYS = {
   }),
   PerfJob: keys<PerfJobOutputs>({
     ...BOOKKEEPING, name: true, modelId: true, modelVersion: true, jobType: true, flavors: true, concurrency: true, durationSeconds: true, sampleInput: true, slo: true,
-    description: true, status: true, tasks: true, sloMet: true,
+    description: true, tags: true, status: true, tasks: true, sloMet: true,
   }),
   Service: keys<ServiceOutputs>({
     ...BOOKKEEPING, name: true, models: true, replicas: true, flavor: true, env: true, description: true, tags: true, status: true, readyReplicas: true, endpoint: true, servedModels: true,

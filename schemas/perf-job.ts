@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Description, Name, ObjectMeta } from "./common";
+import { Description, Name, ObjectMeta, Tags } from "./common";
 
 /** A benchmark of one model version: one task per flavor x concurrency. Only description changes in place. */
 export const PerfJobSpec = z.strictObject({
@@ -18,11 +18,12 @@ export const PerfJobSpec = z.strictObject({
     maxErrorRate: z.number().min(0).max(1).optional(),
   }).optional(),
   description: Description.optional(),
+  tags: Tags.optional(),
 });
 export type PerfJobSpec = z.infer<typeof PerfJobSpec>;
 export type PerfJobSpecInput = z.input<typeof PerfJobSpec>;
 
-export const PerfJobPatch = PerfJobSpec.pick({ description: true }).partial();
+export const PerfJobPatch = PerfJobSpec.pick({ description: true, tags: true }).partial();
 
 export const PerfJobStatus = z.enum(["Submitted", "Running", "Succeeded", "Failed", "Cancelled"]);
 

@@ -172,7 +172,7 @@ export const perfJobController: KindController = {
       ...(spec.sampleInput ? { sampleInput: spec.sampleInput } : {}),
       ...(spec.slo ? { slo: spec.slo } : {}),
       ...(spec.description !== undefined ? { description: spec.description } : {}),
-      tags: {},
+      tags: spec.tags ?? {},
       status: "Submitted",
       tasks,
     });
@@ -182,7 +182,11 @@ export const perfJobController: KindController = {
 
   async patch(current, input, ctx) {
     const p = PerfJobPatch.parse(input);
-    return ctx.store.update<PerfJobObject>("perf-jobs", current.id, (cur) => ({ ...cur, ...(p.description !== undefined ? { description: p.description } : {}) }));
+    return ctx.store.update<PerfJobObject>("perf-jobs", current.id, (cur) => ({
+      ...cur,
+      ...(p.description !== undefined ? { description: p.description } : {}),
+      ...(p.tags !== undefined ? { tags: p.tags } : {}),
+    }));
   },
 
   async remove(current, ctx) {

@@ -1,4 +1,4 @@
-// PerfJob: a benchmark of one model version. Only description changes in place; anything else is a new
+// PerfJob: a benchmark of one model version. Only description and tags change in place; anything else is a new
 // benchmark. Ready means Succeeded (which includes meeting the SLO when one is declared).
 import { PerfJobSpec } from "../../schemas";
 import { handlersFor, type KindDefinition, type Obj } from "./common";
@@ -10,11 +10,11 @@ export const perfJobDefinition: KindDefinition = {
   noun: "perf job",
   specSchema: PerfJobSpec,
   defaultDeadlineSeconds: 600,
-  replaceKeys: SPEC_KEYS.filter((k) => k !== "description"),
-  patchKeys: ["description"],
-  emptyDefaults: { description: "" },
+  replaceKeys: SPEC_KEYS.filter((k) => k !== "description" && k !== "tags"),
+  patchKeys: ["description", "tags"],
+  emptyDefaults: { description: "", tags: {} },
   pathKeys: [],
-  taggable: false,
+  taggable: true,
   readyWhat: "Succeeded",
   client: (p) => p.perfJobs,
   isReady: (o) => o.status === "Succeeded",

@@ -2,41 +2,18 @@
 // `dependsOn: [<section>.<key>]` lists. This module finds them, checks that they name something real, and
 // orders the objects so each comes after everything it refers to (a cycle is an error).
 import { REFERENCE_BODY, SECTIONS, type Section } from "../../schemas/manifest";
-import type { DatasetOutputs, ModelOutputs, PerfJobOutputs, ServiceOutputs, TrainingJobOutputs } from "../resources";
+import { OUTPUT_KEYS } from "../resources";
 import { problemAt, type ManifestSource } from "./source";
 import type { ManifestProblem } from "./problems";
 
-// What a reference may read: the outputs of each resource class (provider/resources.ts), plus `id`.
-// Each table must list exactly the keys of that kind's Outputs type, so the compiler catches drift.
-type Exactly<T> = { [K in keyof Required<T>]: true };
-const DATASET_OUTPUTS: Exactly<DatasetOutputs> = {
-  name: true, format: true, source: true, description: true, tags: true, deadlineSeconds: true, adopt: true, sourceDigest: true,
-  status: true, latestVersion: true, digest: true, sampleCount: true, sizeBytes: true,
-};
-const TRAINING_JOB_OUTPUTS: Exactly<TrainingJobOutputs> = {
-  name: true, command: true, workingDir: true, env: true, datasetId: true, datasetVersion: true, hyperParameters: true, flavor: true,
-  instanceCount: true, maxRuntimeSeconds: true, description: true, tags: true, deadlineSeconds: true, adopt: true, sourceDigest: true,
-  status: true, outputUri: true, startedAt: true, finishedAt: true, exitCode: true, metrics: true,
-};
-const MODEL_OUTPUTS: Exactly<ModelOutputs> = {
-  name: true, source: true, format: true, framework: true, inputs: true, outputs: true, metrics: true, description: true, tags: true,
-  deadlineSeconds: true, adopt: true, sourceDigest: true, status: true, latestVersion: true, version: true, versions: true,
-};
-const PERF_JOB_OUTPUTS: Exactly<PerfJobOutputs> = {
-  name: true, modelId: true, modelVersion: true, jobType: true, flavors: true, concurrency: true, durationSeconds: true, sampleInput: true,
-  slo: true, description: true, deadlineSeconds: true, adopt: true, sourceDigest: true, status: true, tasks: true, sloMet: true,
-};
-const SERVICE_OUTPUTS: Exactly<ServiceOutputs> = {
-  name: true, models: true, replicas: true, flavor: true, env: true, description: true, tags: true, deadlineSeconds: true, adopt: true,
-  sourceDigest: true, status: true, readyReplicas: true, endpoint: true, servedModels: true,
-};
-const withId = (outputs: object) => ["id", ...Object.keys(outputs)] as const;
+// What a reference may read: `id` and the outputs of each resource class (provider/resources.ts).
+const withId = (outputs: readonly string[]) => ["id", "name", ...outputs.filter((k) => k !== "name")] as const;
 export const REFERENCEABLE_OUTPUTS: Record<Section, readonly string[]> = {
-  datasets: withId(DATASET_OUTPUTS),
-  trainingJobs: withId(TRAINING_JOB_OUTPUTS),
-  models: withId(MODEL_OUTPUTS),
-  perfJobs: withId(PERF_JOB_OUTPUTS),
-  services: withId(SERVICE_OUTPUTS),
+  datasets: withId(OUTPUT_KEYS.Dataset),
+  trainingJobs: withId(OUTPUT_KEYS.TrainingJob),
+  models: withId(OUTPUT_KEYS.Model),
+  perfJobs: withId(OUTPUT_KEYS.PerfJob),
+  services: withId(OUTPUT_KEYS.Service),
 };
 
 export interface ReferenceToken {
