@@ -1,6 +1,6 @@
 // Content-addressed artifact store under <dataDir>/cas. A file is stored as blobs/<sha256>; a directory
 // tree as trees/<digest>/ (its digest is sha256 over its sorted entries "<relative/path>\0<file sha256>\n",
-// the same scheme as sdk/digest.ts, so a client can compare a local source with what the platform holds).
+// computed by sdk/digest.ts, so a client can compare a local source with what the platform holds).
 // Content is copied into a temp dir while hashing, then renamed into place, so a crash leaves no half
 // artifact under its digest; every read re-hashes the content so corruption is caught, not served.
 import { createHash, randomBytes } from "node:crypto";
@@ -8,47 +8,12 @@ import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync
 import { dirname, join, relative, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Transform } from "node:stream";
+import { contentDigest, fileDigest, listFiles, treeDigest } from "../../sdk/digest";
 import { PlatformError, type ArtifactStore } from "./types";
 
+export { listFiles };
+
 const DIGEST = /^[0-9a-f]{64}$/;
-
-export function hashFile(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash("sha256");
-    createReadStream(path)
-      .on("data", (chunk) => h.update(chunk))
-      .on("error", reject)
-      .on("end", () => resolve(h.digest("hex")));
-  });
-}
-
-/** Regular files under `dir`, recursively (symlinks and special files are not content). */
-export function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...listFiles(full));
-    else if (entry.isFile()) out.push(full);
-  }
-  return out;
-}
-
-function treeDigest(entries: { rel: string; digest: string }[]): string {
-  const h = createHash("sha256");
-  for (const e of [...entries].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0))) {
-    h.update(e.rel);
-    h.update("\0");
-    h.update(e.digest);
-    h.update("\n");
-  }
-  return h.digest("hex");
-}
-
-async function hashTree(dir: string): Promise<string> {
-  const entries = [];
-  for (const file of listFiles(dir)) entries.push({ rel: relative(dir, file).split(sep).join("/"), digest: await hashFile(file) });
-  return treeDigest(entries);
-}
 
 /** Copies one file while hashing it; returns its sha256 and size. */
 async function copyHashing(from: string, to: string): Promise<{ digest: string; size: number }> {
@@ -113,7 +78,7 @@ export class CasArtifactStore implements ArtifactStore {
     const tree = join(this.trees, digest);
     const found = existsSync(blob) ? blob : existsSync(tree) ? tree : undefined;
     if (!found) throw new PlatformError(404, "not_found", `artifact ${digest} is not in the store`);
-    const actual = found === blob ? await hashFile(blob) : await hashTree(tree);
+    const actual = found === blob ? await fileDigest(blob) : await contentDigest(tree);
     if (actual !== digest) {
       throw new PlatformError(500, "internal", `artifact ${digest} is corrupted in the store (its content now hashes to ${actual})`);
     }
