@@ -5,6 +5,7 @@ import { z } from "zod";
 import { URN_TAG } from "../../schemas";
 import { ConflictError, InvalidError, NotFoundError, PreconditionFailedError, type KindClient, type Platform } from "../../sdk";
 import { contentDigest } from "../../sdk/digest";
+import { exitWhenEngineGone } from "./orphan-guard";
 import { configure as configureContext, knownFlavors, platform, waitChunkMs, type ProviderSettings } from "./context";
 import { canonicalJson, containsUnknown, deepEqual, pick, platformPath, readableLocalPath, sha256, userPath, userTags, withoutUndefined } from "./values";
 
@@ -486,6 +487,7 @@ export async function remove(def: KindDefinition, id: string, props: Props): Pro
 
 /** The six provider methods (plus configure) for one kind: what the shim delegates to. */
 export function handlersFor(def: KindDefinition) {
+  exitWhenEngineGone();
   return {
     definition: def,
     configure: (settings: ProviderSettings) => configureContext(settings),

@@ -2,7 +2,7 @@
 // up → no-op preview → refresh → GitOps version bump under live traffic → drift → immutable change →
 // bad manifest → interrupted up → destroy, then the state file's hygiene.
 import { spawn } from "node:child_process";
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as auto from "@pulumi/pulumi/automation";
@@ -53,6 +53,21 @@ async function predict(endpoint: string, modelName: string): Promise<{ status: n
     body: JSON.stringify({ inputs: [{ name: "input", datatype: "FP32", shape: [1, 4], data: [5.1, 3.5, 1.4, 0.2] }] }),
   });
   return { status: res.status, body: await res.json().catch(() => undefined) };
+}
+
+/** Dynamic-provider processes running in `dir` (the engine starts them in the project directory). */
+function providerProcessesIn(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      if (cmdline.includes("dynamic-provider") && readlinkSync(`/proc/${entry}/cwd`) === dir) pids.push(Number(entry));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return pids;
 }
 
 async function listByName(kind: string, name: string): Promise<any[]> {
@@ -234,7 +249,11 @@ describe.sequential("quickstart under the real engine", () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     process.kill(-child.pid!, "SIGKILL");
-    await new Promise((r) => setTimeout(r, 500));
+    // The engine starts the dynamic provider in a process group of its own, so it outlives that kill;
+    // our handlers end it once its engine is gone (left alone it spins and grows without bound).
+    const orphanDeadline = Date.now() + 10_000;
+    while (providerProcessesIn(projectDir).length > 0 && Date.now() < orphanDeadline) await new Promise((r) => setTimeout(r, 200));
+    expect(providerProcessesIn(projectDir)).toEqual([]);
 
     // The killed update left its lock and its pending operations: release the lock (`pulumi cancel` is for
     // service backends; a file backend's lock is a file) and clear the pending creates, as the docs advise.
@@ -273,5 +292,6 @@ describe.sequential("quickstart under the real engine", () => {
     const { execSync } = await import("node:child_process");
     const children = execSync(`ps -o pid= --ppid ${platform.process.pid} || true`).toString().trim();
     expect(children).toBe("");
+    expect(providerProcessesIn(projectDir)).toEqual([]);
   }, 300_000);
 });
