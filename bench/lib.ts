@@ -71,3 +71,52 @@ function fmt(n: number): string {
   if (Math.abs(n) >= 10) return n.toFixed(1);
   return n.toFixed(2);
 }
+
+/** Moments of one `up`, on this process's clock (ms since epoch), for "where does the time go". */
+export interface UpTimeline {
+  calledAt: number;
+  /** The engine's prelude event: the CLI started and the engine is about to run the program. */
+  preludeAt?: number;
+  /** Per resource URN: its step began (resourcePreEvent) and ended (resOutputsEvent). */
+  steps: Map<string, { type: string; op: string; startedAt?: number; doneAt?: number }>;
+  /** The engine's summary event: every step done, state written. */
+  summaryAt?: number;
+  /** The last line the CLI printed (its exit follows at once). */
+  lastOutputAt?: number;
+  /** `stack.up()` resolved: the Automation API also runs `stack output` and `stack history` after the CLI exits. */
+  returnedAt: number;
+  output: string;
+}
+
+/** `stack.up()` with engine events and output timestamped as they arrive (events come over TCP). */
+export async function timedUp(stack: auto.Stack, opts: auto.UpOptions = {}): Promise<UpTimeline> {
+  const t: UpTimeline = { calledAt: Date.now(), steps: new Map(), returnedAt: 0, output: "" };
+  const step = (urn: string, meta: { type: string; op: string }) => {
+    const s = t.steps.get(urn) ?? { type: meta.type, op: meta.op };
+    t.steps.set(urn, s);
+    return s;
+  };
+  await stack.up({
+    ...opts,
+    onOutput: (chunk) => {
+      t.lastOutputAt = Date.now();
+      t.output += chunk;
+      opts.onOutput?.(chunk);
+    },
+    onEvent: (e) => {
+      const now = Date.now();
+      if (e.preludeEvent) t.preludeAt ??= now;
+      if (e.resourcePreEvent) step(e.resourcePreEvent.metadata.urn, e.resourcePreEvent.metadata).startedAt ??= now;
+      if (e.resOutputsEvent) step(e.resOutputsEvent.metadata.urn, e.resOutputsEvent.metadata).doneAt = now;
+      if (e.summaryEvent) t.summaryAt = now;
+      opts.onEvent?.(e);
+    },
+  });
+  t.returnedAt = Date.now();
+  return t;
+}
+
+/** The CLI's own wall time: called → its last output line (without the Automation API's follow-up commands). */
+export function cliWallMs(t: UpTimeline): number {
+  return (t.lastOutputAt ?? t.returnedAt) - t.calledAt;
+}

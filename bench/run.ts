@@ -1,0 +1,169 @@
+// `npm run bench`: every benchmark in one run, side by side — the local platform's API, serving, and the
+// provider figures of issue 7 (state size, scale, wait latency, apply overhead, parallelism). Prints the
+// tables, a goal summary, and writes bench/results.json plus a dated Markdown copy under bench/results/.
+// Options: --quick (smaller sizes, for a smoke run), --only <name,...> (platform-api, serving, latency,
+// scale, apply).
+import { mkdirSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import { join } from "node:path";
+import { percentile, REPO_ROOT, table } from "./lib";
+import { runPlatformApiBench } from "./platform-api";
+import { runApplyBench, type ApplyResult } from "./provider-apply";
+import { runLatencyBench, type LatencyResult } from "./provider-latency";
+import { runScaleBench, PROVIDER_BYTES_BOUND, type ScaleRow } from "./provider-scale";
+import { runServingBench } from "./serving";
+
+const BENCHES = ["platform-api", "serving", "latency", "scale", "apply"] as const;
+type BenchName = (typeof BENCHES)[number];
+
+interface Options {
+  quick: boolean;
+  only: Set<BenchName>;
+}
+
+function parseArgs(argv: string[]): Options {
+  const quick = argv.includes("--quick");
+  const i = argv.indexOf("--only");
+  const names = i >= 0 ? (argv[i + 1] ?? "").split(",").filter(Boolean) : [...BENCHES];
+  for (const n of names) if (!(BENCHES as readonly string[]).includes(n)) throw new Error(`--only: unknown benchmark "${n}" (known: ${BENCHES.join(", ")})`);
+  return { quick, only: new Set(names as BenchName[]) };
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? "unknown",
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    platform: `${os.platform()} ${os.release()}`,
+    node: process.version,
+    loadAverageAtStart: os.loadavg().map((l) => +l.toFixed(2)),
+  };
+}
+
+interface Goal {
+  goal: string;
+  figure: string;
+  baseline: string;
+  ratio: number | undefined;
+  met: boolean | undefined;
+}
+
+function goals(results: Record<string, any>): Goal[] {
+  const out: Goal[] = [];
+  const apply = results.apply as ApplyResult | undefined;
+  if (apply) {
+    const maxProvider = Math.max(...apply.sizes.map((s) => s.providerBytes));
+    out.push({ goal: "1. __provider ≤ 8 KB per resource", figure: `${maxProvider} B (largest kind)`, baseline: `${PROVIDER_BYTES_BOUND} B`, ratio: maxProvider / PROVIDER_BYTES_BOUND, met: maxProvider <= PROVIDER_BYTES_BOUND });
+  }
+  const scale = results.scale as { rows: ScaleRow[] } | undefined;
+  if (scale) {
+    const big = scale.rows[scale.rows.length - 1];
+    const p = big.ourPreviewMs / big.basePreviewMs;
+    const r = big.ourRefreshMs / big.baseRefreshMs;
+    out.push({ goal: `2. preview at ${big.resources} ≤ 1.3 × no-op`, figure: `${big.ourPreviewMs.toFixed(0)} ms`, baseline: `${big.basePreviewMs.toFixed(0)} ms`, ratio: p, met: p <= 1.3 });
+    out.push({ goal: `2. refresh at ${big.resources} ≤ 1.3 × no-op`, figure: `${big.ourRefreshMs.toFixed(0)} ms`, baseline: `${big.baseRefreshMs.toFixed(0)} ms`, ratio: r, met: r <= 1.3 });
+  }
+  const latency = results.latency as LatencyResult | undefined;
+  if (latency) {
+    out.push({ goal: "3. wait latency median < 100 ms", figure: `${latency.medianMs.toFixed(0)} ms (p90 ${latency.p90Ms.toFixed(0)})`, baseline: "100 ms", ratio: latency.medianMs / 100, met: latency.medianMs < 100 });
+  }
+  if (apply) {
+    const overhead = apply.upMs - apply.criticalMs;
+    out.push({
+      goal: "4. up − critical path < 3 s + engine start-up",
+      figure: `${overhead.toFixed(0)} ms`,
+      baseline: `3000 + ${apply.engineMs.toFixed(0)} ms (empty program; ${apply.engineDynamicMs.toFixed(0)} with a dynamic provider)`,
+      ratio: overhead / (3000 + apply.engineMs),
+      met: overhead - apply.engineMs < 3000,
+    });
+    const j = apply.jobs;
+    const ratio = j.upMs / (j.idealMs + apply.engineDynamicMs);
+    out.push({
+      goal: `5. ${j.count} jobs, --parallel 16 ≈ platform time, no retry storm`,
+      figure: `${j.upMs.toFixed(0)} ms, ${j.retries} retries`,
+      baseline: `${j.idealMs.toFixed(0)} ms ideal + ${apply.engineDynamicMs.toFixed(0)} ms engine`,
+      ratio,
+      // "About the time the platform needs": within 20 %, and retries far fewer than jobs.
+      met: ratio <= 1.2 && j.retries < j.count / 10,
+    });
+  }
+  return out;
+}
+
+/** Long sample arrays (the platform API's 1000 latencies) become their percentiles: results.json stays diffable. */
+function compact(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    if (value.length > 50 && value.every((v) => typeof v === "number")) {
+      const s = [...(value as number[])].sort((a, b) => a - b);
+      const r = (x: number) => +x.toFixed(2);
+      return { n: s.length, p50: r(percentile(s, 50)), p90: r(percentile(s, 90)), p99: r(percentile(s, 99)), max: r(s[s.length - 1]) };
+    }
+    return value.map(compact);
+  }
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, compact(v)]));
+  return value;
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const startedAt = new Date();
+  const info = machine();
+  const header = `mlplatform benchmarks, ${startedAt.toISOString()}${opts.quick ? " (--quick)" : ""}\nmachine: ${info.cpus} × ${info.cpuModel}, ${info.memoryGiB} GiB, ${info.platform}, Node ${info.node}, load average at start ${info.loadAverageAtStart.join(" ")}`;
+  console.log(header);
+  const runs: Record<BenchName, () => Promise<{ text: string; json: unknown }>> = {
+    "platform-api": () => (opts.quick ? runPlatformApiBench(20, 5, 50) : runPlatformApiBench()),
+    serving: () => (opts.quick ? runServingBench(1, [1, 8]) : runServingBench()),
+    latency: () => (opts.quick ? runLatencyBench(10, 8) : runLatencyBench(20, 20)),
+    scale: () => (opts.quick ? runScaleBench([10, 50], 1) : runScaleBench([10, 50, 200], 3)),
+    apply: () => (opts.quick ? runApplyBench(16) : runApplyBench(50)),
+  };
+  const texts: string[] = [];
+  const results: Record<string, unknown> = {};
+  const durations: Record<string, number> = {};
+  const failures: Record<string, string> = {};
+  for (const name of BENCHES) {
+    if (!opts.only.has(name)) continue;
+    console.log(`\n== ${name} ...`);
+    const t0 = performance.now();
+    try {
+      const r = await runs[name]();
+      results[name] = r.json;
+      texts.push(r.text);
+      console.log(r.text);
+    } catch (err) {
+      // One broken benchmark must not hide the others' figures.
+      failures[name] = (err as Error).stack ?? String(err);
+      console.error(`benchmark ${name} failed: ${failures[name]}`);
+      texts.push(`\n### ${name}\nFAILED: ${(err as Error).message}`);
+    }
+    durations[name] = (performance.now() - t0) / 1000;
+    console.log(`(${name}: ${durations[name].toFixed(1)} s)`);
+  }
+  const summary = goals(results);
+  const goalText = table(
+    "Issue 7 goals",
+    ["goal", "measured", "baseline", "ratio", "met"],
+    summary.map((g) => [g.goal, g.figure, g.baseline, g.ratio ?? NaN, g.met === undefined ? "?" : g.met ? "yes" : "NO"]),
+  );
+  console.log(goalText);
+  console.log(`\ntotal ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s`);
+
+  const loadAverageAtEnd = os.loadavg().map((l) => +l.toFixed(2));
+  console.log(`load average at end ${loadAverageAtEnd.join(" ")}`);
+  const out = { startedAt: startedAt.toISOString(), quick: opts.quick, machine: { ...info, loadAverageAtEnd }, durationsSeconds: durations, goals: summary, results: compact(results), failures };
+  // Only a full run replaces bench/results.json (the tracked figures); partial and quick runs go beside it.
+  const full = !opts.quick && opts.only.size === BENCHES.length;
+  const suffix = `${opts.quick ? "-quick" : ""}${opts.only.size === BENCHES.length ? "" : `-${[...opts.only].join("-")}`}`;
+  const dated = join(REPO_ROOT, "bench", "results");
+  mkdirSync(dated, { recursive: true });
+  const day = startedAt.toISOString().slice(0, 10);
+  writeFileSync(full ? join(REPO_ROOT, "bench", "results.json") : join(dated, `${day}${suffix}.json`), JSON.stringify(out, null, 2) + "\n");
+  writeFileSync(join(dated, `${day}${suffix}.md`), `# ${header.replace("\n", "\n\n")}, at end ${loadAverageAtEnd.join(" ")}\n${texts.join("\n")}\n${goalText}\n`);
+  if (Object.keys(failures).length) process.exitCode = 1;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
