@@ -3,47 +3,30 @@
 // directory the dynamic-provider process runs in (the Pulumi project), and delegates. So refresh and
 // destroy run the handlers installed today, not code frozen into state, and the closure stays tiny.
 //
-// Rules for the code below (it is serialized as source text): capture nothing but `kind` (a string), no
-// `this`, no imports from this file, no `pulumi.*` inside the methods.
+// Rules for the code below (it is serialized as source text): capture nothing but `kind` (a string) and the
+// loader that uses it; no `this`, no imports from this file, no `pulumi.*` inside the methods.
 import type * as pulumi from "@pulumi/pulumi";
 
 /** Handler modules, as named under the package's `mlplatform/handlers/*` export. */
 export type HandlerModule = "dataset" | "training-job" | "model" | "perf-job" | "service";
 
 export function makeShimProvider(kind: HandlerModule): pulumi.dynamic.ResourceProvider {
+  // One loader, captured by every method: the serialized text holds it once instead of seven times.
+  const handler = () => require("node:module").createRequire(process.cwd() + "/")("mlplatform/handlers/" + kind);
   return {
     async configure(req: pulumi.dynamic.ConfigureRequest) {
-      const h = require("node:module").createRequire(process.cwd() + "/")("mlplatform/handlers/" + kind);
-      h.configure({
+      handler().configure({
         backend: req.config.get("mlplatform:backend"),
         endpoint: req.config.get("mlplatform:endpoint"),
         token: req.config.get("mlplatform:token"),
       });
     },
-    async check(olds: any, news: any) {
-      const h = require("node:module").createRequire(process.cwd() + "/")("mlplatform/handlers/" + kind);
-      return h.check(olds, news);
-    },
-    async diff(id: string, olds: any, news: any) {
-      const h = require("node:module").createRequire(process.cwd() + "/")("mlplatform/handlers/" + kind);
-      return h.diff(id, olds, news);
-    },
-    async create(inputs: any) {
-      const h = require("node:module").createRequire(process.cwd() + "/")("mlplatform/handlers/" + kind);
-      return h.create(inputs);
-    },
-    async read(id: string, props: any) {
-      const h = require("node:module").createRequire(process.cwd() + "/")("mlplatform/handlers/" + kind);
-      return h.read(id, props);
-    },
-    async update(id: string, olds: any, news: any) {
-      const h = require("node:module").createRequire(process.cwd() + "/")("mlplatform/handlers/" + kind);
-      return h.update(id, olds, news);
-    },
-    async delete(id: string, props: any) {
-      const h = require("node:module").createRequire(process.cwd() + "/")("mlplatform/handlers/" + kind);
-      return h.delete(id, props);
-    },
+    check: async (olds: any, news: any) => handler().check(olds, news),
+    diff: async (id: string, olds: any, news: any) => handler().diff(id, olds, news),
+    create: async (inputs: any) => handler().create(inputs),
+    read: async (id: string, props: any) => handler().read(id, props),
+    update: async (id: string, olds: any, news: any) => handler().update(id, olds, news),
+    delete: async (id: string, props: any) => handler().delete(id, props),
   };
 }
 
