@@ -5,4 +5,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/toolchain.sh"
 mlp_setup
 mlp_ensure_chromium || mlp_log "Chromium could not be installed; the console page test will be skipped"
 cd "$MLP_ROOT"
-exec npx vitest run "$@"
+results="$(mktemp)"
+trap 'rm -f "$results"' EXIT
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@" || status=$?
+# One plain closing line with the counts, which any CI can read whatever the runner prints above it.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' "$results" 2>/dev/null || true
+exit "$status"
