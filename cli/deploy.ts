@@ -17,6 +17,8 @@ export interface StackCommandOptions {
   stack?: string;
   yes?: boolean;
   json?: boolean;
+  /** up/preview: read every resource back from the platform first, so drift is put back too. */
+  refresh?: boolean;
   /** Project directory; default: the mlplatform package directory. */
   workDir?: string;
   dataDir?: string;
@@ -65,7 +67,7 @@ export async function runStackCommand(action: StackAction, opts: StackCommandOpt
   const onOutput = (text: string) => out.write(text);
   if ((action === "up" || action === "destroy") && !opts.yes) {
     if (!process.stdin.isTTY) throw new Error(`--yes is required to ${action} when not running interactively`);
-    if (action === "up") await stack.preview({ onOutput, color, diff: false });
+    if (action === "up") await stack.preview({ onOutput, color, diff: false, refresh: opts.refresh });
     if (!(await confirm(`Do you want to ${action === "up" ? "perform this update" : `destroy every resource of stack "${stackName}"`}?`))) {
       say("cancelled");
       return { action, stack: stackName };
@@ -74,11 +76,11 @@ export async function runStackCommand(action: StackAction, opts: StackCommandOpt
 
   switch (action) {
     case "preview": {
-      const r = await stack.preview({ onOutput, color });
+      const r = await stack.preview({ onOutput, color, refresh: opts.refresh });
       return { action, stack: stackName, summary: r.changeSummary };
     }
     case "up": {
-      const r = await stack.up({ onOutput, color });
+      const r = await stack.up({ onOutput, color, refresh: opts.refresh });
       return { action, stack: stackName, summary: r.summary.resourceChanges, outputs: plainOutputs(r.outputs) };
     }
     case "refresh": {

@@ -69,10 +69,11 @@ async function main(argv: string[]): Promise<void> {
       .option("-m, --manifest <file>", "manifest to deploy (default: the stack config mlplatform:manifest, else examples/quickstart/ml.yaml); remembered by the stack")
       .option("-s, --stack <name>", "stack name", DEFAULT_STACK_NAME)
       .option("-y, --yes", "do not ask for confirmation")
+      .option("--refresh", "up/preview: read every resource back from the platform first (puts drift back)")
       .option("--json", "print the result as JSON on stdout (engine output goes to stderr)")
       .option("--work-dir <dir>", "Pulumi project directory, where mlplatform resolves from (default: the mlplatform package)")
       .addOption(dataDirOption())
-      .action(async (o: { manifest?: string; stack: string; yes?: boolean; json?: boolean; dataDir: string; workDir?: string }) => {
+      .action(async (o: { manifest?: string; stack: string; yes?: boolean; refresh?: boolean; json?: boolean; dataDir: string; workDir?: string }) => {
         const result = await runStackCommand(action, { ...o, workDir: o.workDir === undefined ? undefined : resolve(o.workDir) });
         if (o.json) console.log(JSON.stringify(result, null, 2));
         else if (result.outputs && Object.keys(result.outputs).length) console.log(`\noutputs:\n${JSON.stringify(result.outputs, null, 2)}`);
@@ -85,7 +86,7 @@ async function main(argv: string[]): Promise<void> {
   program
     .command("quickstart")
     .description("start the local platform, deploy examples/quickstart/ml.yaml and make one prediction")
-    .option("-s, --stack <name>", "stack name", "quickstart")
+    .option("-s, --stack <name>", "stack name", DEFAULT_STACK_NAME)
     .addOption(dataDirOption())
     .action(async (o: { stack: string; dataDir: string }) => {
       await runQuickstart({ stack: o.stack, dataDir: o.dataDir });

@@ -120,7 +120,7 @@ export function renderDriftTable(report: DriftReport): string {
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   for (const row of rows) lines.push(row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]!))).join("  ").trimEnd());
-  lines.push("", "Run `pulumi up` to put the declared state back, or change the code to accept the live values.");
+  lines.push("", "Run `mlplatform up --refresh` (or `pulumi up --refresh`) to put the declared state back, or change the code to accept the live values.");
   return lines.join("\n") + "\n";
 }
 
