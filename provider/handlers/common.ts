@@ -104,34 +104,27 @@ export async function check(def: KindDefinition, _olds: Props, news: Props): Pro
     if (!(key in shape)) failures.push({ property: key, reason: `unknown property "${key}" of a ${def.noun} (known: ${[...Object.keys(shape), ...Object.keys(ProviderInputs.shape).filter((k) => k !== "sourceDigest")].join(", ")})` });
   }
   // Property by property, so a value only known after apply skips its own validation and nothing else's.
-  for (const [key, schema] of Object.entries(shape)) {
-    const value = specIn[key];
+  // Returns false when the value is still unknown (preview).
+  const checkProperty = (key: string, schema: z.ZodType, value: unknown): boolean => {
     if (containsUnknown(value)) {
-      anyUnknown = true;
       inputs[key] = value;
-      continue;
+      return false;
     }
     const r = schema.safeParse(value);
     if (r.success) {
       if (r.data !== undefined) inputs[key] = r.data;
     } else failures.push(...issuesToFailures(r.error.issues, [key]));
+    return true;
+  };
+  for (const [key, schema] of Object.entries(shape) as [string, z.ZodType][]) {
+    if (!checkProperty(key, schema, specIn[key])) anyUnknown = true;
   }
   // Whole-object rules (e.g. service weights add up to 100) need every value known.
   if (!anyUnknown && failures.length === 0) {
     const r = def.specSchema.safeParse(inputs);
     if (!r.success) failures.push(...issuesToFailures(r.error.issues, []));
   }
-  for (const [key, schema] of Object.entries(ProviderInputs.shape) as [string, z.ZodType][]) {
-    const value = providerIn[key];
-    if (containsUnknown(value)) {
-      inputs[key] = value;
-      continue;
-    }
-    const r = schema.safeParse(value);
-    if (r.success) {
-      if (r.data !== undefined) inputs[key] = r.data;
-    } else failures.push(...issuesToFailures(r.error.issues, [key]));
-  }
+  for (const [key, schema] of Object.entries(ProviderInputs.shape) as [string, z.ZodType][]) checkProperty(key, schema, providerIn[key]);
   inputs.deadlineSeconds ??= def.defaultDeadlineSeconds;
 
   if (def.flavorPaths) {
