@@ -7,7 +7,7 @@ import type * as auto from "@pulumi/pulumi/automation";
 import { checkManifest, ManifestError } from "../provider/manifest/load";
 import { defaultDataDir } from "../sdk/connection";
 import { ensurePlatform } from "./platform";
-import { openStack, stackManifest, DEFAULT_STACK_NAME } from "./stack";
+import { openStack, stackManifest, usesExplicitEndpoint, DEFAULT_STACK_NAME } from "./stack";
 import { packageRoot } from "./package-root";
 
 export type StackAction = "up" | "preview" | "refresh" | "destroy";
@@ -29,13 +29,6 @@ export interface StackCommandResult {
   stack: string;
   summary?: unknown;
   outputs?: Record<string, unknown>;
-}
-
-/** Platform settings given explicitly (env or stack config) mean "do not start the local one". */
-async function usesExplicitEndpoint(stack: auto.Stack): Promise<boolean> {
-  if (process.env.MLPLATFORM_ENDPOINT) return true;
-  const config = await stack.getAllConfig();
-  return Boolean(config["mlplatform:endpoint"]?.value) || (config["mlplatform:backend"]?.value ?? "local") !== "local";
 }
 
 export async function runStackCommand(action: StackAction, opts: StackCommandOptions): Promise<StackCommandResult> {

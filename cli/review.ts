@@ -4,7 +4,7 @@
 // pending; 1: error. The rendering itself is in provider/review (pure functions).
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { EngineEvent, PreviewResult, Stack } from "@pulumi/pulumi/automation";
+import type { EngineEvent, PreviewResult } from "@pulumi/pulumi/automation";
 import type { Command } from "commander";
 import {
   buildReviewReport,
@@ -43,13 +43,6 @@ export interface StackSelection {
 
 export type OpenStack = (selection: StackSelection) => Promise<PreviewableStack>;
 
-/** Platform settings given explicitly (env or stack config) mean "do not start the local one". */
-async function usesExplicitEndpoint(stack: Stack): Promise<boolean> {
-  if (process.env.MLPLATFORM_ENDPOINT) return true;
-  const config = await stack.getAllConfig();
-  return Boolean(config["mlplatform:endpoint"]?.value) || (config["mlplatform:backend"]?.value ?? "local") !== "local";
-}
-
 /**
  * Opens the stack the way `mlplatform preview` does (cli/stack.ts, inline program) and makes sure the
  * local platform answers, since both preview and refresh ask the provider to read live objects.
@@ -57,7 +50,7 @@ async function usesExplicitEndpoint(stack: Stack): Promise<boolean> {
  * file-based paths (`--json`, `--events`) and injected stacks never load the program or the platform.
  */
 export const openStackForReview: OpenStack = async (selection) => {
-  const [{ openStack, stackManifest, DEFAULT_STACK_NAME }, { ensurePlatform }, { packageRoot }, { defaultDataDir }, { checkManifest }] = await Promise.all([
+  const [{ openStack, stackManifest, usesExplicitEndpoint, DEFAULT_STACK_NAME }, { ensurePlatform }, { packageRoot }, { defaultDataDir }, { checkManifest }] = await Promise.all([
     import("./stack.js"), import("./platform.js"), import("./package-root.js"), import("../sdk/connection.js"), import("../provider/manifest/load.js"),
   ]);
   const workDir = resolve(selection.workDir ?? packageRoot());

@@ -105,6 +105,13 @@ export async function openStack(opts: OpenStackOptions): Promise<OpenedStack> {
   return { stack, manifestPath, backendUrl };
 }
 
+/** Platform settings given explicitly (env or stack config) mean "do not start the local one". */
+export async function usesExplicitEndpoint(stack: auto.Stack): Promise<boolean> {
+  if (process.env.MLPLATFORM_ENDPOINT) return true;
+  const config = await stack.getAllConfig();
+  return Boolean(config["mlplatform:endpoint"]?.value) || (config["mlplatform:backend"]?.value ?? "local") !== "local";
+}
+
 /** The manifest a stack deploys: the explicit one, else its `mlplatform:manifest` config, else the default. */
 export async function stackManifest(stack: auto.Stack, explicit?: string): Promise<string> {
   if (explicit) return explicit;

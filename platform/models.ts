@@ -1,47 +1,18 @@
 // Models: a registry entry with numbered versions. Each version's artifact (a local file/directory, or a
 // training job's output via mlp://training-jobs/<id>/output[/file]) is copied into the artifact store and
 // checked: the stored copy must hash to its digest, and a logreg-json artifact must parse with consistent
-// shapes. Formats without a local runtime are refused, so nothing unservable gets registered.
+// shapes (the serving runtime's own schema). Formats without a local runtime are refused, so nothing
+// unservable gets registered.
 import { readFileSync, statSync } from "node:fs";
 import { join, normalize, sep } from "node:path";
-import { z } from "zod";
 import { ModelPatch, ModelSpec, type Model, type ModelVersion } from "../schemas/index";
 import { newId } from "./core/ids";
 import { PlatformError, type KindController, type PlatformContext, type StoredObject } from "./core/types";
+import { canServe, LogregArtifact, servableFormats } from "./serving/runtimes";
 import { jobOutputPath } from "./training-jobs";
 
 type ModelObject = Model & StoredObject;
 const KIND = "models" as const;
-
-/** Formats some local runtime can serve; registration refuses the others. */
-export const SERVABLE_FORMATS = ["logreg-json"] as const;
-
-const nums = z.array(z.number().refine(Number.isFinite, "must be a finite number"));
-/** The logreg-json/v1 artifact (platform/API.md), with its shapes cross-checked. */
-export const LogregArtifact = z
-  .object({
-    format: z.literal("logreg-json/v1"),
-    features: z.array(z.string()).min(1),
-    classes: z.array(z.string()).min(2),
-    mean: nums,
-    std: z.array(z.number().positive("std entries must be > 0")),
-    weights: z.array(nums),
-    bias: nums,
-  })
-  .superRefine((a, issue) => {
-    const f = a.features.length;
-    const c = a.classes.length;
-    const want = (path: string, got: number, n: number, what: string) => {
-      if (got !== n) issue.addIssue({ code: "custom", path: [path], message: `has ${got} entries, expected ${n} (${what})` });
-    };
-    want("mean", a.mean.length, f, "one per feature");
-    want("std", a.std.length, f, "one per feature");
-    want("bias", a.bias.length, c, "one per class");
-    want("weights", a.weights.length, c, "one row per class");
-    a.weights.forEach((row, i) => {
-      if (row.length !== f) issue.addIssue({ code: "custom", path: ["weights", i], message: `has ${row.length} entries, expected ${f} (one per feature)` });
-    });
-  });
 
 /** The file holding a logreg-json artifact: the path itself, or model.json in a directory. */
 function logregFile(path: string): string {
@@ -92,8 +63,8 @@ async function resolveSource(ctx: PlatformContext, source: string): Promise<{ pa
 }
 
 function refuseUnservable(format: string): void {
-  if (!(SERVABLE_FORMATS as readonly string[]).includes(format)) {
-    throw new PlatformError(422, "invalid", `format "${format}" cannot be served by the local platform (no ${format} runtime is installed); it serves: ${SERVABLE_FORMATS.join(", ")}`, "format");
+  if (!canServe(format)) {
+    throw new PlatformError(422, "invalid", `format "${format}" cannot be served by the local platform (no ${format} runtime is installed); it serves: ${servableFormats().join(", ")}`, "format");
   }
 }
 
