@@ -2,6 +2,9 @@
 // manifest loader), and the platform SDK.
 export * from "./resources";
 export { providers, makeShimProvider, type HandlerModule } from "./shim";
-export { ResourceInitError, ProviderInputs, failuresMessage, type CheckFailure, type KindDefinition, type KindHandlers } from "./handlers/common";
+export { ResourceInitError } from "./handlers/errors";
+export { failuresMessage } from "./handlers/check";
+export { ProviderInputs, type CheckFailure, type KindDefinition } from "./handlers/kind-definition";
+export type { KindHandlers } from "./handlers/handlers-for";
 export { handlers, handlersByKind } from "./handlers";
 export * as sdk from "../sdk";

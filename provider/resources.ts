@@ -10,7 +10,7 @@ import type {
   Service as ServiceObject, ServiceSpec,
   TrainingJob as TrainingJobObject, TrainingJobSpec,
 } from "../schemas";
-import type { ProviderInputs } from "./handlers/common";
+import type { ProviderInputs } from "./handlers/kind-definition";
 import { providers } from "./shim";
 
 /** Every level of a value may be an Input (so `model.version` can sit inside `service.models[0]`). */

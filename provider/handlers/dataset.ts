@@ -1,7 +1,8 @@
 // Dataset: named data with versions. name and format replace; description, tags and a new source (or new
 // content behind the same path, seen through sourceDigest) update in place, the latter as a new version.
 import { DatasetSpec } from "../../schemas";
-import { handlersFor, type KindDefinition, type Obj } from "./common";
+import { handlersFor } from "./handlers-for";
+import type { KindDefinition, Obj } from "./kind-definition";
 
 export const datasetDefinition: KindDefinition = {
   kind: "Dataset",

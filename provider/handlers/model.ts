@@ -2,7 +2,8 @@
 // behind the same local path) registers a new version. `version` is the version this resource registered;
 // when it is deleted out of band, read reports version 0 and the next up registers it again.
 import { ModelSpec } from "../../schemas";
-import { handlersFor, type KindDefinition, type Obj } from "./common";
+import { handlersFor } from "./handlers-for";
+import type { KindDefinition, Obj } from "./kind-definition";
 
 export const modelDefinition: KindDefinition = {
   kind: "Model",

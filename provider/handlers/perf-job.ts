@@ -1,7 +1,8 @@
 // PerfJob: a benchmark of one model version. Only description and tags change in place; anything else is a new
 // benchmark. Ready means Succeeded (which includes meeting the SLO when one is declared).
 import { PerfJobSpec } from "../../schemas";
-import { handlersFor, type KindDefinition, type Obj } from "./common";
+import { handlersFor } from "./handlers-for";
+import type { KindDefinition, Obj } from "./kind-definition";
 
 const SPEC_KEYS = Object.keys(PerfJobSpec.shape);
 

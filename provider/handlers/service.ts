@@ -1,7 +1,8 @@
 // Service: online inference. Only name replaces; models/weights, replicas, flavor, env, description and
 // tags roll in place. Ready means Running with every replica ready.
 import { ServiceSpec } from "../../schemas";
-import { handlersFor, type KindDefinition, type Obj } from "./common";
+import { handlersFor } from "./handlers-for";
+import type { KindDefinition, Obj } from "./kind-definition";
 
 export const serviceDefinition: KindDefinition = {
   kind: "Service",

@@ -1,7 +1,8 @@
 // TrainingJob: one run. Everything that defines the run replaces it (a new run); description and tags
 // update in place. Ready means Completed; a failed run reports its own error and the tail of its log.
 import { TrainingJobSpec } from "../../schemas";
-import { handlersFor, type KindDefinition, type Obj } from "./common";
+import { handlersFor } from "./handlers-for";
+import type { KindDefinition, Obj } from "./kind-definition";
 
 const LOG_TAIL = 15;
 

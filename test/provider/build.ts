@@ -17,7 +17,7 @@ function newestMtime(dir: string, ext: string): number {
 }
 
 export function ensureBuilt(): void {
-  const marker = join(REPO_ROOT, "dist/provider/handlers/common.js");
+  const marker = join(REPO_ROOT, "dist/provider/handlers/handlers-for.js");
   const sources = Math.max(...["provider", "sdk", "schemas"].map((d) => newestMtime(join(REPO_ROOT, d), ".ts")));
   if (existsSync(marker) && statSync(marker).mtimeMs >= sources) return;
   try {
@@ -26,5 +26,5 @@ export function ensureBuilt(): void {
   } catch {
     /* see above */
   }
-  if (!existsSync(marker)) throw new Error("build failed: dist/provider/handlers/common.js is missing (run npm run build)");
+  if (!existsSync(marker)) throw new Error("build failed: dist/provider/handlers/handlers-for.js is missing (run npm run build)");
 }

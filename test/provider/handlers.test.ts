@@ -9,7 +9,7 @@ import * as model from "../../provider/handlers/model";
 import * as perfJob from "../../provider/handlers/perf-job";
 import * as service from "../../provider/handlers/service";
 import * as trainingJob from "../../provider/handlers/training-job";
-import { ResourceInitError } from "../../provider/handlers/common";
+import { ResourceInitError } from "../../provider/handlers/errors";
 import { NotFoundError, type LocalPlatform } from "../../sdk";
 import { makeFixtures, type Fixtures } from "./fixtures";
 import { startPlatformForProviderTests, type TestPlatform } from "./platform";
