@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, existsSync }
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as auto from "@pulumi/pulumi/automation";
+import { ensureBuilt } from "../build";
 
 export const REPO_ROOT = resolve(__dirname, "../..");
 
@@ -21,6 +22,7 @@ export interface E2EPlatform {
 
 /** Starts `node dist/platform/main.js start` as its own process, as the main command does. */
 export async function startPlatformProcess(dataDir: string, allowedRoots: string[]): Promise<E2EPlatform> {
+  ensureBuilt(); // the platform process and the provider shim both run dist/
   mkdirSync(dataDir, { recursive: true });
   const args = [join(REPO_ROOT, "dist/platform/main.js"), "start", "--data-dir", dataDir, "--port", "0"];
   for (const root of allowedRoots) args.push("--allow-root", root);

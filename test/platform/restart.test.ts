@@ -1,37 +1,15 @@
 // A platform killed with SIGKILL mid-training and restarted on the same data dir: the job must end in a
 // defined state with the reason, its process must be gone, and the rest of the state must survive
 // (objects, idempotency keys). Runs the compiled platform (dist/, built here when stale) as its own process.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureBuilt } from "../build";
 import { makeApi, REPO_ROOT, waitUntil } from "./helpers";
 
 const MAIN = join(REPO_ROOT, "dist/platform/main.js");
-
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const full = join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestSource(full));
-    else if (e.name.endsWith(".ts")) newest = Math.max(newest, statSync(full).mtimeMs);
-  }
-  return newest;
-}
-
-/** The test drives the compiled platform; rebuild when a platform or schema source is newer than it. */
-function ensureBuilt(): void {
-  const built = existsSync(MAIN) ? statSync(MAIN).mtimeMs : 0;
-  const newest = Math.max(newestSource(join(REPO_ROOT, "platform")), newestSource(join(REPO_ROOT, "schemas")));
-  if (newest <= built) return;
-  try {
-    execFileSync(process.execPath, [join(REPO_ROOT, "node_modules/typescript/bin/tsc"), "-p", join(REPO_ROOT, "tsconfig.json")], { stdio: "pipe" });
-  } catch (err) {
-    // tsc still emits when some other part of the repository has a type error; only a missing build fails here.
-    if (!existsSync(MAIN) || statSync(MAIN).mtimeMs < newest) throw err;
-  }
-}
 
 interface Proc {
   child: ChildProcess;

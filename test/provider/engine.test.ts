@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type * as auto from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { makeProjectDir, openE2EStack } from "../e2e/harness";
-import { ensureBuilt } from "./build";
+import { ensureBuilt } from "../build";
 import { makeFixtures, type Fixtures } from "./fixtures";
 import { startPlatformForProviderTests, type TestPlatform } from "./platform";
 

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { providers } from "../../provider/shim";
 import { makeProjectDir } from "../e2e/harness";
-import { ensureBuilt, REPO_ROOT } from "./build";
+import { ensureBuilt, REPO_ROOT } from "../build";
 import { DynamicProviderProcess, serializeProvider } from "./dynamic-provider";
 import { makeFixtures, type Fixtures } from "./fixtures";
 import { startPlatformForProviderTests, type TestPlatform } from "./platform";
