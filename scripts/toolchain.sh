@@ -1,4 +1,4 @@
-# Sourced by the project's commands: puts Node >= 22 and the pinned Pulumi CLI on PATH, installing what is
+# Sourced by the project's commands: puts Node >= 22.13 and the pinned Pulumi CLI on PATH, installing what is
 # missing. Node comes from the npm registry's node-linux-<arch> package when the system one is older; the
 # Pulumi CLI is used from PATH when it is the pinned version, otherwise built once and cached by version.
 # Nothing is installed inside the repository except node_modules and the compiled dist/.
@@ -11,10 +11,19 @@ export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION
 
 mlp_log() { printf '\033[1m[mlplatform]\033[0m %s\n' "$*" >&2; }
 
+# Puts a directory first on PATH, once: sourcing this again (a nested call, or a shell that sourced it
+# before) moves the entry to the front instead of stacking copies.
+mlp_path_prepend() {
+  local rest=":$PATH:"
+  rest="${rest//:$1:/:}"; rest="${rest#:}"; rest="${rest%:}"
+  export PATH="$1${rest:+:$rest}"
+}
+
 mlp_ensure_node() {
   local major=0
   command -v node >/dev/null && major="$(node -p 'process.versions.node.split(".")[0]')"
-  if [ "$major" -ge 22 ]; then return 0; fi
+  # The platform's store is Node's built-in node:sqlite (unflagged since 22.13): no native package to compile.
+  if [ "$major" -ge 22 ] && node -e 'require("node:sqlite")' 2>/dev/null; then return 0; fi
   local arch; case "$(uname -m)" in x86_64) arch=x64;; aarch64|arm64) arch=arm64;; *) arch="$(uname -m)";; esac
   local dir="$MLP_CACHE/node-v$NODE_VERSION-linux-$arch"
   if [ ! -x "$dir/bin/node" ]; then
@@ -23,7 +32,7 @@ mlp_ensure_node() {
     (cd "$tmp" && npm pack --silent "node-linux-$arch@$NODE_VERSION" >/dev/null && tar xzf ./*.tgz)
     mkdir -p "$MLP_CACHE" && rm -rf "$dir" && mv "$tmp/package" "$dir" && rm -rf "$tmp"
   fi
-  export PATH="$dir/bin:$PATH"
+  mlp_path_prepend "$dir/bin"
 }
 
 mlp_ensure_deps() {
@@ -38,8 +47,11 @@ mlp_ensure_deps() {
 }
 
 mlp_ensure_pulumi() {
+  local tools="$MLP_ROOT/node_modules/.pulumi-root/bin"
   if command -v pulumi >/dev/null && [ "$(pulumi version 2>/dev/null)" = "v$PULUMI_VERSION" ]; then
-    MLP_PULUMI_BIN="$(dirname "$(command -v pulumi)")"
+    # Through links to the real binary: in a shell that ran this before, the `pulumi` found first is our
+    # own link in $tools, and linking $tools/pulumi to it would make it a link to itself.
+    MLP_PULUMI_BIN="$(dirname "$(readlink -f "$(command -v pulumi)")")"
   else
     MLP_PULUMI_BIN="$MLP_CACHE/pulumi-v$PULUMI_VERSION/bin"
     if [ ! -x "$MLP_PULUMI_BIN/pulumi" ]; then
@@ -51,14 +63,14 @@ mlp_ensure_pulumi() {
   # download a pulumi-nodejs plugin and fails. Beside the CLI's own binary it counts as bundled; found only
   # on PATH, the engine warns with its absolute path in every run's output.
   local plugin="$MLP_ROOT/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
-  local tools="$MLP_ROOT/node_modules/.pulumi-root/bin"
   mkdir -p "$tools"
   ln -sf "$MLP_PULUMI_BIN/pulumi" "$tools/pulumi"
   if ! cmp -s "$plugin" "$MLP_PULUMI_BIN/pulumi-resource-pulumi-nodejs"; then
     cp "$plugin" "$MLP_PULUMI_BIN/" 2>/dev/null || ln -sf "$plugin" "$tools/pulumi-resource-pulumi-nodejs"
   fi
   # PulumiCommand.get({ root }) looks for root/bin/pulumi.
-  export PATH="$tools:$PATH" MLP_PULUMI_ROOT="$MLP_ROOT/node_modules/.pulumi-root"
+  mlp_path_prepend "$tools"
+  export MLP_PULUMI_ROOT="$MLP_ROOT/node_modules/.pulumi-root"
 }
 
 mlp_setup() {

@@ -1,7 +1,7 @@
 // Idempotency-Key records live in the same SQLite file as the objects, so a client retrying a POST after a
 // platform restart still gets its first object back and never a second one.
 import { createHash } from "node:crypto";
-import type Database from "better-sqlite3";
+import type { DatabaseSync } from "node:sqlite";
 import type { KindName } from "./types";
 
 export interface IdempotencyRecord {
@@ -15,7 +15,7 @@ export class IdempotencyKeys {
   /** Requests with a key whose create is still running: a concurrent repeat waits for the first. */
   private readonly inFlight = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly db: Database.Database) {
+  constructor(private readonly db: DatabaseSync) {
     db.exec(`CREATE TABLE IF NOT EXISTS idempotency (
       kind TEXT NOT NULL, key TEXT NOT NULL, body_hash TEXT NOT NULL, object_id TEXT NOT NULL,
       response TEXT NOT NULL, created TEXT NOT NULL, PRIMARY KEY (kind, key))`);

@@ -1,11 +1,11 @@
 // The document store every kind shares: one SQLite file (WAL) with an `objects` table (one JSON document
 // per object, ordered by an insertion sequence) and a `children` table for sub-resources. Writes are
-// synchronous (better-sqlite3), so a controller's check-then-insert cannot interleave with another
-// request; each write bumps the etag and wakes in-process waiters through an EventEmitter.
-import Database from "better-sqlite3";
+// synchronous (Node's built-in node:sqlite), so a controller's check-then-insert cannot interleave with
+// another request; each write bumps the etag and wakes in-process waiters through an EventEmitter.
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { join } from "node:path";
+import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { PlatformError, type KindName, type ListFilter, type ObjectStore, type StoredObject } from "./types";
 
 export const MAX_PAGE_SIZE = 200;
@@ -33,6 +33,22 @@ CREATE TABLE IF NOT EXISTS children (
 );
 `;
 
+/** SQLite's extended result code for a UNIQUE constraint violation (node:sqlite reports it as `errcode`). */
+const SQLITE_CONSTRAINT_UNIQUE = 2067;
+
+/** Runs `work` in one transaction: committed when it returns, rolled back when it throws. */
+export function inTransaction<T>(db: DatabaseSync, work: () => T): T {
+  db.exec("BEGIN");
+  try {
+    const result = work();
+    db.exec("COMMIT");
+    return result;
+  } catch (err) {
+    if (db.isTransaction) db.exec("ROLLBACK");
+    throw err;
+  }
+}
+
 function newEtag(): string {
   return randomBytes(8).toString("hex");
 }
@@ -53,14 +69,12 @@ function decodePageToken(token: string): number {
 }
 
 export class SqliteObjectStore implements ObjectStore {
-  readonly db: Database.Database;
+  readonly db: DatabaseSync;
   private readonly changes = new EventEmitter();
 
   constructor(dataDir: string) {
-    this.db = new Database(join(dataDir, "platform.db"));
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = NORMAL");
-    this.db.pragma("busy_timeout = 5000");
+    this.db = new DatabaseSync(join(dataDir, "platform.db"));
+    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
     this.db.exec(SCHEMA);
     // Waiters are per request; a wide fan-in of long-polls on one object is normal, not a leak.
     this.changes.setMaxListeners(0);
@@ -80,7 +94,7 @@ export class SqliteObjectStore implements ObjectStore {
     try {
       this.db.prepare("INSERT INTO objects (kind, id, name, created, json) VALUES (?, ?, ?, ?, ?)").run(kind, full.id, full.name, now, JSON.stringify(full));
     } catch (err) {
-      if ((err as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") {
+      if ((err as { errcode?: number }).errcode === SQLITE_CONSTRAINT_UNIQUE) {
         throw new PlatformError(409, "conflict", `a ${kind.replace(/s$/, "")} named "${full.name}" already exists`, "name");
       }
       throw err;
@@ -100,7 +114,7 @@ export class SqliteObjectStore implements ObjectStore {
   }
 
   update<T extends StoredObject>(kind: KindName, id: string, mutate: (current: T) => T): T {
-    const run = this.db.transaction((): { obj: T; changed: boolean } => {
+    const { obj, changed } = inTransaction(this.db, (): { obj: T; changed: boolean } => {
       const current = this.get<T>(kind, id);
       if (!current) throw new PlatformError(404, "not_found", `${kind}/${id} does not exist`);
       const next = mutate(current);
@@ -109,16 +123,15 @@ export class SqliteObjectStore implements ObjectStore {
       this.db.prepare("UPDATE objects SET name = ?, json = ? WHERE kind = ? AND id = ?").run(saved.name, JSON.stringify(saved), kind, id);
       return { obj: saved, changed: true };
     });
-    const { obj, changed } = run();
     if (changed) this.emit(kind, id);
     return obj;
   }
 
   delete(kind: KindName, id: string): boolean {
-    const removed = this.db.transaction(() => {
+    const removed = inTransaction(this.db, () => {
       this.db.prepare("DELETE FROM children WHERE kind = ? AND id = ?").run(kind, id);
-      return this.db.prepare("DELETE FROM objects WHERE kind = ? AND id = ?").run(kind, id).changes > 0;
-    })();
+      return Number(this.db.prepare("DELETE FROM objects WHERE kind = ? AND id = ?").run(kind, id).changes) > 0;
+    });
     if (removed) this.emit(kind, id);
     return removed;
   }
@@ -126,7 +139,7 @@ export class SqliteObjectStore implements ObjectStore {
   list<T extends StoredObject>(kind: KindName, filter: ListFilter): { items: T[]; nextPageToken?: string } {
     const limit = Math.min(Math.max(1, filter.limit ?? DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE);
     const where = ["kind = ?", "seq > ?"];
-    const args: unknown[] = [kind, filter.pageToken ? decodePageToken(filter.pageToken) : 0];
+    const args: SQLInputValue[] = [kind, filter.pageToken ? decodePageToken(filter.pageToken) : 0];
     if (filter.name !== undefined) {
       where.push("name = ?");
       args.push(filter.name);
@@ -193,7 +206,7 @@ export class SqliteObjectStore implements ObjectStore {
   }
 
   deleteChild(kind: KindName, id: string, child: string, key: string): boolean {
-    return this.db.prepare("DELETE FROM children WHERE kind = ? AND id = ? AND child = ? AND key = ?").run(kind, id, child, key).changes > 0;
+    return Number(this.db.prepare("DELETE FROM children WHERE kind = ? AND id = ? AND child = ? AND key = ?").run(kind, id, child, key).changes) > 0;
   }
 
   private emit(kind: KindName, id: string): void {

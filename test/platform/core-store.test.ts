@@ -32,6 +32,19 @@ describe("SqliteObjectStore", () => {
     store.close();
   });
 
+  it("rolls an update back when its mutate throws, and stays usable", () => {
+    const store = new SqliteObjectStore(temp());
+    const a = store.insert("datasets", { id: "ds-1", name: "a", status: "Creating", tags: {} });
+    expect(() =>
+      store.update("datasets", "ds-1", () => {
+        throw new Error("refused");
+      }),
+    ).toThrow("refused");
+    expect(store.get("datasets", "ds-1")).toEqual(a);
+    expect(store.update("datasets", "ds-1", (o) => ({ ...o, status: "Ready" })).status).toBe("Ready");
+    store.close();
+  });
+
   it("persists across reopen, keeps names unique, and pages by creation", () => {
     const dir = temp();
     const store = new SqliteObjectStore(dir);
