@@ -1,16 +1,13 @@
 // The quickstart stack as a TypeScript program: the same five resources as examples/quickstart/ml.yaml,
-// wired by outputs instead of ${…} references. In your own project import from "mlplatform"; inside this
-// repository the classes come from the source tree.
+// wired by outputs instead of ${…} references. In your own project import the resources from "mlplatform"
+// and the stack helpers from "mlplatform/automation"; inside this repository both come from the source tree.
 //
 // Run it (after `npm run build`):  node dist/examples/typescript/index.js [up|preview|destroy] [--work-dir D]
 // or use `program` as the inline program of your own Automation API stack.
 import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Dataset, Model, PerfJob, Service, TrainingJob } from "../../provider";
-import { openStack } from "../../cli/stack";
-import { ensurePlatform } from "../../cli/platform";
-import { packageRoot } from "../../cli/package-root";
-import { defaultDataDir } from "../../sdk/connection";
+import { defaultDataDir, ensurePlatform, openStack, packageRoot } from "../../automation";
 
 export interface ProgramOptions {
   /** The quickstart directory relative to the Pulumi project directory (paths in state stay relative). */
