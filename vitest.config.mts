@@ -1,3 +1,5 @@
+// The test runner's configuration: every test/**/*.test.ts, generous timeouts for tests that start real
+// platforms and the Pulumi engine, and two workers for a two-core machine.
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({

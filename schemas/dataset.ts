@@ -1,3 +1,5 @@
+// Dataset: named data with versions. The spec a user declares, what may be patched, and the object the
+// platform answers with (status, latest version, digest, sample count).
 import { z } from "zod";
 import { Description, Name, ObjectMeta, Tags } from "./common";
 

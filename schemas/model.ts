@@ -1,3 +1,5 @@
+// Model: a named, versioned artifact in a format a serving runtime can load. The spec (source, format,
+// input/output tensors, metrics), the patch, the object and its versions.
 import { z } from "zod";
 import { Description, Name, ObjectMeta, Tags } from "./common";
 

@@ -1,3 +1,5 @@
+// PerfJob: a benchmark of one model version over flavors and concurrencies with an optional latency SLO.
+// The spec, the patch (description and tags only) and the object with its per-task results.
 import { z } from "zod";
 import { Description, Name, ObjectMeta, Tags } from "./common";
 

@@ -1,3 +1,5 @@
+// Service: online inference over one or more model versions with traffic weights and replicas. The spec,
+// the patch (everything but the name) and the object with its endpoint and rollout state.
 import { z } from "zod";
 import { Description, Name, ObjectMeta, Tags } from "./common";
 

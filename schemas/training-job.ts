@@ -1,3 +1,5 @@
+// TrainingJob: one run of a training command on a dataset version. The spec (every field but description
+// and tags defines the run), the patch, and the object with its status, output and metrics.
 import { z } from "zod";
 import { Description, Name, ObjectMeta, Tags } from "./common";
 

@@ -1,3 +1,5 @@
+// The contract between a service's controller and the replica processes it starts: what a replica serves
+// and how (artifact, format, model name and version, concurrency, port), sent as its one JSON argument.
 /** What a replica process is told to serve (passed as its one JSON argument). */
 export interface ReplicaConfig {
   artifactPath: string;

@@ -1,3 +1,5 @@
+// Where the SDK finds its platform: explicit settings first, then MLPLATFORM_ENDPOINT/TOKEN, then the
+// running local platform's platform.json and token files under the data directory.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
