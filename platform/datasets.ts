@@ -7,7 +7,8 @@ import { createInterface } from "node:readline";
 import { DatasetPatch, DatasetSpec, type Dataset, type DatasetVersion } from "../schemas/index";
 import { listFiles } from "./core/artifacts";
 import { newId } from "./core/ids";
-import { PlatformError, type KindController, type PlatformContext, type StoredObject } from "./core/types";
+import { type KindController, type PlatformContext, type StoredObject } from "./core/types";
+import { HttpError } from "./core/errors";
 
 type DatasetObject = Dataset & StoredObject;
 /** A stored version; `fileName` (single-file sources) names the data file for training jobs. */
@@ -108,7 +109,7 @@ export const datasetController: KindController = {
   async create(raw, ctx) {
     const spec = raw as DatasetSpec;
     ctx.resolvePath(spec.source, "source"); // 422 before anything is written
-    if (ctx.store.getByName(KIND, spec.name)) throw new PlatformError(409, "conflict", `a dataset named "${spec.name}" already exists`, "name");
+    if (ctx.store.getByName(KIND, spec.name)) throw HttpError.conflict(`a dataset named "${spec.name}" already exists`, "name");
     const obj = ctx.store.insert<DatasetObject>(
       KIND,
       clean({
@@ -133,13 +134,13 @@ export const datasetController: KindController = {
     return serialized(current.id, async () => {
       let version: StoredDatasetVersion | undefined;
       const cur = ctx.store.get<DatasetObject>(KIND, current.id);
-      if (!cur) throw new PlatformError(404, "not_found", `dataset ${current.id} does not exist`);
+      if (!cur) throw HttpError.notFound(`dataset ${current.id} does not exist`);
       if (resolved !== undefined && patch.source !== undefined) {
         let ingested;
         try {
           ingested = await ingest(ctx, resolved, cur.format);
         } catch (err) {
-          throw new PlatformError(422, "invalid", `cannot ingest ${patch.source} as ${cur.format}: ${(err as Error).message}`, "source");
+          throw HttpError.unprocessable(`cannot ingest ${patch.source} as ${cur.format}: ${(err as Error).message}`, "source");
         }
         const latest = ctx.store.getChild<StoredDatasetVersion>(KIND, cur.id, "versions", String(cur.latestVersion));
         if (!latest || latest.digest !== ingested.digest) {
@@ -191,7 +192,7 @@ export const datasetController: KindController = {
       path: "/versions/:version",
       async handler(current, params, _query, ctx) {
         const v = ctx.store.getChild<StoredDatasetVersion>(KIND, current.id, "versions", params.version);
-        if (!v) throw new PlatformError(404, "not_found", `dataset ${current.name} has no version ${params.version}`);
+        if (!v) throw HttpError.notFound(`dataset ${current.name} has no version ${params.version}`);
         return v;
       },
     },

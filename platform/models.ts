@@ -7,7 +7,8 @@ import { readFileSync, statSync } from "node:fs";
 import { join, normalize, sep } from "node:path";
 import { ModelPatch, ModelSpec, type Model, type ModelVersion } from "../schemas/index";
 import { newId } from "./core/ids";
-import { PlatformError, type KindController, type PlatformContext, type StoredObject } from "./core/types";
+import { type KindController, type PlatformContext, type StoredObject } from "./core/types";
+import { HttpError } from "./core/errors";
 import { canServe, LogregArtifact, servableFormats } from "./serving/runtimes";
 import { jobOutputPath } from "./training-jobs";
 
@@ -26,12 +27,12 @@ function validateArtifact(path: string, format: string, shownSource: string): vo
   try {
     parsed = JSON.parse(readFileSync(file, "utf8"));
   } catch (err) {
-    throw new PlatformError(422, "invalid", `${shownSource} is not a logreg-json artifact: cannot read ${file.endsWith("model.json") && file !== path ? "model.json in it" : "it"} as JSON (${(err as Error).message})`, "source");
+    throw HttpError.unprocessable(`${shownSource} is not a logreg-json artifact: cannot read ${file.endsWith("model.json") && file !== path ? "model.json in it" : "it"} as JSON (${(err as Error).message})`, "source");
   }
   const r = LogregArtifact.safeParse(parsed);
   if (!r.success) {
     const issues = r.error.issues.map((i) => `${i.path.join(".") || "(root)"} ${i.message}`).join("; ");
-    throw new PlatformError(422, "invalid", `${shownSource} is not a valid logreg-json/v1 artifact: ${issues}`, "source");
+    throw HttpError.unprocessable(`${shownSource} is not a valid logreg-json/v1 artifact: ${issues}`, "source");
   }
 }
 
@@ -46,16 +47,16 @@ export function parseJobOutputUri(source: string): { jobId: string; subPath?: st
 async function resolveSource(ctx: PlatformContext, source: string): Promise<{ path: string; jobId?: string }> {
   if (source.startsWith("mlp://")) {
     const ref = parseJobOutputUri(source);
-    if (!ref) throw new PlatformError(422, "invalid", `source "${source}" is not a training job output (mlp://training-jobs/<id>/output[/file])`, "source");
+    if (!ref) throw HttpError.unprocessable(`source "${source}" is not a training job output (mlp://training-jobs/<id>/output[/file])`, "source");
     const root = await jobOutputPath(ctx, ref.jobId);
     if (!ref.subPath) return { path: root, jobId: ref.jobId };
     const sub = normalize(ref.subPath);
-    if (sub.startsWith("..") || sub.startsWith(sep)) throw new PlatformError(422, "invalid", `source "${source}" leaves the job's output directory`, "source");
+    if (sub.startsWith("..") || sub.startsWith(sep)) throw HttpError.unprocessable(`source "${source}" leaves the job's output directory`, "source");
     const path = join(root, sub);
     try {
       statSync(path);
     } catch {
-      throw new PlatformError(422, "invalid", `training job ${ref.jobId} has no output file "${ref.subPath}"`, "source");
+      throw HttpError.unprocessable(`training job ${ref.jobId} has no output file "${ref.subPath}"`, "source");
     }
     return { path, jobId: ref.jobId };
   }
@@ -64,7 +65,7 @@ async function resolveSource(ctx: PlatformContext, source: string): Promise<{ pa
 
 function refuseUnservable(format: string): void {
   if (!canServe(format)) {
-    throw new PlatformError(422, "invalid", `format "${format}" cannot be served by the local platform (no ${format} runtime is installed); it serves: ${servableFormats().join(", ")}`, "format");
+    throw HttpError.unprocessable(`format "${format}" cannot be served by the local platform (no ${format} runtime is installed); it serves: ${servableFormats().join(", ")}`, "format");
   }
 }
 
@@ -124,7 +125,7 @@ function refuseIfUsed(ctx: PlatformContext, model: StoredObject, version?: numbe
   const users = servicesUsing(ctx, model.id, version);
   if (users.length) {
     const what = version === undefined ? `model "${model.name}"` : `model "${model.name}" version ${version}`;
-    throw new PlatformError(409, "conflict", `${what} is used by service ${users.map((u) => `"${u.name}" (${u.id})`).join(", ")}; change or delete the service first`);
+    throw HttpError.conflict(`${what} is used by service ${users.map((u) => `"${u.name}" (${u.id})`).join(", ")}; change or delete the service first`);
   }
 }
 
@@ -146,7 +147,7 @@ export const modelController: KindController = {
 
   async create(raw, ctx) {
     const spec = raw as ModelSpec;
-    if (ctx.store.getByName(KIND, spec.name)) throw new PlatformError(409, "conflict", `a model named "${spec.name}" already exists`, "name");
+    if (ctx.store.getByName(KIND, spec.name)) throw HttpError.conflict(`a model named "${spec.name}" already exists`, "name");
     const v1 = await registerVersion(ctx, 1, spec.source, spec.format, spec.framework, spec.metrics);
     const id = newId("md");
     ctx.store.putChild(KIND, id, "versions", "1", v1);
@@ -171,7 +172,7 @@ export const modelController: KindController = {
     const patch = raw as ModelPatch;
     return serialized(current.id, async () => {
       const cur = ctx.store.get<ModelObject>(KIND, current.id);
-      if (!cur) throw new PlatformError(404, "not_found", `model ${current.id} does not exist`);
+      if (!cur) throw HttpError.notFound(`model ${current.id} does not exist`);
       let added: ModelVersion | undefined;
       if (patch.source !== undefined || patch.format !== undefined) {
         const highest = ctx.store.getChild<number>(KIND, cur.id, "meta", "highestVersion") ?? cur.latestVersion;
@@ -229,7 +230,7 @@ export const modelController: KindController = {
       path: "/versions/:version",
       async handler(current, params, _q, ctx) {
         const v = ctx.store.getChild<ModelVersion>(KIND, current.id, "versions", params.version);
-        if (!v) throw new PlatformError(404, "not_found", `model "${current.name}" has no version ${params.version}`);
+        if (!v) throw HttpError.notFound(`model "${current.name}" has no version ${params.version}`);
         return v;
       },
     },
@@ -239,10 +240,10 @@ export const modelController: KindController = {
       async handler(current, params, _q, ctx) {
         return serialized(current.id, async () => {
           const v = ctx.store.getChild<ModelVersion>(KIND, current.id, "versions", params.version);
-          if (!v) throw new PlatformError(404, "not_found", `model "${current.name}" has no version ${params.version}`);
+          if (!v) throw HttpError.notFound(`model "${current.name}" has no version ${params.version}`);
           refuseIfUsed(ctx, current, v.version);
           const rest = versionsOf(ctx, current.id).filter((x) => x.version !== v.version);
-          if (rest.length === 0) throw new PlatformError(409, "conflict", `version ${v.version} is the only version of model "${current.name}"; delete the model instead`);
+          if (rest.length === 0) throw HttpError.conflict(`version ${v.version} is the only version of model "${current.name}"; delete the model instead`);
           ctx.store.deleteChild(KIND, current.id, "versions", params.version);
           // A deleted number is never reused: new versions number on from the highest ever registered.
           const highest = ctx.store.getChild<number>(KIND, current.id, "meta", "highestVersion") ?? (current as ModelObject).latestVersion;

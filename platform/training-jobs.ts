@@ -10,7 +10,8 @@ import { datasetVersionLocation } from "./datasets";
 import { requireFlavor } from "./core/flavors";
 import { newId } from "./core/ids";
 import { killIfSameProcess, type ProcessIdentity } from "./core/processes";
-import { PlatformError, type KindController, type PlatformContext, type StoredObject } from "./core/types";
+import { type KindController, type PlatformContext, type StoredObject } from "./core/types";
+import { HttpError } from "./core/errors";
 import { TrainingRun, type MetricLine, type RunEnd } from "./training-run";
 
 type JobObject = TrainingJob & StoredObject;
@@ -285,15 +286,15 @@ export const trainingJobController: KindController = {
     requireFlavor(spec.flavor, "flavor");
     if (spec.workingDir !== undefined) {
       const wd = ctx.resolvePath(spec.workingDir, "workingDir");
-      if (!statSync(wd).isDirectory()) throw new PlatformError(422, "invalid", `workingDir "${spec.workingDir}" is not a directory`, "workingDir");
+      if (!statSync(wd).isDirectory()) throw HttpError.unprocessable(`workingDir "${spec.workingDir}" is not a directory`, "workingDir");
     }
     const ds = ctx.store.get<StoredObject & { latestVersion: number }>("datasets", spec.datasetId);
-    if (!ds) throw new PlatformError(422, "invalid", `dataset "${spec.datasetId}" does not exist`, "datasetId");
+    if (!ds) throw HttpError.unprocessable(`dataset "${spec.datasetId}" does not exist`, "datasetId");
     const version = spec.datasetVersion ?? ds.latestVersion;
     const v = ctx.store.getChild<{ status: string }>("datasets", ds.id, "versions", String(version));
-    if (!v) throw new PlatformError(422, "invalid", `dataset "${ds.name}" has no version ${version} yet (status ${ds.status})`, spec.datasetVersion ? "datasetVersion" : "datasetId");
-    if (v.status !== "Ready") throw new PlatformError(422, "invalid", `dataset "${ds.name}" version ${version} is ${v.status}, not Ready`, spec.datasetVersion ? "datasetVersion" : "datasetId");
-    if (ctx.store.getByName(KIND, spec.name)) throw new PlatformError(409, "conflict", `a training job named "${spec.name}" already exists`, "name");
+    if (!v) throw HttpError.unprocessable(`dataset "${ds.name}" has no version ${version} yet (status ${ds.status})`, spec.datasetVersion ? "datasetVersion" : "datasetId");
+    if (v.status !== "Ready") throw HttpError.unprocessable(`dataset "${ds.name}" version ${version} is ${v.status}, not Ready`, spec.datasetVersion ? "datasetVersion" : "datasetId");
+    if (ctx.store.getByName(KIND, spec.name)) throw HttpError.conflict(`a training job named "${spec.name}" already exists`, "name");
     const id = newId("tj");
     const obj = ctx.store.insert<JobObject>(KIND, {
       id,
@@ -376,7 +377,7 @@ export const trainingJobController: KindController = {
       path: "/logs",
       async handler(current, _p, query, ctx) {
         const tail = query.tail === undefined ? 100 : Number(query.tail);
-        if (!Number.isInteger(tail) || tail < 0 || tail > 100_000) throw new PlatformError(400, "invalid", `tail must be an integer from 0 to 100000, got "${query.tail}"`, "tail");
+        if (!Number.isInteger(tail) || tail < 0 || tail > 100_000) throw HttpError.invalid(`tail must be an integer from 0 to 100000, got "${query.tail}"`, "tail");
         return { lines: tailLines(logPath(ctx, current.id), tail) };
       },
     },
@@ -393,8 +394,8 @@ export const trainingJobController: KindController = {
 /** The stored output of a completed job (for models whose source is its outputUri). */
 export async function jobOutputPath(ctx: PlatformContext, jobId: string): Promise<string> {
   const job = ctx.store.get<JobObject>(KIND, jobId);
-  if (!job) throw new PlatformError(422, "invalid", `training job "${jobId}" does not exist`, "source");
+  if (!job) throw HttpError.unprocessable(`training job "${jobId}" does not exist`, "source");
   const art = ctx.store.getChild<{ digest: string }>(KIND, jobId, "output", "artifact");
-  if (job.status !== "Completed" || !art) throw new PlatformError(422, "invalid", `training job "${job.name}" is ${job.status}; only a Completed job has an output`, "source");
+  if (job.status !== "Completed" || !art) throw HttpError.unprocessable(`training job "${job.name}" is ${job.status}; only a Completed job has an output`, "source");
   return ctx.artifacts.path(art.digest);
 }

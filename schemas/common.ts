@@ -49,6 +49,24 @@ export const ApiError = z.object({
   details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
 });
 export type ApiError = z.infer<typeof ApiError>;
+export type ApiErrorCode = ApiError["code"];
+
+/**
+ * The HTTP status each error code is answered with: the one table the platform answers by and the SDK reads
+ * responses by. `invalid` is also answered as 422 when the body is well-formed but names something unusable
+ * (a path outside the allowed roots, a flavor or model version that does not exist).
+ */
+export const API_ERROR_STATUS = {
+  invalid: 400,
+  unauthorized: 401,
+  not_found: 404,
+  conflict: 409,
+  precondition_failed: 412,
+  too_large: 413,
+  throttled: 429,
+  unavailable: 503,
+  internal: 500,
+} as const satisfies Record<ApiErrorCode, number>;
 
 /** Every list endpoint answers one page and the token of the next one. */
 export function Page<T extends z.ZodType>(item: T) {

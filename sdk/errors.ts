@@ -1,6 +1,6 @@
 // Typed platform errors. Every driver maps its backend's failures onto these, so handlers decide on the
 // error's kind (not found = gone, conflict = name taken, ...) without knowing which backend answered.
-import type { ApiError } from "../schemas";
+import { API_ERROR_STATUS, type ApiError, type ApiErrorCode } from "../schemas";
 
 export type FieldProblem = { field: string; message: string };
 
@@ -9,7 +9,7 @@ export class PlatformError extends Error {
     message: string,
     /** HTTP status when the backend speaks HTTP; undefined for transport failures. */
     readonly status?: number,
-    readonly code?: ApiError["code"] | "transport",
+    readonly code?: ApiErrorCode | "transport",
   ) {
     super(message);
     this.name = new.target.name;
@@ -38,33 +38,35 @@ export class InvalidError extends PlatformError {
   }
 }
 
+/** The typed error for each code the platform answers with (schemas' API_ERROR_STATUS gives their statuses). */
+const ERROR_CLASS: Record<ApiErrorCode, new (message: string, status: number, code: ApiErrorCode) => PlatformError> = {
+  invalid: PlatformError, // built as InvalidError below (it carries the field and details)
+  unauthorized: UnauthorizedError,
+  not_found: NotFoundError,
+  conflict: ConflictError,
+  precondition_failed: PreconditionFailedError,
+  too_large: PlatformError,
+  throttled: ThrottledError,
+  unavailable: UnavailableError,
+  internal: PlatformError,
+};
+
+/** Statuses answered by gateways and proxies rather than the platform, read as the code they mean. */
+const OTHER_STATUSES: Record<number, ApiErrorCode> = { 403: "unauthorized", 422: "invalid", 502: "unavailable", 504: "unavailable" };
+
+function codeOfStatus(status: number): ApiErrorCode | undefined {
+  return OTHER_STATUSES[status] ?? (Object.keys(API_ERROR_STATUS) as ApiErrorCode[]).find((code) => API_ERROR_STATUS[code] === status);
+}
+
 /** Maps an HTTP status and the platform's ApiError body (when it has one) to the typed error. */
 export function errorFromResponse(status: number, body: unknown, what: string): PlatformError {
   const api = isApiError(body) ? body : undefined;
   const detail = api?.message ?? (typeof body === "string" && body ? body.slice(0, 500) : `HTTP ${status}`);
   const message = `${what}: ${detail}`;
-  switch (status) {
-    case 400:
-    case 422:
-      return new InvalidError(message, status, api?.field, api?.details ?? []);
-    case 401:
-    case 403:
-      return new UnauthorizedError(message, status, "unauthorized");
-    case 404:
-      return new NotFoundError(message, status, "not_found");
-    case 409:
-      return new ConflictError(message, status, "conflict");
-    case 412:
-      return new PreconditionFailedError(message, status, "precondition_failed");
-    case 429:
-      return new ThrottledError(message, status, "throttled");
-    case 502:
-    case 503:
-    case 504:
-      return new UnavailableError(message, status, "unavailable");
-    default:
-      return new PlatformError(message, status, api?.code ?? "internal");
-  }
+  // The status decides (a proxy's 503 has no body); the body's code names statuses the table does not.
+  const code = codeOfStatus(status) ?? api?.code ?? "internal";
+  if (code === "invalid") return new InvalidError(message, status, api?.field, api?.details ?? []);
+  return new ERROR_CLASS[code](message, status, code);
 }
 
 function isApiError(body: unknown): body is ApiError {

@@ -9,7 +9,8 @@ import { dirname, join, relative, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Transform } from "node:stream";
 import { contentDigest, fileDigest, listFiles, treeDigest } from "../../sdk/digest";
-import { PlatformError, type ArtifactStore } from "./types";
+import { type ArtifactStore } from "./types";
+import { HttpError } from "./errors";
 
 export { listFiles };
 
@@ -54,7 +55,7 @@ export class CasArtifactStore implements ArtifactStore {
         this.settle(staging, join(this.blobs, digest));
         return { digest, sizeBytes: size };
       }
-      if (!st.isDirectory()) throw new PlatformError(422, "invalid", `${path} is neither a file nor a directory`);
+      if (!st.isDirectory()) throw HttpError.unprocessable(`${path} is neither a file nor a directory`);
       mkdirSync(staging);
       const entries: { rel: string; digest: string }[] = [];
       let sizeBytes = 0;
@@ -73,14 +74,14 @@ export class CasArtifactStore implements ArtifactStore {
   }
 
   async path(digest: string): Promise<string> {
-    if (!DIGEST.test(digest)) throw new PlatformError(404, "not_found", `"${digest}" is not an artifact digest`);
+    if (!DIGEST.test(digest)) throw HttpError.notFound(`"${digest}" is not an artifact digest`);
     const blob = join(this.blobs, digest);
     const tree = join(this.trees, digest);
     const found = existsSync(blob) ? blob : existsSync(tree) ? tree : undefined;
-    if (!found) throw new PlatformError(404, "not_found", `artifact ${digest} is not in the store`);
+    if (!found) throw HttpError.notFound(`artifact ${digest} is not in the store`);
     const actual = found === blob ? await fileDigest(blob) : await contentDigest(tree);
     if (actual !== digest) {
-      throw new PlatformError(500, "internal", `artifact ${digest} is corrupted in the store (its content now hashes to ${actual})`);
+      throw HttpError.internal(`artifact ${digest} is corrupted in the store (its content now hashes to ${actual})`);
     }
     return found;
   }

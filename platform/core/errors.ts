@@ -1,8 +1,46 @@
-// Turning failures into the ApiError body: zod issues (every one, with its property path), PlatformError
-// from controllers, and fastify's own errors (malformed JSON, body too large, wrong content type).
+// The platform's error vocabulary and how failures become the ApiError body: HttpError (what controllers and
+// the stores throw, made by its helpers, answered with its code's status), zod issues (every one, with its
+// property path), and fastify's own errors (malformed JSON, body too large, wrong content type).
+// Clients never see these classes: the SDK reads the answer back into its own PlatformError family.
 import type { z } from "zod";
-import type { ApiError } from "../../schemas/index";
-import { PlatformError } from "./types";
+import { API_ERROR_STATUS, type ApiError, type ApiErrorCode } from "../../schemas/index";
+
+/** Thrown by controllers and stores; the HTTP layer answers with `status` and the ApiError body. */
+export class HttpError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly field?: string,
+    status?: number,
+  ) {
+    super(message);
+    this.name = "HttpError";
+    this.status = status ?? API_ERROR_STATUS[code];
+  }
+
+  /** 400: the request itself is malformed; `field` names the property path. */
+  static invalid(message: string, field?: string): HttpError {
+    return new HttpError("invalid", message, field);
+  }
+  /** 422: well-formed, but names something unusable (a path outside the allowed roots, an unknown flavor). */
+  static unprocessable(message: string, field?: string): HttpError {
+    return new HttpError("invalid", message, field, 422);
+  }
+  static notFound(message: string): HttpError {
+    return new HttpError("not_found", message);
+  }
+  /** 409: the name is taken, or the object is still in use (the message names the user). */
+  static conflict(message: string, field?: string): HttpError {
+    return new HttpError("conflict", message, field);
+  }
+  static preconditionFailed(message: string): HttpError {
+    return new HttpError("precondition_failed", message);
+  }
+  static internal(message: string): HttpError {
+    return new HttpError("internal", message);
+  }
+}
 
 type Detail = { field: string; message: string };
 
@@ -23,11 +61,11 @@ export function zodDetails(error: z.ZodError): Detail[] {
   return out;
 }
 
-export class ValidationError extends PlatformError {
+export class ValidationError extends HttpError {
   constructor(readonly details: Detail[], what: string) {
     const first = details[0];
     const summary = details.map((d) => (d.field ? `${d.field}: ${d.message}` : d.message)).join("; ");
-    super(400, "invalid", `invalid ${what}: ${summary}`, first?.field || undefined);
+    super("invalid", `invalid ${what}: ${summary}`, first?.field || undefined);
   }
 }
 
@@ -38,17 +76,17 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown, what: s
   return result.data;
 }
 
-const FASTIFY_CODES: Record<string, { status: PlatformError["status"]; code: ApiError["code"]; message?: string }> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: "invalid", message: "the body is not valid JSON" },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: "invalid", message: "the body is empty; send a JSON object" },
-  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: "too_large", message: "the body exceeds the 1 MiB limit" },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 400, code: "invalid", message: "the body must be JSON (Content-Type: application/json)" },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: "invalid", message: "Content-Length does not match the body" },
+const FASTIFY_CODES: Record<string, { code: ApiErrorCode; message: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: "invalid", message: "the body is not valid JSON" },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: "invalid", message: "the body is empty; send a JSON object" },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: "too_large", message: "the body exceeds the 1 MiB limit" },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: "invalid", message: "the body must be JSON (Content-Type: application/json)" },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: "invalid", message: "Content-Length does not match the body" },
 };
 
 /** The status and ApiError body for anything thrown while handling a request. */
 export function toApiError(err: unknown): { status: number; body: ApiError; internal: boolean } {
-  if (err instanceof PlatformError) {
+  if (err instanceof HttpError) {
     const body: ApiError = { code: err.code, message: err.message };
     if (err.field) body.field = err.field;
     if (err instanceof ValidationError) body.details = err.details;
@@ -56,9 +94,9 @@ export function toApiError(err: unknown): { status: number; body: ApiError; inte
   }
   const e = err as { code?: string; statusCode?: number; message?: string };
   const known = e.code ? FASTIFY_CODES[e.code] : undefined;
-  if (known) return { status: known.status, body: { code: known.code, message: known.message ?? String(e.message) }, internal: false };
+  if (known) return { status: API_ERROR_STATUS[known.code], body: { code: known.code, message: known.message }, internal: false };
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
-    return { status: 400, body: { code: "invalid", message: String(e.message) }, internal: false };
+    return { status: API_ERROR_STATUS.invalid, body: { code: "invalid", message: String(e.message) }, internal: false };
   }
-  return { status: 500, body: { code: "internal", message: `internal error: ${e.message ?? String(err)}` }, internal: true };
+  return { status: API_ERROR_STATUS.internal, body: { code: "internal", message: `internal error: ${e.message ?? String(err)}` }, internal: true };
 }

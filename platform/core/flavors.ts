@@ -2,7 +2,7 @@
 // number of training jobs of the flavor that run at once (the rest wait Pending); maxReplicas bounds a
 // service's replicas. Cloud flavor names are refused with the list of these.
 import type { LocalFlavor } from "../../schemas/index";
-import { PlatformError } from "./types";
+import { HttpError } from "./errors";
 
 export const LOCAL_FLAVORS: readonly LocalFlavor[] = [
   { name: "local.small", cpuShare: 0.5, maxReplicas: 4, maxConcurrency: 4, description: "half a core; up to 4 replicas, 4 parallel jobs or in-flight requests per replica" },
@@ -18,7 +18,7 @@ export function findFlavor(name: string): LocalFlavor | undefined {
 export function requireFlavor(name: string, field: string): LocalFlavor {
   const flavor = findFlavor(name);
   if (!flavor) {
-    throw new PlatformError(422, "invalid", `unknown flavor "${name}"; the local platform offers: ${LOCAL_FLAVORS.map((f) => f.name).join(", ")}`, field);
+    throw HttpError.unprocessable(`unknown flavor "${name}"; the local platform offers: ${LOCAL_FLAVORS.map((f) => f.name).join(", ")}`, field);
   }
   return flavor;
 }

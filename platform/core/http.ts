@@ -3,12 +3,12 @@
 // controller's extra routes). Kind logic stays in the controllers; this file only speaks HTTP.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { LOCAL_FLAVORS } from "./flavors";
-import { parseBody, toApiError } from "./errors";
+import { HttpError, parseBody, toApiError } from "./errors";
 import { IdempotencyKeys } from "./idempotency";
 import { buildOpenApi } from "./openapi";
 import { bearerToken, tokenMatches } from "./token";
 import { MAX_PAGE_SIZE } from "./store";
-import { PlatformError, type KindController, type PlatformContext, type StoredObject } from "./types";
+import { type KindController, type PlatformContext, type StoredObject } from "./types";
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 export const MAX_WAIT_MS = 60_000;
@@ -37,7 +37,7 @@ function sendObject(reply: FastifyReply, status: number, obj: StoredObject): Fas
 function intParam(value: string | undefined, field: string, min: number, max: number, fallback: number): number {
   if (value === undefined || value === "") return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new PlatformError(400, "invalid", `${field} must be an integer from ${min} to ${max}, got "${value}"`, field);
+  if (!Number.isInteger(n) || n < min || n > max) throw HttpError.invalid(`${field} must be an integer from ${min} to ${max}, got "${value}"`, field);
   return n;
 }
 
@@ -89,14 +89,14 @@ function registerKind(app: FastifyInstance, c: KindController, ctx: PlatformCont
 
   const load = (id: string): StoredObject => {
     const obj = ctx.store.get(c.kind, id);
-    if (!obj) throw new PlatformError(404, "not_found", `${noun} ${id} does not exist`);
+    if (!obj) throw HttpError.notFound(`${noun} ${id} does not exist`);
     return obj;
   };
 
   const checkIfMatch = (request: FastifyRequest, current: StoredObject) => {
     const want = etagOf(request.headers["if-match"] as string | undefined);
     if (want !== undefined && want !== "*" && want !== current.etag) {
-      throw new PlatformError(412, "precondition_failed", `${noun} ${current.id} changed: its etag is ${current.etag}, If-Match said ${want}`);
+      throw HttpError.preconditionFailed(`${noun} ${current.id} changed: its etag is ${current.etag}, If-Match said ${want}`);
     }
   };
 
@@ -107,13 +107,13 @@ function registerKind(app: FastifyInstance, c: KindController, ctx: PlatformCont
       return c.create(spec, ctx);
     };
     if (!key) return sendObject(reply, 201, await create());
-    if (key.length > 256) throw new PlatformError(400, "invalid", "Idempotency-Key is longer than 256 characters", "Idempotency-Key");
+    if (key.length > 256) throw HttpError.invalid("Idempotency-Key is longer than 256 characters", "Idempotency-Key");
     const bodyHash = IdempotencyKeys.hashBody(request.body);
     return idempotency.serialize(c.kind, key, async () => {
       const seen = idempotency.find(c.kind, key);
       if (seen) {
         if (seen.bodyHash !== bodyHash) {
-          throw new PlatformError(409, "conflict", `Idempotency-Key "${key}" was used for a different ${noun} body (object ${seen.objectId})`, "Idempotency-Key");
+          throw HttpError.conflict(`Idempotency-Key "${key}" was used for a different ${noun} body (object ${seen.objectId})`, "Idempotency-Key");
         }
         const current = ctx.store.get(c.kind, seen.objectId) ?? (seen.response as StoredObject);
         reply.header("idempotent-replayed", "true");
@@ -130,7 +130,7 @@ function registerKind(app: FastifyInstance, c: KindController, ctx: PlatformCont
     let tag: { key: string; value: string } | undefined;
     if (q.tag !== undefined) {
       const eq = q.tag.indexOf("=");
-      if (eq <= 0) throw new PlatformError(400, "invalid", `tag must be <key>=<value>, got "${q.tag}"`, "tag");
+      if (eq <= 0) throw HttpError.invalid(`tag must be <key>=<value>, got "${q.tag}"`, "tag");
       tag = { key: q.tag.slice(0, eq), value: q.tag.slice(eq + 1) };
     }
     const limit = intParam(q.limit, "limit", 1, MAX_PAGE_SIZE, 50);
@@ -160,7 +160,7 @@ function registerKind(app: FastifyInstance, c: KindController, ctx: PlatformCont
     const timeoutMs = intParam(q.timeoutMs, "timeoutMs", 0, MAX_WAIT_MS, 30_000);
     // A client that disconnects stops mattering; its waiter times out on its own.
     const obj = await ctx.store.waitForChange(c.kind, id, etagOf(q.etag), timeoutMs);
-    if (!obj) throw new PlatformError(404, "not_found", `${noun} ${id} was deleted`);
+    if (!obj) throw HttpError.notFound(`${noun} ${id} was deleted`);
     return sendObject(reply, 200, obj);
   });
 

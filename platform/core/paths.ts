@@ -2,7 +2,7 @@
 // roots: checked lexically (no `..` escape) and again after resolving symlinks (no link out of a root).
 import { existsSync, realpathSync } from "node:fs";
 import { isAbsolute, relative, resolve, sep } from "node:path";
-import { PlatformError } from "./types";
+import { HttpError } from "./errors";
 
 function isUnder(path: string, root: string): boolean {
   const rel = relative(root, path);
@@ -14,17 +14,17 @@ function isUnder(path: string, root: string): boolean {
  * or throws 422 naming `field`.
  */
 export function resolveUserPath(path: string, field: string, roots: string[]): string {
-  if (roots.length === 0) throw new PlatformError(422, "invalid", "the platform has no allowed roots, so it accepts no paths", field);
-  if (path.includes("\0")) throw new PlatformError(422, "invalid", `${field} contains a NUL character`, field);
+  if (roots.length === 0) throw HttpError.unprocessable("the platform has no allowed roots, so it accepts no paths", field);
+  if (path.includes("\0")) throw HttpError.unprocessable(`${field} contains a NUL character`, field);
   const lexical = resolve(roots[0], path);
   const realRoots = roots.map((r) => (existsSync(r) ? realpathSync(r) : resolve(r)));
   const outside = () =>
-    new PlatformError(422, "invalid", `${field} "${path}" is outside the platform's allowed roots (${roots.join(", ")})`, field);
+    HttpError.unprocessable(`${field} "${path}" is outside the platform's allowed roots (${roots.join(", ")})`, field);
   if (!roots.some((r) => isUnder(lexical, resolve(r))) && !realRoots.some((r) => isUnder(lexical, r))) throw outside();
-  if (!existsSync(lexical)) throw new PlatformError(422, "invalid", `${field} "${path}" does not exist`, field);
+  if (!existsSync(lexical)) throw HttpError.unprocessable(`${field} "${path}" does not exist`, field);
   const real = realpathSync(lexical);
   if (!realRoots.some((r) => isUnder(real, r))) {
-    throw new PlatformError(422, "invalid", `${field} "${path}" resolves (through a symbolic link) to ${real}, outside the platform's allowed roots (${roots.join(", ")})`, field);
+    throw HttpError.unprocessable(`${field} "${path}" resolves (through a symbolic link) to ${real}, outside the platform's allowed roots (${roots.join(", ")})`, field);
   }
   return real;
 }

@@ -6,7 +6,8 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { join } from "node:path";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
-import { PlatformError, type KindName, type ListFilter, type ObjectStore, type StoredObject } from "./types";
+import { type KindName, type ListFilter, type ObjectStore, type StoredObject } from "./types";
+import { HttpError } from "./errors";
 
 export const MAX_PAGE_SIZE = 200;
 export const DEFAULT_PAGE_SIZE = 50;
@@ -65,7 +66,7 @@ function decodePageToken(token: string): number {
   } catch {
     /* fall through */
   }
-  throw new PlatformError(400, "invalid", "pageToken is not a token this platform issued", "pageToken");
+  throw HttpError.invalid("pageToken is not a token this platform issued", "pageToken");
 }
 
 export class SqliteObjectStore implements ObjectStore {
@@ -95,7 +96,7 @@ export class SqliteObjectStore implements ObjectStore {
       this.db.prepare("INSERT INTO objects (kind, id, name, created, json) VALUES (?, ?, ?, ?, ?)").run(kind, full.id, full.name, now, JSON.stringify(full));
     } catch (err) {
       if ((err as { errcode?: number }).errcode === SQLITE_CONSTRAINT_UNIQUE) {
-        throw new PlatformError(409, "conflict", `a ${kind.replace(/s$/, "")} named "${full.name}" already exists`, "name");
+        throw HttpError.conflict(`a ${kind.replace(/s$/, "")} named "${full.name}" already exists`, "name");
       }
       throw err;
     }
@@ -116,7 +117,7 @@ export class SqliteObjectStore implements ObjectStore {
   update<T extends StoredObject>(kind: KindName, id: string, mutate: (current: T) => T): T {
     const { obj, changed } = inTransaction(this.db, (): { obj: T; changed: boolean } => {
       const current = this.get<T>(kind, id);
-      if (!current) throw new PlatformError(404, "not_found", `${kind}/${id} does not exist`);
+      if (!current) throw HttpError.notFound(`${kind}/${id} does not exist`);
       const next = mutate(current);
       if (next === current) return { obj: current, changed: false };
       const saved = { ...next, id: current.id, createdAt: current.createdAt, updatedAt: new Date().toISOString(), etag: newEtag() } as T;

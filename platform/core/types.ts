@@ -50,18 +50,6 @@ export interface ArtifactStore {
   path(digest: string): Promise<string>;
 }
 
-/** Thrown by controllers; the HTTP layer maps it to the ApiError body and status. */
-export class PlatformError extends Error {
-  constructor(
-    readonly status: 400 | 401 | 404 | 409 | 412 | 413 | 422 | 429 | 500 | 503,
-    readonly code: "invalid" | "unauthorized" | "not_found" | "conflict" | "precondition_failed" | "too_large" | "throttled" | "unavailable" | "internal",
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-  }
-}
-
 export interface PlatformContext {
   dataDir: string;
   /** Absolute directories user paths must resolve under; the first one anchors relative paths. */

@@ -4,7 +4,8 @@
 import type { z } from "zod";
 import { PerfJob, PerfJobPatch, PerfJobSpec, type PerfTask } from "../../schemas/index";
 import { newId } from "../core/ids";
-import { PlatformError, type KindController, type PlatformContext, type StoredObject } from "../core/types";
+import { type KindController, type PlatformContext, type StoredObject } from "../core/types";
+import { HttpError } from "../core/errors";
 import { requireFlavor } from "../serving/flavor-limits";
 import { BadRequest, parseInferRequest, zerosRequest } from "../serving/inference-protocol";
 import { ReplicaProcess } from "../serving/replica-process";
@@ -156,7 +157,7 @@ export const perfJobController: KindController = {
 
   async create(input, ctx) {
     const spec = PerfJobSpec.parse(input);
-    if (ctx.store.getByName("perf-jobs", spec.name)) throw new PlatformError(409, "conflict", `a perf job named "${spec.name}" already exists`, "name");
+    if (ctx.store.getByName("perf-jobs", spec.name)) throw HttpError.conflict(`a perf job named "${spec.name}" already exists`, "name");
     resolveModelVersion(ctx, spec.modelId, spec.modelVersion, { modelId: "modelId", version: "modelVersion" });
     spec.flavors.forEach((f, i) => requireFlavor(f, `flavors.${i}`));
     const tasks: PerfTask[] = spec.flavors.flatMap((flavor) => spec.concurrency.map((concurrency) => ({ flavor, concurrency, status: "Pending" as const, requests: 0, errors: 0 })));
@@ -220,7 +221,7 @@ export const perfJobController: KindController = {
       path: "/cancel",
       async handler(current, _params, _query, ctx) {
         if (!ACTIVE.has(current.status)) {
-          throw new PlatformError(409, "conflict", `perf job "${current.name}" is already ${current.status}`);
+          throw HttpError.conflict(`perf job "${current.name}" is already ${current.status}`);
         }
         await cancelRun(current.id);
         return ctx.store.get("perf-jobs", current.id);

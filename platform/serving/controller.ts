@@ -5,7 +5,8 @@
 import type { z } from "zod";
 import { Service, ServicePatch, ServiceSpec } from "../../schemas/index";
 import { newId } from "../core/ids";
-import { PlatformError, type KindController, type PlatformContext, type StoredObject } from "../core/types";
+import { type KindController, type PlatformContext, type StoredObject } from "../core/types";
+import { HttpError } from "../core/errors";
 import { ServiceFleet, type DesiredFleet } from "./fleet";
 import { requireFlavor, requireReplicasWithin } from "./flavor-limits";
 import { liveReplicaPids } from "./replica-process";
@@ -37,14 +38,14 @@ function specKey(s: { models: ServedModel[]; replicas: number; flavor: string; e
 
 function checkWeights(models: { weight: number }[]): void {
   const total = models.reduce((a, m) => a + m.weight, 0);
-  if (total !== 100) throw new PlatformError(422, "invalid", `model weights must add up to 100, got ${total}`, "models");
+  if (total !== 100) throw HttpError.unprocessable(`model weights must add up to 100, got ${total}`, "models");
 }
 
 function resolveModels(ctx: PlatformContext, models: { modelId: string; version: number; weight: number }[]): ServedModel[] {
   const seen = new Set<string>();
   return models.map((m, i) => {
     const key = `${m.modelId}@${m.version}`;
-    if (seen.has(key)) throw new PlatformError(422, "invalid", `model "${m.modelId}" version ${m.version} is listed twice`, `models.${i}`);
+    if (seen.has(key)) throw HttpError.unprocessable(`model "${m.modelId}" version ${m.version} is listed twice`, `models.${i}`);
     seen.add(key);
     const r = resolveModelVersion(ctx, m.modelId, m.version, { modelId: `models.${i}.modelId`, version: `models.${i}.version` });
     return { modelId: m.modelId, modelName: r.modelName, version: m.version, weight: m.weight };
@@ -169,7 +170,7 @@ export const serviceController: KindController = {
 
   async create(input, ctx) {
     const spec = ServiceSpec.parse(input);
-    if (ctx.store.getByName("services", spec.name)) throw new PlatformError(409, "conflict", `a service named "${spec.name}" already exists`, "name");
+    if (ctx.store.getByName("services", spec.name)) throw HttpError.conflict(`a service named "${spec.name}" already exists`, "name");
     requireReplicasWithin(requireFlavor(spec.flavor, "flavor"), spec.replicas, "replicas");
     const models = resolveModels(ctx, spec.models);
     const id = newId("sv");

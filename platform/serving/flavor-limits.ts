@@ -2,12 +2,12 @@
 // and a service may not run more replicas per model entry than its flavor allows.
 import type { LocalFlavor } from "../../schemas/index";
 import { requireFlavor } from "../core/flavors";
-import { PlatformError } from "../core/types";
+import { HttpError } from "../core/errors";
 
 export { requireFlavor };
 
 export function requireReplicasWithin(flavor: LocalFlavor, replicas: number, field: string): void {
   if (replicas > flavor.maxReplicas) {
-    throw new PlatformError(422, "invalid", `flavor ${flavor.name} allows at most ${flavor.maxReplicas} replicas per model, got ${replicas}`, field);
+    throw HttpError.unprocessable(`flavor ${flavor.name} allows at most ${flavor.maxReplicas} replicas per model, got ${replicas}`, field);
   }
 }

@@ -4,6 +4,7 @@
 import { URN_TAG } from "../../schemas";
 import { ConflictError, InvalidError, NotFoundError, PreconditionFailedError, type KindClient, type Platform } from "../../sdk";
 import { platform, waitChunkMs } from "./context";
+import { ProviderError } from "./errors";
 import type { KindDefinition, Obj, Props } from "./kind-definition";
 import { outputsOf, platformBody, specOf } from "./outputs";
 import { canonicalJson, deepEqual, sha256 } from "./values";
@@ -51,9 +52,10 @@ async function createOnce(def: KindDefinition, client: KindClient<any, any, any>
     } catch (e) {
       if (e instanceof ConflictError) {
         const taken = (await client.listAll({ name: body.name }))[0] as Obj | undefined;
-        throw new Error(
+        throw new ProviderError(
           `cannot create ${def.noun} "${body.name}": ${e.message}` +
             (taken ? `. It already exists as ${taken.id}; to manage it from this program set adopt: "${taken.id}"` : ""),
+          "name-taken",
         );
       }
       throw e;
@@ -64,7 +66,7 @@ async function createOnce(def: KindDefinition, client: KindClient<any, any, any>
       if (!(e instanceof NotFoundError)) throw e;
     }
   }
-  throw new Error(`cannot create ${def.noun} "${body.name}": the platform replayed a deleted object twice`);
+  throw new ProviderError(`cannot create ${def.noun} "${body.name}": the platform replayed a deleted object twice`, "replayed");
 }
 
 async function adoptExisting(def: KindDefinition, client: KindClient<any, any, any>, id: string, name: unknown): Promise<Obj> {
@@ -72,12 +74,15 @@ async function adoptExisting(def: KindDefinition, client: KindClient<any, any, a
   try {
     obj = await client.get(id);
   } catch (e) {
-    if (e instanceof NotFoundError) throw new Error(`adopt: no ${def.noun} with id "${id}" exists on the platform`);
-    if (e instanceof InvalidError) throw new Error(`adopt: "${id}" is not a ${def.noun} id (${e.message})`);
+    if (e instanceof NotFoundError) throw new ProviderError(`adopt: no ${def.noun} with id "${id}" exists on the platform`, "adopt");
+    if (e instanceof InvalidError) throw new ProviderError(`adopt: "${id}" is not a ${def.noun} id (${e.message})`, "adopt");
     throw e;
   }
   if (obj.name !== name)
-    throw new Error(`adopt: ${def.noun} ${id} is named "${obj.name}" but this resource declares name "${name}"; names cannot change, so declare name: "${obj.name}"`);
+    throw new ProviderError(
+      `adopt: ${def.noun} ${id} is named "${obj.name}" but this resource declares name "${name}"; names cannot change, so declare name: "${obj.name}"`,
+      "adopt",
+    );
   console.log(`${def.noun} ${obj.name}: adopting existing ${obj.id}`);
   return obj;
 }
@@ -97,9 +102,10 @@ async function converge(def: KindDefinition, p: Platform, obj: Obj, inputs: Prop
     const live = def.liveSpec(obj);
     const immutable = def.replaceKeys.filter((k) => k in desired && !deepEqual(live[k], desired[k]) && !def.pathKeys.includes(k));
     if (immutable.length)
-      throw new Error(
+      throw new ProviderError(
         `${def.noun} ${obj.name} (${obj.id}) differs in properties that cannot change in place: ` +
           immutable.map((k) => `${k} (live ${JSON.stringify(live[k])}, declared ${JSON.stringify(desired[k])})`).join(", "),
+        "immutable",
       );
     const patch: Props = {};
     for (const k of def.patchKeys) {
@@ -165,7 +171,8 @@ export async function remove(def: KindDefinition, id: string, props: Props): Pro
       throw e;
     }
     const remaining = deadline - Date.now();
-    if (remaining <= 0) throw new Error(`${def.noun} ${obj.name} (${id}) was asked to delete but still exists after its deadline (status ${obj.status})`);
+    if (remaining <= 0)
+      throw new ProviderError(`${def.noun} ${obj.name} (${id}) was asked to delete but still exists after its deadline (status ${obj.status})`, "delete-deadline");
     try {
       await client.wait(id, obj.etag, Math.min(remaining, waitChunkMs()));
     } catch (e) {

@@ -3,7 +3,7 @@
 // object in state.
 import { NotFoundError, type Platform } from "../../sdk";
 import { waitChunkMs } from "./context";
-import { ResourceInitError } from "./errors";
+import { ProviderError, ResourceInitError } from "./errors";
 import type { KindDefinition, Obj, Props } from "./kind-definition";
 import { outputsOf } from "./outputs";
 import { withoutUndefined } from "./values";
@@ -39,7 +39,8 @@ export async function waitUntilReady(def: KindDefinition, p: Platform, obj: Obj,
     try {
       obj = await client.wait(obj.id, obj.etag, Math.min(remaining, waitChunkMs()));
     } catch (e) {
-      if (e instanceof NotFoundError) throw new Error(`${def.noun} ${obj.name} (${obj.id}) disappeared while waiting for it to become ${def.readyWhat}`);
+      if (e instanceof NotFoundError)
+        throw new ProviderError(`${def.noun} ${obj.name} (${obj.id}) disappeared while waiting for it to become ${def.readyWhat}`, "disappeared");
       throw e;
     }
   }

@@ -1,7 +1,7 @@
 // The PerfJob controller over an in-memory store: real load against a real replica, percentiles and
 // throughput per task, tasks visible while running, an unmet SLO failing the job, and cancel.
 import { afterAll, describe, expect, it } from "vitest";
-import { PlatformError } from "../../platform/core/types";
+import { HttpError } from "../../platform/core/errors";
 import { perfJobController } from "../../platform/perf/controller";
 import { liveReplicaPids } from "../../platform/serving/replica-process";
 import type { PerfTask } from "../../schemas/index";
@@ -78,7 +78,7 @@ describe("perf job controller", () => {
     expect(cancelled.tasks.map((t) => t.status)).toEqual(["Cancelled", "Cancelled"]);
     expect(liveReplicaPids()).toEqual([]);
     const again = await cancelRoute.handler(cancelled, {}, {}, ctx).catch((e: unknown) => e);
-    expect(again).toBeInstanceOf(PlatformError);
+    expect(again).toBeInstanceOf(HttpError);
     expect(again).toMatchObject({ status: 409 });
   });
 

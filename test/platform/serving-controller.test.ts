@@ -1,7 +1,7 @@
 // The Service controller over an in-memory store: deploy, validation, scale in place, a rolling update
 // under load with zero failed requests, an 80/20 split, recovery after a restart, removal.
 import { afterAll, describe, expect, it } from "vitest";
-import { PlatformError } from "../../platform/core/types";
+import { HttpError } from "../../platform/core/errors";
 import { servicesUsing } from "../../platform/models";
 import { liveReplicaPids, serviceController } from "../../platform/serving/controller";
 import { inferBody, writeLogregArtifact } from "./serving-fixtures";
@@ -24,9 +24,9 @@ async function infer(endpoint: string, name = "iris") {
   return { status: res.status, version: body.model_version, body };
 }
 
-async function expectPlatformError(p: Promise<unknown>, status: number, field: string, message: RegExp) {
+async function expectHttpError(p: Promise<unknown>, status: number, field: string, message: RegExp) {
   const err = await p.then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(PlatformError);
+  expect(err).toBeInstanceOf(HttpError);
   expect(err).toMatchObject({ status, field });
   expect((err as Error).message).toMatch(message);
 }
@@ -57,10 +57,10 @@ describe("service controller", () => {
   });
 
   it("refuses unknown flavors, too many replicas and missing model versions, naming the field", async () => {
-    await expectPlatformError(serviceController.create({ name: "bad-a", models: [{ modelId, version: 1 }], flavor: "ml.g4dn.xlarge" }, ctx), 422, "flavor", /unknown flavor "ml.g4dn.xlarge".*local\.small, local\.medium, local\.large/);
-    await expectPlatformError(serviceController.create({ name: "bad-b", models: [{ modelId, version: 1 }], replicas: 16 }, ctx), 422, "replicas", /allows at most \d+ replicas/);
-    await expectPlatformError(serviceController.create({ name: "bad-c", models: [{ modelId, version: 9 }] }, ctx), 422, "models.0.version", /has no version 9 \(versions: 1, 2\)/);
-    await expectPlatformError(serviceController.create({ name: "bad-d", models: [{ modelId: "md-nope", version: 1 }] }, ctx), 422, "models.0.modelId", /does not exist/);
+    await expectHttpError(serviceController.create({ name: "bad-a", models: [{ modelId, version: 1 }], flavor: "ml.g4dn.xlarge" }, ctx), 422, "flavor", /unknown flavor "ml.g4dn.xlarge".*local\.small, local\.medium, local\.large/);
+    await expectHttpError(serviceController.create({ name: "bad-b", models: [{ modelId, version: 1 }], replicas: 16 }, ctx), 422, "replicas", /allows at most \d+ replicas/);
+    await expectHttpError(serviceController.create({ name: "bad-c", models: [{ modelId, version: 9 }] }, ctx), 422, "models.0.version", /has no version 9 \(versions: 1, 2\)/);
+    await expectHttpError(serviceController.create({ name: "bad-d", models: [{ modelId: "md-nope", version: 1 }] }, ctx), 422, "models.0.modelId", /does not exist/);
     expect(ctx.store.list("services", {}).items).toEqual([]);
   });
 
@@ -106,7 +106,7 @@ describe("service controller", () => {
     expect(counts["2"]).toBeGreaterThanOrEqual(45);
     expect(counts["2"]).toBeLessThanOrEqual(75);
 
-    await expectPlatformError(serviceController.patch(live, { models: [{ modelId, version: 1, weight: 50 }, { modelId, version: 2, weight: 30 }] }, ctx), 422, "models", /add up to 100, got 80/);
+    await expectHttpError(serviceController.patch(live, { models: [{ modelId, version: 1, weight: 50 }, { modelId, version: 2, weight: 30 }] }, ctx), 422, "models", /add up to 100, got 80/);
     await serviceController.remove(live, ctx);
   });
 

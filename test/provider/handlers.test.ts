@@ -9,7 +9,7 @@ import * as model from "../../provider/handlers/model";
 import * as perfJob from "../../provider/handlers/perf-job";
 import * as service from "../../provider/handlers/service";
 import * as trainingJob from "../../provider/handlers/training-job";
-import { ResourceInitError } from "../../provider/handlers/errors";
+import { ProviderError, ResourceInitError } from "../../provider/handlers/errors";
 import { NotFoundError, type LocalPlatform } from "../../sdk";
 import { makeFixtures, type Fixtures } from "./fixtures";
 import { startPlatformForProviderTests, type TestPlatform } from "./platform";
@@ -142,9 +142,13 @@ describe("Dataset", () => {
     expect(r.id).toBe(foreign.id);
     expect(r.outs.description).toBe("managed");
     const wrongName = await checked(dataset, { name: "ds-other", format: "csv", source: fx.csv, adopt: foreign.id }, "Dataset");
-    expect((await errorOf(dataset.create(wrongName))).message).toMatch(/named "ds-foreign" but this resource declares name "ds-other"/);
+    const wrongNameError = await errorOf(dataset.create(wrongName));
+    expect(wrongNameError).toMatchObject({ name: "ProviderError", reason: "adopt" });
+    expect(wrongNameError.message).toMatch(/named "ds-foreign" but this resource declares name "ds-other"/);
     const taken = await checked(dataset, { name: "ds-foreign", format: "csv", source: fx.csv }, "Dataset");
-    expect((await errorOf(dataset.create({ ...taken, logicalName: "test/stack/Dataset/other" }))).message).toMatch(new RegExp(`adopt: "${foreign.id}"`));
+    const takenError = await errorOf(dataset.create({ ...taken, logicalName: "test/stack/Dataset/other" }));
+    expect(takenError).toBeInstanceOf(ProviderError);
+    expect(takenError).toMatchObject({ reason: "name-taken", message: expect.stringMatching(new RegExp(`adopt: "${foreign.id}"`)) });
     await dataset.delete(foreign.id, r.outs);
   });
 
