@@ -113,7 +113,7 @@ export const datasetController: KindController = {
     const obj = ctx.store.insert<DatasetObject>(
       KIND,
       clean({
-        id: newId("ds"),
+        id: newId("datasets"),
         name: spec.name,
         format: spec.format,
         source: spec.source,

@@ -149,7 +149,7 @@ export const modelController: KindController = {
     const spec = raw as ModelSpec;
     if (ctx.store.getByName(KIND, spec.name)) throw HttpError.conflict(`a model named "${spec.name}" already exists`, "name");
     const v1 = await registerVersion(ctx, 1, spec.source, spec.format, spec.framework, spec.metrics);
-    const id = newId("md");
+    const id = newId("models");
     ctx.store.putChild(KIND, id, "versions", "1", v1);
     try {
       return ctx.store.insert<ModelObject>(KIND, {

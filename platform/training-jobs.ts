@@ -295,7 +295,7 @@ export const trainingJobController: KindController = {
     if (!v) throw HttpError.unprocessable(`dataset "${ds.name}" has no version ${version} yet (status ${ds.status})`, spec.datasetVersion ? "datasetVersion" : "datasetId");
     if (v.status !== "Ready") throw HttpError.unprocessable(`dataset "${ds.name}" version ${version} is ${v.status}, not Ready`, spec.datasetVersion ? "datasetVersion" : "datasetId");
     if (ctx.store.getByName(KIND, spec.name)) throw HttpError.conflict(`a training job named "${spec.name}" already exists`, "name");
-    const id = newId("tj");
+    const id = newId("training-jobs");
     const obj = ctx.store.insert<JobObject>(KIND, {
       id,
       name: spec.name,

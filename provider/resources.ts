@@ -10,6 +10,7 @@ import type {
   Service as ServiceObject, ServiceSpec,
   TrainingJob as TrainingJobObject, TrainingJobSpec,
 } from "../schemas";
+import type { Kind } from "../schemas/kinds";
 import type { ProviderInputs } from "./handlers/kind-definition";
 import { providers } from "./shim";
 
@@ -82,7 +83,6 @@ function keys<T>(set: KeySet<T>): string[] {
   return Object.keys(set);
 }
 
-type Kind = keyof typeof OUTPUT_KEYS;
 
 function props(kind: Kind, name: string, args: object): pulumi.Inputs {
   const out: pulumi.Inputs = {};
@@ -133,3 +133,6 @@ export class Service extends pulumi.dynamic.Resource {
     super(providers.Service, name, props("Service", name, args), opts, "mlplatform", "Service");
   }
 }
+
+/** Each kind's resource class (the manifest loader declares through these). */
+export const RESOURCE_CLASSES = { Dataset, TrainingJob, Model, PerfJob, Service } satisfies Record<Kind, unknown>;

@@ -6,9 +6,10 @@
 // Rules for the code below (it is serialized as source text): capture nothing but `kind` (a string) and the
 // loader that uses it; no `this`, no imports from this file, no `pulumi.*` inside the methods.
 import type * as pulumi from "@pulumi/pulumi";
+import { KIND_REGISTRY, perKind, type KindModule } from "../schemas/kinds";
 
 /** Handler modules, as named under the package's `mlplatform/handlers/*` export. */
-export type HandlerModule = "dataset" | "training-job" | "model" | "perf-job" | "service";
+export type HandlerModule = KindModule;
 
 export function makeShimProvider(kind: HandlerModule): pulumi.dynamic.ResourceProvider {
   // One loader, captured by every method: the serialized text holds it once instead of seven times.
@@ -31,10 +32,4 @@ export function makeShimProvider(kind: HandlerModule): pulumi.dynamic.ResourcePr
 }
 
 /** One provider object per kind, module-level, so Pulumi serializes each once per program. */
-export const providers = {
-  Dataset: makeShimProvider("dataset"),
-  TrainingJob: makeShimProvider("training-job"),
-  Model: makeShimProvider("model"),
-  PerfJob: makeShimProvider("perf-job"),
-  Service: makeShimProvider("service"),
-};
+export const providers = perKind((kind) => makeShimProvider(KIND_REGISTRY[kind].module));

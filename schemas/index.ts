@@ -5,3 +5,4 @@ export * from "./training-job";
 export * from "./model";
 export * from "./perf-job";
 export * from "./service";
+export * from "./kinds";

@@ -13,12 +13,13 @@ import { TrainingJobSpec } from "./training-job";
 import { ModelSpec } from "./model";
 import { PerfJobSpec } from "./perf-job";
 import { ServedModel, ServiceSpec } from "./service";
+import { KIND_REGISTRY, KINDS, perSection, type KindSection } from "./kinds";
 
 export const MANIFEST_API_VERSION = "mlplatform/v1";
 
-/** The manifest sections, in the order a reader meets them; also the first part of a reference. */
-export const SECTIONS = ["datasets", "trainingJobs", "models", "perfJobs", "services"] as const;
-export type Section = (typeof SECTIONS)[number];
+/** The manifest sections (one per kind, schemas/kinds.ts), in the order a reader meets them; also the first part of a reference. */
+export const SECTIONS: readonly KindSection[] = KINDS.map((k) => KIND_REGISTRY[k].section);
+export type Section = KindSection;
 
 /** Logical keys: the Pulumi resource name, and the object's `name` when none is given. */
 export const ManifestKey = z
@@ -101,16 +102,24 @@ export const ManifestService = z
 /** Stack outputs the loader always produces; a manifest's own outputs cannot take these names. */
 export const GENERATED_OUTPUTS = ["services", "models"];
 
+/** The spec schema of each section (its kind's spec, widened where references may stand): one per kind. */
+export const SECTION_SCHEMAS = {
+  datasets: ManifestDataset,
+  trainingJobs: ManifestTrainingJob,
+  models: ManifestModel,
+  perfJobs: ManifestPerfJob,
+  services: ManifestService,
+} as const satisfies Record<KindSection, z.ZodType>;
+
 const section = <T extends z.ZodType>(spec: T) => z.record(ManifestKey, spec).optional();
+const sections = perSection((_kind, s) => section(SECTION_SCHEMAS[s])) as unknown as {
+  [S in KindSection]: z.ZodOptional<z.ZodRecord<typeof ManifestKey, (typeof SECTION_SCHEMAS)[S]>>;
+};
 
 export const Manifest = z.strictObject({
   apiVersion: z.literal(MANIFEST_API_VERSION),
   description: z.string().optional(),
-  datasets: section(ManifestDataset),
-  trainingJobs: section(ManifestTrainingJob),
-  models: section(ManifestModel),
-  perfJobs: section(ManifestPerfJob),
-  services: section(ManifestService),
+  ...sections,
   outputs: z
     .record(
       z
@@ -124,14 +133,6 @@ export const Manifest = z.strictObject({
 });
 export type Manifest = z.infer<typeof Manifest>;
 
-/** The spec schema of each section, for code that walks the manifest generically. */
-export const SECTION_SCHEMAS = {
-  datasets: ManifestDataset,
-  trainingJobs: ManifestTrainingJob,
-  models: ManifestModel,
-  perfJobs: ManifestPerfJob,
-  services: ManifestService,
-} as const;
 
 /** Manifest-only properties: never sent to the platform as part of the spec. */
 export const OBJECT_OPTION_KEYS = Object.keys(ObjectOptions) as (keyof typeof ObjectOptions)[];

@@ -6,6 +6,7 @@
 import got, { HTTPError, RequestError, type Got, type Method } from "got";
 import type { z } from "zod";
 import type { LocalFlavor, MetricPoint, ModelVersion, DatasetVersion, PerfJobPatch } from "../schemas";
+import { KIND_REGISTRY, KINDS, type Kind } from "../schemas/kinds";
 import { errorFromResponse, UnavailableError } from "./errors";
 import type { KindClient, ListFilter, Page, Platform } from "./platform";
 
@@ -33,13 +34,10 @@ export const requestStats: RequestStats = { requests: 0, retries: 0, retriesByRe
 /** Starts the console line logged on every retry (benchmarks count these in the engine output). */
 export const RETRY_LOG_PREFIX = "mlplatform sdk: retrying";
 
-const KIND_PATHS = {
-  datasets: "datasets",
-  trainingJobs: "training-jobs",
-  models: "models",
-  perfJobs: "perf-jobs",
-  services: "services",
-} as const;
+/** Each client's URL collection, by the client's property name (schemas/kinds.ts). */
+const KIND_PATHS = Object.fromEntries(KINDS.map((k) => [KIND_REGISTRY[k].section, KIND_REGISTRY[k].collection])) as {
+  [K in Kind as (typeof KIND_REGISTRY)[K]["section"]]: (typeof KIND_REGISTRY)[K]["collection"];
+};
 
 export class LocalPlatform implements Platform {
   readonly backend = "local";

@@ -1,14 +1,8 @@
 // The platform seen from the provider: one client per kind with the same verbs, plus each kind's extras.
 // Drivers (local HTTP today, clouds later) implement this; handlers only ever talk to this interface.
 import type { z } from "zod";
-import type {
-  Dataset, DatasetPatch, DatasetSpec, DatasetVersion,
-  LocalFlavor, MetricPoint,
-  Model, ModelPatch, ModelSpec, ModelVersion,
-  PerfJob, PerfJobPatch, PerfJobSpec,
-  Service, ServicePatch, ServiceSpec,
-  TrainingJob, TrainingJobPatch, TrainingJobSpec,
-} from "../schemas";
+import type { DatasetVersion, LocalFlavor, MetricPoint, ModelVersion, PerfJob, TrainingJob } from "../schemas";
+import type { KIND_REGISTRY, Kind, ObjectOf, PatchOf } from "../schemas/kinds";
 
 export interface ListFilter {
   /** Exact name. */
@@ -38,36 +32,40 @@ export interface KindClient<Spec, Patch, Obj extends { id: string; etag: string 
   wait(id: string, etag: string, timeoutMs: number): Promise<Obj>;
 }
 
-export type DatasetClient = KindClient<z.input<typeof DatasetSpec>, DatasetPatch, Dataset> & {
-  versions(id: string): Promise<DatasetVersion[]>;
-};
+/** What each kind's client offers besides the common verbs. One entry per kind of the registry. */
+export interface KindClientExtras {
+  Dataset: {
+    versions(id: string): Promise<DatasetVersion[]>;
+  };
+  TrainingJob: {
+    logs(id: string, tail?: number): Promise<string[]>;
+    metrics(id: string): Promise<MetricPoint[]>;
+    stop(id: string): Promise<TrainingJob>;
+  };
+  Model: {
+    versions(id: string): Promise<ModelVersion[]>;
+    version(id: string, version: number): Promise<ModelVersion>;
+    deleteVersion(id: string, version: number): Promise<void>;
+  };
+  PerfJob: {
+    cancel(id: string): Promise<PerfJob>;
+  };
+  Service: {};
+}
 
-export type TrainingJobClient = KindClient<z.input<typeof TrainingJobSpec>, TrainingJobPatch, TrainingJob> & {
-  logs(id: string, tail?: number): Promise<string[]>;
-  metrics(id: string): Promise<MetricPoint[]>;
-  stop(id: string): Promise<TrainingJob>;
-};
+/** A kind's client, typed by its schemas in the registry (schemas/kinds.ts). */
+export type ClientOf<K extends Kind> = KindClient<z.input<(typeof KIND_REGISTRY)[K]["spec"]>, PatchOf<K>, ObjectOf<K>> & KindClientExtras[K];
 
-export type ModelClient = KindClient<z.input<typeof ModelSpec>, ModelPatch, Model> & {
-  versions(id: string): Promise<ModelVersion[]>;
-  version(id: string, version: number): Promise<ModelVersion>;
-  deleteVersion(id: string, version: number): Promise<void>;
-};
+export type DatasetClient = ClientOf<"Dataset">;
+export type TrainingJobClient = ClientOf<"TrainingJob">;
+export type ModelClient = ClientOf<"Model">;
+export type PerfJobClient = ClientOf<"PerfJob">;
+export type ServiceClient = ClientOf<"Service">;
 
-export type PerfJobClient = KindClient<z.input<typeof PerfJobSpec>, z.infer<typeof PerfJobPatch>, PerfJob> & {
-  cancel(id: string): Promise<PerfJob>;
-};
-
-export type ServiceClient = KindClient<z.input<typeof ServiceSpec>, ServicePatch, Service>;
-
-export interface Platform {
+/** One client per kind, under the kind's section name (`perfJobs`), plus what the backend offers. */
+export type Platform = {
   /** Which driver answers ("local", later the clouds). */
   readonly backend: string;
-  readonly datasets: DatasetClient;
-  readonly trainingJobs: TrainingJobClient;
-  readonly models: ModelClient;
-  readonly perfJobs: PerfJobClient;
-  readonly services: ServiceClient;
   /** Flavors this backend can run; check refuses any other. */
   flavors(): Promise<LocalFlavor[]>;
-}
+} & { readonly [K in Kind as (typeof KIND_REGISTRY)[K]["section"]]: ClientOf<K> };

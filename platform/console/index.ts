@@ -1,11 +1,11 @@
 // GET / : the console page. The core's auth hook guards it like every route; the page is rendered from
 // the store on the server, so it needs no token in the browser and no script to fetch data.
 import type { FastifyInstance } from "fastify";
-import type { MetricPoint } from "../../schemas/index";
+import { KIND_REGISTRY, KINDS as ALL_KINDS, type MetricPoint } from "../../schemas/index";
 import type { KindName, PlatformContext, StoredObject } from "../core/types";
 import { renderConsole, type ConsoleSnapshot } from "./render";
 
-const KINDS: KindName[] = ["datasets", "training-jobs", "models", "perf-jobs", "services"];
+const KINDS: KindName[] = ALL_KINDS.map((k) => KIND_REGISTRY[k].collection);
 
 function listAll(ctx: PlatformContext, kind: KindName): StoredObject[] {
   const items: StoredObject[] = [];

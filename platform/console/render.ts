@@ -1,6 +1,6 @@
 // The console page: every object of every kind with its status, training curves and perf charts,
 // rendered on the server into one self-contained HTML document (inline CSS and SVG, no scripts needed).
-import type { MetricPoint, PerfTask } from "../../schemas/index";
+import { KIND_BY_COLLECTION, KIND_REGISTRY, type MetricPoint, type PerfTask } from "../../schemas/index";
 import type { KindName, StoredObject } from "../core/types";
 import { barChart, lineChart, type Series } from "./charts";
 import { esc } from "./html";
@@ -14,13 +14,9 @@ export interface ConsoleSnapshot {
   refreshSeconds?: number;
 }
 
-const TITLES: Record<KindName, string> = {
-  datasets: "Datasets",
-  "training-jobs": "Training jobs",
-  models: "Models",
-  "perf-jobs": "Perf jobs",
-  services: "Services",
-};
+
+/** The heading of a kind's list ("Perf jobs"). */
+const titleOf = (kind: KindName): string => KIND_REGISTRY[KIND_BY_COLLECTION[kind]].title;
 
 const GOOD = new Set(["Ready", "Running", "Completed", "Succeeded"]);
 const BAD = new Set(["Failed", "Stopped", "Cancelled"]);
@@ -91,12 +87,12 @@ function section(kind: KindName, items: StoredObject[], snap: ConsoleSnapshot): 
 <td>${details(kind, o as Record<string, unknown>)}${extra ? `<div class="charts">${extra}</div>` : ""}</td><td class="when">${esc(o.updatedAt)}</td></tr>`;
   });
   const body = rows.length ? rows.join("\n") : `<tr><td colspan="4" class="empty">none yet</td></tr>`;
-  return `<section id="${kind}"><h2>${TITLES[kind]} <small>(${items.length})</small></h2>
+  return `<section id="${kind}"><h2>${titleOf(kind)} <small>(${items.length})</small></h2>
 <table><tr><th>name</th><th>status</th><th>details</th><th>updated</th></tr>${body}</table></section>`;
 }
 
 export function renderConsole(snap: ConsoleSnapshot): string {
-  const nav = snap.kinds.map(({ kind, items }) => `<a href="#${kind}">${TITLES[kind]} ${items.length}</a>`).join(" · ");
+  const nav = snap.kinds.map(({ kind, items }) => `<a href="#${kind}">${titleOf(kind)} ${items.length}</a>`).join(" · ");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>mlplatform console</title>
 ${snap.refreshSeconds ? `<meta http-equiv="refresh" content="${snap.refreshSeconds}">` : ""}

@@ -3,6 +3,7 @@
 // controller's extra routes). Kind logic stays in the controllers; this file only speaks HTTP.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { LOCAL_FLAVORS } from "./flavors";
+import { KIND_BY_COLLECTION, KIND_REGISTRY } from "../../schemas/kinds";
 import { HttpError, parseBody, toApiError } from "./errors";
 import { IdempotencyKeys } from "./idempotency";
 import { buildOpenApi } from "./openapi";
@@ -85,7 +86,7 @@ export function buildApp(opts: HttpOptions): FastifyInstance {
 
 function registerKind(app: FastifyInstance, c: KindController, ctx: PlatformContext, idempotency: IdempotencyKeys): void {
   const base = `/v1/${c.kind}`;
-  const noun = c.kind.replace(/s$/, "");
+  const noun = KIND_REGISTRY[KIND_BY_COLLECTION[c.kind]].noun;
 
   const load = (id: string): StoredObject => {
     const obj = ctx.store.get(c.kind, id);

@@ -4,14 +4,11 @@ import { z } from "zod";
 import * as S from "../../schemas/index";
 import type { KindController, KindName } from "./types";
 
-/** The output schema of each kind and its component names. */
-const KINDS: Record<KindName, { title: string; object: z.ZodType }> = {
-  datasets: { title: "Dataset", object: S.Dataset },
-  "training-jobs": { title: "TrainingJob", object: S.TrainingJob },
-  models: { title: "Model", object: S.Model },
-  "perf-jobs": { title: "PerfJob", object: S.PerfJob },
-  services: { title: "Service", object: S.Service },
-};
+/** The output schema of each stored kind and its component name (the kind's name, schemas/kinds.ts). */
+function kindComponent(collection: KindName): { title: string; object: z.ZodType } {
+  const kind = S.KIND_BY_COLLECTION[collection];
+  return { title: kind, object: S.KIND_REGISTRY[kind].object };
+}
 
 function schemaOf(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
   const json = z.toJSONSchema(schema, { io, unrepresentable: "any", target: "draft-2020-12" }) as Record<string, unknown>;
@@ -38,7 +35,7 @@ export function buildOpenApi(controllers: KindController[], version: string): Re
   };
   const idParam = { name: "id", in: "path", required: true, schema: { type: "string" } };
   for (const c of controllers) {
-    const { title, object } = KINDS[c.kind];
+    const { title, object } = kindComponent(c.kind);
     schemas[title] = schemaOf(object, "output");
     schemas[`${title}Spec`] = schemaOf(c.specSchema, "input");
     schemas[`${title}Patch`] = schemaOf(c.patchSchema, "input");

@@ -7,6 +7,7 @@ import { EventEmitter } from "node:events";
 import { join } from "node:path";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { type KindName, type ListFilter, type ObjectStore, type StoredObject } from "./types";
+import { KIND_BY_COLLECTION, KIND_REGISTRY } from "../../schemas/kinds";
 import { HttpError } from "./errors";
 
 export const MAX_PAGE_SIZE = 200;
@@ -96,7 +97,7 @@ export class SqliteObjectStore implements ObjectStore {
       this.db.prepare("INSERT INTO objects (kind, id, name, created, json) VALUES (?, ?, ?, ?, ?)").run(kind, full.id, full.name, now, JSON.stringify(full));
     } catch (err) {
       if ((err as { errcode?: number }).errcode === SQLITE_CONSTRAINT_UNIQUE) {
-        throw HttpError.conflict(`a ${kind.replace(/s$/, "")} named "${full.name}" already exists`, "name");
+        throw HttpError.conflict(`a ${KIND_REGISTRY[KIND_BY_COLLECTION[kind]].noun} named "${full.name}" already exists`, "name");
       }
       throw err;
     }

@@ -2,8 +2,10 @@
 // kind that does the real work. The HTTP layer (routes, auth, idempotency, etags, waits, pagination) is
 // generic over these, so a kind's logic lives in exactly one controller.
 import type { z } from "zod";
+import type { KindCollection } from "../../schemas/kinds";
 
-export type KindName = "datasets" | "training-jobs" | "models" | "perf-jobs" | "services";
+/** A stored kind: the API collection name (schemas/kinds.ts). */
+export type KindName = KindCollection;
 
 /** Every stored object: the kind's output schema (see schemas/), always with these fields. */
 export interface StoredObject {

@@ -162,7 +162,7 @@ export const perfJobController: KindController = {
     spec.flavors.forEach((f, i) => requireFlavor(f, `flavors.${i}`));
     const tasks: PerfTask[] = spec.flavors.flatMap((flavor) => spec.concurrency.map((concurrency) => ({ flavor, concurrency, status: "Pending" as const, requests: 0, errors: 0 })));
     const obj = ctx.store.insert<PerfJobObject>("perf-jobs", {
-      id: newId("pj"),
+      id: newId("perf-jobs"),
       name: spec.name,
       modelId: spec.modelId,
       modelVersion: spec.modelVersion,

@@ -173,7 +173,7 @@ export const serviceController: KindController = {
     if (ctx.store.getByName("services", spec.name)) throw HttpError.conflict(`a service named "${spec.name}" already exists`, "name");
     requireReplicasWithin(requireFlavor(spec.flavor, "flavor"), spec.replicas, "replicas");
     const models = resolveModels(ctx, spec.models);
-    const id = newId("sv");
+    const id = newId("services");
     const state = startFleet(id, spec.name, ctx);
     try {
       const port = await state.fleet.listen();

@@ -2,6 +2,7 @@
 // how to read failures and which outputs to expose. Also the provider-only inputs (deadline, adopt, logical
 // name, source digest) every kind accepts next to its spec, and the loose object shapes the handlers pass around.
 import { z } from "zod";
+import type { Kind } from "../../schemas/kinds";
 import type { KindClient, Platform } from "../../sdk";
 
 export type Obj = { id: string; name: string; etag: string; status: string; tags?: Record<string, string>; statusMessage?: string } & Record<string, any>;
@@ -23,7 +24,7 @@ export type ProviderInputs = z.infer<typeof ProviderInputs>;
 export const PROVIDER_KEYS = [...Object.keys(ProviderInputs.shape), "__provider"];
 
 export interface KindDefinition {
-  kind: "Dataset" | "TrainingJob" | "Model" | "PerfJob" | "Service";
+  kind: Kind;
   /** How messages name it: "dataset", "training job". */
   noun: string;
   specSchema: z.ZodObject<any>;

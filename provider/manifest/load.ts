@@ -3,7 +3,9 @@
 // reported at once.
 import * as pulumi from "@pulumi/pulumi";
 import { OBJECT_OPTION_KEYS } from "../../schemas/manifest";
-import { Dataset, Model, PerfJob, Service, TrainingJob } from "../resources";
+import { KIND_BY_SECTION, perSection } from "../../schemas/kinds";
+import type { Section } from "../../schemas/manifest";
+import { RESOURCE_CLASSES } from "../resources";
 import { checkManifest, type CheckedManifest, type LoadOptions } from "./check";
 import { parseTemplate } from "./references";
 import { isLocalPath, PATH_PROPERTIES, rebasePath } from "./paths";
@@ -11,23 +13,10 @@ import { isLocalPath, PATH_PROPERTIES, rebasePath } from "./paths";
 export { ManifestError, formatProblem, type ManifestProblem } from "./problems";
 export { checkManifest, type CheckedManifest, type LoadOptions } from "./check";
 
-const RESOURCE_CLASSES = {
-  datasets: Dataset,
-  trainingJobs: TrainingJob,
-  models: Model,
-  perfJobs: PerfJob,
-  services: Service,
-} as const;
-
 type AnyResource = pulumi.CustomResource & Record<string, unknown>;
 
-export interface ManifestResources {
-  datasets: Record<string, Dataset>;
-  trainingJobs: Record<string, TrainingJob>;
-  models: Record<string, Model>;
-  perfJobs: Record<string, PerfJob>;
-  services: Record<string, Service>;
-}
+/** The declared resources, by section and key. */
+export type ManifestResources = { [S in Section]: Record<string, InstanceType<(typeof RESOURCE_CLASSES)[(typeof KIND_BY_SECTION)[S]]>> };
 
 export interface DeclaredManifest {
   resources: ManifestResources;
@@ -45,7 +34,7 @@ export function declareManifest(path: string, opts: LoadOptions = {}): DeclaredM
 
 export function declareChecked(checked: CheckedManifest): DeclaredManifest {
   const { manifest, graph, manifestDir, workDir } = checked;
-  const resources: ManifestResources = { datasets: {}, trainingJobs: {}, models: {}, perfJobs: {}, services: {} };
+  const resources = perSection(() => ({})) as ManifestResources;
   const lookup = (section: string, key: string) => (resources as unknown as Record<string, Record<string, AnyResource>>)[section][key];
   const outputOf = (section: string, key: string, output: string): pulumi.Output<unknown> => {
     const r = lookup(section, key);
@@ -75,7 +64,7 @@ export function declareChecked(checked: CheckedManifest): DeclaredManifest {
       const [s, k] = d.split(".");
       return lookup(s, k);
     });
-    const Kind = RESOURCE_CLASSES[section] as unknown as new (name: string, args: unknown, opts?: pulumi.CustomResourceOptions) => AnyResource;
+    const Kind = RESOURCE_CLASSES[KIND_BY_SECTION[section]] as unknown as new (name: string, args: unknown, opts?: pulumi.CustomResourceOptions) => AnyResource;
     (resources[section] as unknown as Record<string, AnyResource>)[key] = new Kind(key, args, dependsOn.length ? { dependsOn } : undefined);
   }
 

@@ -2,19 +2,14 @@
 // `dependsOn: [<section>.<key>]` lists. This module finds them, checks that they name something real, and
 // orders the objects so each comes after everything it refers to (a cycle is an error).
 import { REFERENCE_BODY, SECTIONS, type Section } from "../../schemas/manifest";
+import { perSection } from "../../schemas/kinds";
 import { OUTPUT_KEYS } from "../resources";
 import { problemAt, type ManifestSource } from "./source";
 import type { ManifestProblem } from "./problems";
 
 // What a reference may read: `id` and the outputs of each resource class (provider/resources.ts).
 const withId = (outputs: readonly string[]) => ["id", "name", ...outputs.filter((k) => k !== "name")] as const;
-export const REFERENCEABLE_OUTPUTS: Record<Section, readonly string[]> = {
-  datasets: withId(OUTPUT_KEYS.Dataset),
-  trainingJobs: withId(OUTPUT_KEYS.TrainingJob),
-  models: withId(OUTPUT_KEYS.Model),
-  perfJobs: withId(OUTPUT_KEYS.PerfJob),
-  services: withId(OUTPUT_KEYS.Service),
-};
+export const REFERENCEABLE_OUTPUTS: Record<Section, readonly string[]> = perSection((kind) => withId(OUTPUT_KEYS[kind]));
 
 export interface ReferenceToken {
   section: string;

@@ -1,7 +1,8 @@
-// The five mlplatform kinds as they appear in engine output. Dynamic resources get the type token
-// `pulumi-nodejs:dynamic/mlplatform:<Kind>` (the module and type arguments of dynamic.Resource).
-export const KINDS = ["Dataset", "TrainingJob", "Model", "PerfJob", "Service"] as const;
-export type Kind = (typeof KINDS)[number];
+// The mlplatform kinds (schemas/kinds.ts) as they appear in engine output. Dynamic resources get the type
+// token `pulumi-nodejs:dynamic/mlplatform:<Kind>` (the module and type arguments of dynamic.Resource).
+import { KIND_REGISTRY, KINDS, type Kind } from "../../schemas/kinds";
+
+export { KINDS, type Kind };
 
 const TYPE_PREFIX = "pulumi-nodejs:dynamic/mlplatform:";
 
@@ -13,7 +14,7 @@ export function kindOf(type: string): Kind | undefined {
 
 /** What a reader calls the kind: "training job", "perf job". */
 export function kindNoun(kind: Kind): string {
-  return { Dataset: "dataset", TrainingJob: "training job", Model: "model", PerfJob: "perf job", Service: "service" }[kind];
+  return KIND_REGISTRY[kind].noun;
 }
 
 /** Short label for a type token in headings and tables: the kind, or the token's last part. */
