@@ -14,6 +14,9 @@ export class PlatformError extends Error {
     super(message);
     this.name = new.target.name;
   }
+
+  /** Set by cloud drivers: the vendor, API action, vendor error code and request id (sdk/cloud/errors.ts). */
+  vendor?: { vendor: string; action: string; code?: string; requestId?: string };
 }
 
 export class NotFoundError extends PlatformError {}

@@ -1,0 +1,62 @@
+// Typed errors for cloud drivers: a vendor's failure mapped onto the platform error classes handlers already
+// understand (not found = gone, conflict = taken, throttled/unavailable = retry), carrying what a user needs
+// to ask the vendor about it: the vendor's own error code, the request id and the API action.
+import {
+  ConflictError, InvalidError, NotFoundError, PlatformError, ThrottledError, UnauthorizedError, UnavailableError,
+} from "../errors";
+
+export type CloudErrorKind = "invalid" | "unauthorized" | "not_found" | "conflict" | "throttled" | "unavailable" | "internal";
+
+export interface VendorDetail {
+  /** Vendor name as users know it ("Volcengine"). */
+  vendor: string;
+  /** The API action or operation ("CreateModel"). */
+  action: string;
+  /** The vendor's error code ("SignatureDoesNotMatch"). */
+  code?: string;
+  /** The vendor's request id, for support tickets. */
+  requestId?: string;
+}
+
+/** Which PlatformError subclass a vendor failure is, so handlers decide without knowing the vendor. */
+export function cloudError(kind: CloudErrorKind, message: string, status: number | undefined, vendor: VendorDetail): PlatformError {
+  const where = [vendor.code && `code ${vendor.code}`, vendor.requestId && `request id ${vendor.requestId}`].filter(Boolean).join(", ");
+  const full = `${vendor.vendor} ${vendor.action}: ${message}${where ? ` (${where})` : ""}`;
+  let err: PlatformError;
+  switch (kind) {
+    case "invalid":
+      err = new InvalidError(full, status);
+      break;
+    case "unauthorized":
+      err = new UnauthorizedError(full, status, "unauthorized");
+      break;
+    case "not_found":
+      err = new NotFoundError(full, status, "not_found");
+      break;
+    case "conflict":
+      err = new ConflictError(full, status, "conflict");
+      break;
+    case "throttled":
+      err = new ThrottledError(full, status, "throttled");
+      break;
+    case "unavailable":
+      err = new UnavailableError(full, status, "unavailable");
+      break;
+    default:
+      err = new PlatformError(full, status, "internal");
+  }
+  err.vendor = vendor;
+  return err;
+}
+
+/** Throttling and server-side failures: worth another attempt after a pause. */
+export function isRetryable(e: unknown): boolean {
+  return e instanceof ThrottledError || e instanceof UnavailableError || (e instanceof PlatformError && e.code === "internal" && (e.status ?? 0) >= 500);
+}
+
+/** Whether the request may have been applied although it failed (a 5xx or a dropped connection after sending). */
+export function mayHaveApplied(e: unknown): boolean {
+  if (e instanceof ThrottledError) return false;
+  if (e instanceof UnavailableError && e.refused) return false;
+  return isRetryable(e);
+}
