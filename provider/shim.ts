@@ -20,6 +20,11 @@ export function makeShimProvider(kind: HandlerModule): pulumi.dynamic.ResourcePr
         backend: req.config.get("mlplatform:backend"),
         endpoint: req.config.get("mlplatform:endpoint"),
         token: req.config.get("mlplatform:token"),
+        // Cloud backends: secrets (accessKey, secretKey) arrive decrypted here and live only in memory.
+        region: req.config.get("mlplatform:region"),
+        accessKey: req.config.get("mlplatform:accessKey"),
+        secretKey: req.config.get("mlplatform:secretKey"),
+        objectStoreEndpoint: req.config.get("mlplatform:objectStoreEndpoint"),
       });
     },
     check: async (olds: any, news: any) => handler().check(olds, news),

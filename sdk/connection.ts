@@ -5,12 +5,17 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
-export const BACKENDS = ["local"] as const;
+export const BACKENDS = ["local", "volcengine"] as const;
 export type Backend = (typeof BACKENDS)[number];
 
 export interface ConnectionSettings {
-  /** "local" (default); cloud backends are not available yet. */
+  /** "local" (default) or a cloud backend ("volcengine"). */
   backend?: string;
+  /** Cloud backends: region, credentials (stack secrets) and the object store endpoint override. */
+  region?: string;
+  accessKey?: string;
+  secretKey?: string;
+  objectStoreEndpoint?: string;
   endpoint?: string;
   token?: string;
   /** Data directory of the local platform (default $MLPLATFORM_DATA_DIR, else ~/.mlplatform). */
@@ -18,7 +23,7 @@ export interface ConnectionSettings {
 }
 
 export interface Connection {
-  backend: Backend;
+  backend: "local";
   endpoint: string;
   token: string;
   /** Where each value came from, for error messages ("token from MLPLATFORM_TOKEN"). */
@@ -33,15 +38,17 @@ export function resolveBackend(name: string | undefined): Backend {
   const backend = name || "local";
   if (!(BACKENDS as readonly string[]).includes(backend)) {
     throw new Error(
-      `mlplatform backend "${backend}" is not available yet (supported: ${BACKENDS.join(", ")}); ` +
-        `set mlplatform:backend to "local" or remove it`,
+      `mlplatform backend "${backend}" is not available (supported: ${BACKENDS.join(", ")}); ` +
+        `set mlplatform:backend (or MLPLATFORM_BACKEND) to one of them, or remove it for the local platform`,
     );
   }
   return backend as Backend;
 }
 
+/** The local platform's connection (cloud backends resolve their own configuration, sdk/cloud/config.ts). */
 export function resolveConnection(settings: ConnectionSettings = {}, env: NodeJS.ProcessEnv = process.env): Connection {
   const backend = resolveBackend(settings.backend ?? env.MLPLATFORM_BACKEND);
+  if (backend !== "local") throw new Error(`resolveConnection is for the local platform; backend "${backend}" resolves its own configuration`);
   if (settings.endpoint) {
     const token = settings.token ?? env.MLPLATFORM_TOKEN;
     if (!token) throw new Error(`mlplatform endpoint ${settings.endpoint} is configured but no token: set mlplatform:token (as a secret) or MLPLATFORM_TOKEN`);

@@ -1,21 +1,38 @@
 // Platform clients: the per-kind interface, typed errors, connection resolution and the drivers.
-import { resolveConnection, type ConnectionSettings } from "./connection";
+import { resolveBackend, resolveConnection, type ConnectionSettings } from "./connection";
+import type { BackendRules } from "./kind-rules";
 import { LocalPlatform, type LocalPlatformOptions } from "./local";
 import type { Platform } from "./platform";
+import { openVolcengine, VOLCENGINE_RULES } from "./volcengine";
 
 export * from "./errors";
 export * from "./platform";
 export * from "./connection";
+export * from "./kind-rules";
 export { LocalPlatform, requestStats, type LocalPlatformOptions, type RequestStats } from "./local";
 
-/** Opens the configured backend's driver (resolving endpoint and token now, i.e. at run time). */
+/** Each cloud backend's kind rules (the local platform has none: the kinds' defaults are its rules). */
+const RULES: Record<string, BackendRules> = { volcengine: VOLCENGINE_RULES };
+
+export function backendRules(backend: string): BackendRules | undefined {
+  return RULES[backend];
+}
+
+/** Opens the configured backend's driver (resolving endpoint and credentials now, i.e. at run time). */
 export function openPlatform(
   settings: ConnectionSettings = {},
   tuning: Omit<LocalPlatformOptions, "endpoint" | "token"> = {},
 ): Platform {
-  const conn = resolveConnection(settings);
-  switch (conn.backend) {
-    case "local":
+  const backend = resolveBackend(settings.backend ?? process.env.MLPLATFORM_BACKEND);
+  switch (backend) {
+    case "local": {
+      const conn = resolveConnection(settings);
       return new LocalPlatform({ endpoint: conn.endpoint, token: conn.token, ...tuning });
+    }
+    case "volcengine":
+      return openVolcengine(settings, {
+        requestTimeoutMs: tuning.requestTimeoutMs,
+        retry: { retries: tuning.retryLimit, baseMs: tuning.retryBaseMs, maxMs: tuning.retryMaxMs },
+      });
   }
 }

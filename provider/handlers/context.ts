@@ -3,6 +3,7 @@
 // Module state on purpose: the dynamic-provider process loads this module once and every kind shares it.
 import { openPlatform, type ConnectionSettings, type LocalPlatformOptions, type Platform } from "../../sdk";
 import type { LocalFlavor } from "../../schemas";
+import { sha256 } from "./values";
 
 export interface ProviderSettings extends ConnectionSettings {
   /** Driver tuning (tests and slow networks); env MLPLATFORM_REQUEST_TIMEOUT_MS also sets the timeout. */
@@ -25,12 +26,18 @@ export function configure(next: ProviderSettings): void {
   flavorCache = undefined;
 }
 
+/** The selected backend's name (stack config, else MLPLATFORM_BACKEND, else local), without connecting. */
+export function currentBackend(): string {
+  return settings.backend || process.env.MLPLATFORM_BACKEND || "local";
+}
+
 export function currentSettings(): ProviderSettings {
   return settings;
 }
 
 export function platform(): Platform {
-  const key = JSON.stringify([settings, process.env.MLPLATFORM_ENDPOINT, process.env.MLPLATFORM_TOKEN, process.env.MLPLATFORM_DATA_DIR]);
+  // Hashed: the key holds credentials from stack config and must not sit in memory as plain text twice.
+  const key = sha256(JSON.stringify([settings, process.env.MLPLATFORM_ENDPOINT, process.env.MLPLATFORM_TOKEN, process.env.MLPLATFORM_DATA_DIR, process.env.MLPLATFORM_BACKEND]));
   if (cached?.key === key) return cached.platform;
   const envTimeout = Number(process.env.MLPLATFORM_REQUEST_TIMEOUT_MS) || undefined;
   const tuning: Omit<LocalPlatformOptions, "endpoint" | "token"> = {
@@ -59,7 +66,7 @@ export async function knownFlavors(): Promise<LocalFlavor[] | undefined> {
   } catch {
     return undefined;
   }
-  const key = JSON.stringify(settings) + (process.env.MLPLATFORM_ENDPOINT ?? "");
+  const key = sha256(JSON.stringify(settings) + (process.env.MLPLATFORM_ENDPOINT ?? "") + (process.env.MLPLATFORM_BACKEND ?? ""));
   if (flavorCache?.key === key) return flavorCache.flavors;
   let flavors: LocalFlavor[] | undefined;
   try {

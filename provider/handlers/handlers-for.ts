@@ -1,5 +1,6 @@
 // The wiring: one kind's definition turned into the provider methods (configure, check, diff, create, read,
 // update, delete) that each kind module exports and the shim stored in Pulumi state calls at run time.
+import { backendCheck, effectiveDefinition } from "./backend-rules";
 import { check } from "./check";
 import { configure as configureContext, type ProviderSettings } from "./context";
 import { diff } from "./diff";
@@ -14,12 +15,18 @@ export function handlersFor(def: KindDefinition) {
   return {
     definition: def,
     configure: (settings: ProviderSettings) => configureContext(settings),
-    check: (olds: Props, news: Props) => check(def, olds, news),
-    diff: (id: string, olds: Props, news: Props) => diff(def, id, olds, news),
-    create: (inputs: Props) => create(def, inputs),
-    read: (id: string, props: Props) => read(def, id, props),
-    update: (id: string, olds: Props, news: Props) => update(def, id, olds, news),
-    delete: (id: string, props: Props) => remove(def, id, props),
+    // Each call runs with the selected backend's kind rules applied (configure may select another backend).
+    check: async (olds: Props, news: Props) => {
+      const eff = effectiveDefinition(def);
+      const result = await check(eff, olds, news);
+      result.failures.push(...backendCheck(eff, news, result.inputs));
+      return result;
+    },
+    diff: (id: string, olds: Props, news: Props) => diff(effectiveDefinition(def), id, olds, news),
+    create: (inputs: Props) => create(effectiveDefinition(def), inputs),
+    read: (id: string, props: Props) => read(effectiveDefinition(def), id, props),
+    update: (id: string, olds: Props, news: Props) => update(effectiveDefinition(def), id, olds, news),
+    delete: (id: string, props: Props) => remove(effectiveDefinition(def), id, props),
   };
 }
 export type KindHandlers = ReturnType<typeof handlersFor>;

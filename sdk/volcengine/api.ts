@@ -1,0 +1,102 @@
+// The Volcengine ML Platform OpenAPI transport (API 2021-10-01): `POST /?Action=<A>&Version=2021-10-01` with a
+// JSON body, signed with SignerV4 for service `ml_platform`, answered with `{ResponseMetadata, Result}`.
+// Vendor failures (ResponseMetadata.Error with any HTTP status) become the typed platform errors with the
+// vendor's code and request id; throttling and 5xx are retried with backoff (sdk/cloud/retry.ts).
+import type { PlatformError } from "../errors";
+import { UnavailableError } from "../errors";
+import type { CloudConfig } from "../cloud/config";
+import { cloudError, type CloudErrorKind } from "../cloud/errors";
+import { withRetry, type RetryPolicy, type RetryStats } from "../cloud/retry";
+import { sign } from "./signer";
+
+export const API_VERSION = "2021-10-01";
+export const SERVICE = "ml_platform";
+export const VENDOR = "Volcengine";
+
+/** The vendor's codes for "slow down": retried after backoff, never surfaced while retries remain. */
+export const THROTTLING_CODES = ["FlowLimitExceeded", "RequestLimitExceeded", "Throttling", "TooManyRequests"];
+/** Credential and signature failures: one clear error, never retried. */
+export const AUTH_CODES = ["InvalidAccessKey", "SignatureDoesNotMatch", "InvalidAuthorization", "MissingAuthenticationToken", "InvalidTimestamp", "InvalidCredential", "AccessDenied", "InvalidRegion"];
+
+export interface VendorErrorBody {
+  Code?: string;
+  CodeN?: number;
+  Message?: string;
+}
+
+/** The error kind of a vendor code and HTTP status. Shared with the emulator so both agree on the table. */
+export function kindOfVendorError(code: string | undefined, status: number): CloudErrorKind {
+  const c = code ?? "";
+  if (THROTTLING_CODES.includes(c) || status === 429) return "throttled";
+  if (AUTH_CODES.includes(c) || status === 401 || status === 403) return "unauthorized";
+  if (c.endsWith("NotFound") || c === "InvalidActionOrVersion" && status === 404) return "not_found";
+  if (c.endsWith("AlreadyExists") || c.endsWith("Duplicated") || c.endsWith("InUse") || c === "OperationDenied.InvalidState") return "conflict";
+  if (c.startsWith("InvalidParameter") || c.startsWith("MissingParameter") || status === 400) return "invalid";
+  if (status >= 500 || c === "InternalError" || c === "ServiceUnavailableTemp" || c === "InternalServiceTimeout") return "unavailable";
+  return "internal";
+}
+
+export class VolcengineApi {
+  readonly stats: RetryStats = { requests: 0, retries: 0, retriesByReason: {} };
+
+  constructor(
+    private readonly config: CloudConfig,
+    private readonly policy: RetryPolicy = {},
+    private readonly requestTimeoutMs = 30_000,
+  ) {}
+
+  /**
+   * One action, retried on throttling and 5xx. `beforeResend` runs before re-sending a request that may have
+   * been applied (a 5xx or a dropped connection): a create passes a lookup of what it would have made.
+   */
+  call<T = any>(action: string, body: Record<string, unknown>, opts: { beforeResend?: () => Promise<T | undefined> } = {}): Promise<T> {
+    return withRetry(action, () => this.callOnce<T>(action, body), { policy: this.policy, stats: this.stats, beforeResend: opts.beforeResend });
+  }
+
+  async callOnce<T>(action: string, body: Record<string, unknown>): Promise<T> {
+    const url = new URL(this.config.endpoint + "/");
+    const query = { Action: action, Version: API_VERSION };
+    const text = JSON.stringify(body);
+    const signed = sign({
+      method: "POST",
+      path: url.pathname,
+      query,
+      // Host as fetch will send it (the URL's host, default port omitted), so the signature covers it.
+      headers: { Host: url.host, "Content-Type": "application/json", Accept: "application/json" },
+      body: text,
+      accessKeyId: this.config.credentials.accessKeyId,
+      secretAccessKey: this.config.credentials.secretAccessKey,
+      sessionToken: this.config.credentials.sessionToken,
+      region: this.config.region,
+      service: SERVICE,
+    });
+    delete signed.headers.Host; // fetch sets it from the URL; undici refuses an explicit one
+    url.search = new URLSearchParams(query).toString();
+    let res: Response;
+    try {
+      res = await fetch(url, { method: "POST", headers: signed.headers, body: text, signal: AbortSignal.timeout(this.requestTimeoutMs) });
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
+      const err = new UnavailableError(`${VENDOR} ${action}: ${this.config.endpoint} not reachable (${cause})`, undefined, "transport");
+      err.refused = cause === "ECONNREFUSED";
+      throw err;
+    }
+    const raw = await res.text();
+    let parsed: { ResponseMetadata?: { RequestId?: string; Error?: VendorErrorBody }; Result?: T } | undefined;
+    try {
+      parsed = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    const meta = parsed?.ResponseMetadata;
+    if (res.status === 200 && meta && !meta.Error) return parsed!.Result as T;
+    const code = meta?.Error?.Code;
+    const message = meta?.Error?.Message ?? (raw ? raw.slice(0, 300) : `HTTP ${res.status}`);
+    const kind = kindOfVendorError(code, res.status);
+    const hint = kind === "unauthorized" ? `; check the credentials from ${this.config.credentialSource} and region ${this.config.region}` : "";
+    const err: PlatformError = cloudError(kind, message + hint, res.status, { vendor: VENDOR, action, code, requestId: meta?.RequestId });
+    const retryAfter = Number(res.headers.get("retry-after"));
+    if (retryAfter > 0) (err as PlatformError & { retryAfterMs?: number }).retryAfterMs = retryAfter * 1000;
+    throw err;
+  }
+}
