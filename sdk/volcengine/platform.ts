@@ -117,6 +117,8 @@ export class VolcenginePlatform implements Platform {
         let live = await get(id);
         if (opts.ifMatch && opts.ifMatch !== live.etag) throw new PreconditionFailedError(`model ${id} changed since it was read`, 412, "precondition_failed");
         if (patch.name !== undefined && patch.name !== live.name) await this.api.call("UpdateModel", { ModelID: id, ModelName: patch.name });
+        // The live source is the TOS path the bytes went to; a local path with those same bytes is no change.
+        if (patch.source !== undefined && (await this.sameContent(patch.source, live.source))) patch = { ...patch, source: undefined };
         if (patch.source !== undefined || patch.format !== undefined || patch.framework !== undefined) {
           // New content or format: a new version (CreateModel with ModelID), carrying the latest version's
           // other values unless the patch changes them.
@@ -181,6 +183,15 @@ export class VolcenginePlatform implements Platform {
     if (spec.inputs !== undefined || spec.outputs !== undefined) info.TensorConfig = tensorConfig(spec.inputs ?? [], spec.outputs);
     if (spec.metrics !== undefined && Object.keys(spec.metrics).length) info.MetricsList = metricsList(spec.metrics);
     return info;
+  }
+
+  /** Whether a local source holds the bytes already uploaded to `tosPath` (its digest names the prefix). */
+  private async sameContent(source: string, tosPath: string | undefined): Promise<boolean> {
+    if (source === tosPath) return true;
+    const uploaded = /\/sha256-([0-9a-f]{64})\//.exec(tosPath ?? "")?.[1];
+    const local = isAbsolute(source) ? source : resolve(process.cwd(), source);
+    if (!uploaded || source.startsWith("tos://") || !existsSync(local)) return false;
+    return (await contentDigest(local)).replace(/^sha256:/, "") === uploaded;
   }
 
   private async upload(source: string, live: Obj | undefined): Promise<string> {
@@ -289,8 +300,13 @@ export class VolcenginePlatform implements Platform {
       },
       get,
       update: async (id, patch, opts = {}) => {
-        const live = await get(id);
+        let live = await get(id);
         if (opts.ifMatch && opts.ifMatch !== live.etag) throw new PreconditionFailedError(`service ${id} changed since it was read`, 412, "precondition_failed");
+        // The vendor refuses updates while a deployment is in flight (someone else's change): let it land first.
+        for (const deadline = Date.now() + 10 * 60_000; (live.status === "Deploying" || live.status === "Updating") && Date.now() < deadline; ) {
+          console.log(`service ${live.name} (${id}) is ${live.status}; waiting for it before updating`);
+          live = await pollUntilChanged(() => get(id), live.etag, 30_000, this.pollOptions());
+        }
         const others = ["models", "flavor", "env", "description"].filter((k) => patch[k] !== undefined);
         if (others.length === 0 && patch.replicas !== undefined) {
           await this.api.call("UpdateService", { ServiceID: id, Replicas: patch.replicas, ChangeType: "ScalingService" });

@@ -8,17 +8,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMoto, type MotoServer } from "../emulators/s3/moto";
 import { VolcengineEmulator } from "../emulators/volcengine/server";
-import { oraclePython } from "./oracle-venv";
+import { DRIVER_ACTIONS, oraclePython } from "./oracle-venv";
 
 const AK = "AKLToracle";
 const SK = "b3JhY2xlLXNlY3JldA==";
 const REGION = "cn-beijing";
-/** Every action sdk/volcengine sends (the driver test checks it sends nothing outside this list). */
-export const DRIVER_ACTIONS = [
-  "GetTOSUploadPath", "CreateModel", "GetModel", "ListModels", "UpdateModel", "ListModelVersions", "GetModelVersion", "UpdateModelVersion",
-  "DeleteModelVersion", "DeleteModel", "CreatePerfJob", "ListPerfJobs", "ListPerfTasks", "CancelPerfJob", "ListResource",
-  "CreateService", "GetService", "ListServices", "UpdateService", "StartService", "StopService", "DeleteService",
-];
 
 describe("Volcengine emulator driven by the vendor's Python SDK", () => {
   let moto: MotoServer;

@@ -19,3 +19,10 @@ export function oraclePython(): string {
   cached = join(dir, "bin", "python");
   return cached;
 }
+
+/** Every action sdk/volcengine sends (the driver test checks it sends nothing outside this list). */
+export const DRIVER_ACTIONS = [
+  "GetTOSUploadPath", "CreateModel", "GetModel", "ListModels", "UpdateModel", "ListModelVersions", "GetModelVersion", "UpdateModelVersion",
+  "DeleteModelVersion", "DeleteModel", "CreatePerfJob", "ListPerfJobs", "ListPerfTasks", "CancelPerfJob", "ListResource",
+  "CreateService", "GetService", "ListServices", "UpdateService", "StartService", "StopService", "DeleteService",
+];

@@ -29,6 +29,8 @@ export interface FaultPlan {
   kinds: ("throttle" | "unavailable" | "lostResponse")[];
   /** Only these actions (default: all). */
   actions?: string[];
+  /** The next call of each named action gets this fault whatever the rate (consumed once). */
+  next?: Record<string, "throttle" | "unavailable" | "lostResponse">;
 }
 
 export interface EmulatorOptions {
@@ -209,6 +211,11 @@ export class VolcengineEmulator {
 
   private drawFault(action: string): string | undefined {
     const f = this.faults;
+    const forced = f.next?.[action];
+    if (forced) {
+      delete f.next![action];
+      return forced;
+    }
     if (!f.rate || !f.kinds.length || (f.actions && !f.actions.includes(action))) return undefined;
     if (this.random() >= f.rate) return undefined;
     return f.kinds[Math.floor(this.random() * f.kinds.length)];
