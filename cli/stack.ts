@@ -108,6 +108,7 @@ export async function openStack(opts: OpenStackOptions): Promise<OpenedStack> {
 /** Platform settings given explicitly (env or stack config) mean "do not start the local one". */
 export async function usesExplicitEndpoint(stack: auto.Stack): Promise<boolean> {
   if (process.env.MLPLATFORM_ENDPOINT) return true;
+  if ((process.env.MLPLATFORM_BACKEND || "local") !== "local") return true;
   const config = await stack.getAllConfig();
   return Boolean(config["mlplatform:endpoint"]?.value) || (config["mlplatform:backend"]?.value ?? "local") !== "local";
 }
