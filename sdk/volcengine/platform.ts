@@ -308,11 +308,19 @@ export class VolcenginePlatform implements Platform {
           live = await pollUntilChanged(() => get(id), live.etag, 30_000, this.pollOptions());
         }
         const others = ["models", "flavor", "env", "description"].filter((k) => patch[k] !== undefined);
+        const want = { ...live, ...patch };
+        // An update answered with a 5xx may have landed: the vendor then shows the new deployment (and
+        // refuses a second update while it rolls), so look before sending it again.
+        const landed = async () => {
+          const now = await get(id);
+          const same = ["replicas", "flavor", "env", "description"].every((k) => JSON.stringify(now[k]) === JSON.stringify(want[k])) &&
+            now.models[0]?.modelId === want.models[0]?.modelId && now.models[0]?.version === want.models[0]?.version;
+          return same ? {} : undefined;
+        };
         if (others.length === 0 && patch.replicas !== undefined) {
-          await this.api.call("UpdateService", { ServiceID: id, Replicas: patch.replicas, ChangeType: "ScalingService" });
+          await this.api.call("UpdateService", { ServiceID: id, Replicas: patch.replicas, ChangeType: "ScalingService" }, { beforeResend: landed });
         } else if (others.length) {
           // A full update rolls the service onto the new deployment (a new model version, flavor or env).
-          const want = { ...live, ...patch };
           const m = want.models[0];
           await this.api.call("UpdateService", {
             ServiceID: id,
@@ -324,11 +332,11 @@ export class VolcenginePlatform implements Platform {
             // The seeds name only ScalingService; the full update's ChangeType is this driver's (and emulator's) choice.
             ChangeType: "RollingUpdate",
             ...(want.description ? { Description: want.description } : {}),
-          });
+          }, { beforeResend: landed });
         }
         if (live.status === "Stopped") {
           console.log(`service ${live.name} (${id}) is stopped; starting it`);
-          await this.api.call("StartService", { ServiceID: id });
+          await this.api.call("StartService", { ServiceID: id }, { beforeResend: async () => ((await get(id)).status !== "Stopped" ? {} : undefined) });
         }
         return get(id);
       },

@@ -206,7 +206,13 @@ describe("failures", () => {
     try {
       const m = await model.create(await checked(model, { name: "faulty", source: join(dir, "iris"), format: "onnx", inputs }));
       const pj = await perfJob.create(await checked(perfJob as any, { name: "faulty-bench", modelId: m.id, modelVersion: 1, flavors: ["ml.highcpu.large"] }));
-      const s = await service.create(await checked(service as any, { name: "faulty-svc", models: [{ modelId: m.id, version: 1 }], flavor: "ml.highcpu.large" }));
+      const s: { id: string; outs: Record<string, any> } = await service.create(await checked(service as any, { name: "faulty-svc", models: [{ modelId: m.id, version: 1 }], flavor: "ml.highcpu.large" }));
+      // An update whose answer is lost has landed: re-sending it would be refused while the service rolls.
+      emu.faults.next = { UpdateService: "lostResponse" };
+      const declared = await checked(service as any, { name: "faulty-svc", models: [{ modelId: m.id, version: 1 }], flavor: "ml.highcpu.large", replicas: 2 });
+      s.outs = (await service.update(s.id, s.outs, declared)).outs;
+      expect(s.outs).toMatchObject({ replicas: 2, status: "Running" });
+      expect(emu.count("UpdateService", (r) => r.fault === "lostResponse")).toBe(1);
       const faults = emu.requests.filter((r) => r.fault);
       expect(faults.length).toBeGreaterThan(3);
       for (const a of ["CreateModel", "CreatePerfJob", "CreateService"]) expect(emu.count(a, (r) => r.fault === "lostResponse")).toBeGreaterThanOrEqual(1);
