@@ -8,11 +8,14 @@ name="$1"; shift
 cache="${MLP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mlplatform}/venvs"
 dir="$cache/$name"
 want="$(printf '%s\n' "$@" | sort)"
+mkdir -p "$cache"
+# One builder at a time (test files run in parallel workers): the others wait here, then find it ready.
+exec 9>"$cache/.$name.lock"
+flock 9
 if [ -x "$dir/bin/python" ] && [ "$(cat "$dir/.mlp-requirements" 2>/dev/null)" = "$want" ]; then
   echo "$dir"; exit 0
 fi
 python="$(command -v python3 || command -v python)"
-mkdir -p "$cache"
 # Build beside the target and move into place, so a concurrent or interrupted build never leaves a half venv.
 tmp="$(mktemp -d "$cache/.$name.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT

@@ -3,7 +3,7 @@
 // In order: bad credentials (one clear error, nothing created) → up → no-change preview → a model version
 // bump that rolls the service → a change made through the vendor API that `mlplatform drift` reports →
 // 20 % throttling/5xx faults (no duplicates) → destroy leaves nothing → no secret in state.
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as auto from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -42,6 +42,7 @@ beforeAll(async () => {
   projectDir = makeProjectDir("volcengine");
   cpSync(join(REPO_ROOT, "examples/volcengine/model"), join(projectDir, "model"), { recursive: true });
   const state = join(projectDir, ".state");
+  mkdirSync(state, { recursive: true });
   stack = await auto.LocalWorkspace.createOrSelectStack(
     { stackName: "test", projectName: "volc", program: async () => program({ modelDir: "model", prefix: "iris-volc" }) },
     {
