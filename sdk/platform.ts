@@ -1,5 +1,6 @@
 // The platform seen from the provider: one client per kind with the same verbs, plus each kind's extras.
-// Drivers (local HTTP today, clouds later) implement this; handlers only ever talk to this interface.
+// Drivers (the local platform over HTTP, sdk/volcengine for Volcengine ML Platform) implement this; handlers
+// only ever talk to this interface. Where a backend differs per kind, its rules are data (sdk/kind-rules.ts).
 import type { z } from "zod";
 import type { DatasetVersion, LocalFlavor, MetricPoint, ModelVersion, PerfJob, TrainingJob } from "../schemas";
 import type { KIND_REGISTRY, Kind, ObjectOf, PatchOf } from "../schemas/kinds";
@@ -64,7 +65,7 @@ export type ServiceClient = ClientOf<"Service">;
 
 /** One client per kind, under the kind's section name (`perfJobs`), plus what the backend offers. */
 export type Platform = {
-  /** Which driver answers ("local", later the clouds). */
+  /** Which driver answers ("local", "volcengine"). */
   readonly backend: string;
   /** Flavors this backend can run; check refuses any other. */
   flavors(): Promise<LocalFlavor[]>;

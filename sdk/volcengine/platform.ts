@@ -5,7 +5,7 @@
 // CreateService/GetService/UpdateService (ScalingService for replicas alone)/Start/Stop/DeleteService.
 // Vendor objects carry no etag, so each neutral object's etag is a hash of its content and waits poll.
 // Creates are made idempotent by looking for what a failed-but-maybe-applied attempt made before re-sending.
-import { isAbsolute, resolve } from "node:path";
+import { basename, isAbsolute, resolve } from "node:path";
 import { existsSync } from "node:fs";
 import type { LocalFlavor } from "../../schemas";
 import { sloBreaches, taskLabel } from "../../platform/perf/slo";
@@ -204,7 +204,7 @@ export class VolcenginePlatform implements Platform {
     // same bytes are found again and never sent twice.
     const root = String(where.KeyPrefix).replace(/[^/]+\/?$/, "");
     const r = await this.store.uploadIfChanged(where.Bucket, root, local, await contentDigest(local));
-    console.log(`model source ${source}: ${r.uploaded ? `uploaded ${r.files} file(s) to` : "unchanged, already at"} tos://${r.bucket}/${r.prefix}`);
+    console.log(`model source ${basename(local)}: ${r.uploaded ? `uploaded ${r.files} file(s) to` : "unchanged, already at"} tos://${r.bucket}/${r.prefix}`);
     return `tos://${r.bucket}/${r.prefix}`;
   }
 
