@@ -10,7 +10,9 @@ export const VOLCENGINE_RULES: BackendRules = {
   offered: ["Model", "PerfJob", "Service"],
   notOffered: {
     Dataset: "the ML Platform API 2021-10-01 has no dataset registry",
-    TrainingJob: "training runs are the 2024-07-01 Job API (an image and a command), which this driver does not implement yet",
+    // The 2024-07-01 Job API (CreateJob/GetJob/StopJob/DeleteJob) runs an image's command, but a TrainingJob is
+    // a run on a Dataset version (datasetId is required) and this backend has no datasets: it does not fit.
+    TrainingJob: "a TrainingJob runs on a Dataset version (datasetId), and this backend has no datasets; the vendor's 2024-07-01 Job API (an image and a command, no dataset) is not mapped by this driver",
   },
   kinds: {
     Model: {
