@@ -29,7 +29,10 @@ export function kindOfVendorError(code: string | undefined, status: number): Clo
   const c = code ?? "";
   if (THROTTLING_CODES.includes(c) || status === 429) return "throttled";
   if (AUTH_CODES.includes(c) || status === 401 || status === 403) return "unauthorized";
-  if (c.endsWith("NotFound") || c === "InvalidActionOrVersion" && status === 404) return "not_found";
+  // Only a named object's absence is "not found" (read maps it to "deleted out of band"); an unknown action
+  // or version (wrong endpoint, old API) must never make resources vanish from state.
+  if (c.endsWith("NotFound")) return "not_found";
+  if (c === "InvalidActionOrVersion") return "invalid";
   if (c.endsWith("AlreadyExists") || c.endsWith("Duplicated") || c.endsWith("InUse") || c === "OperationDenied.InvalidState") return "conflict";
   if (c.startsWith("InvalidParameter") || c.startsWith("MissingParameter") || status === 400) return "invalid";
   if (status >= 500 || c === "InternalError" || c === "ServiceUnavailableTemp" || c === "InternalServiceTimeout") return "unavailable";

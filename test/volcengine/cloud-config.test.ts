@@ -45,6 +45,8 @@ describe("vendor error codes", () => {
     ["ResourceInUse", 409, "conflict"],
     ["InvalidParameter.FlavorID", 400, "invalid"],
     ["InternalError", 500, "unavailable"],
+    ["InvalidActionOrVersion", 404, "invalid"],
+    [undefined, 404, "internal"],
     [undefined, 502, "unavailable"],
   ] as const)("%s (HTTP %d) is %s", (code, status, kind) => {
     expect(kindOfVendorError(code, status)).toBe(kind);
