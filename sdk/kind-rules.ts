@@ -2,8 +2,10 @@
 // the kinds' defaults (which kinds it offers, what changes in place, what it cannot take, what it does not
 // keep). The handlers apply them generically (provider/handlers/backend-rules.ts), so diff, preview,
 // review and drift say what this vendor will do, with no `if (backend === ...)` anywhere in the handlers.
-export const KIND_NAMES = ["Dataset", "TrainingJob", "Model", "PerfJob", "Service"] as const;
-export type KindName = (typeof KIND_NAMES)[number];
+import type { Kind } from "../schemas/kinds";
+
+/** A kind of the registry (schemas/kinds.ts). */
+export type KindName = Kind;
 
 export interface KindRule {
   /** Replaces the kind's own list: changes to these replace the object. */
