@@ -29,6 +29,11 @@ export function currentSettings(): ProviderSettings {
   return settings;
 }
 
+/** The backend the stack config or the environment names ("local" unless set); its facts shape the handlers. */
+export function currentBackend(): string {
+  return settings.backend || process.env.MLPLATFORM_BACKEND || "local";
+}
+
 export function platform(): Platform {
   const key = JSON.stringify([settings, process.env.MLPLATFORM_ENDPOINT, process.env.MLPLATFORM_TOKEN, process.env.MLPLATFORM_DATA_DIR]);
   if (cached?.key === key) return cached.platform;
