@@ -14,10 +14,11 @@ export {
   type OpenedStack,
 } from "../cli/stack";
 export { runStackCommand, plainOutputs, type StackAction, type StackCommandOptions, type StackCommandResult } from "../cli/deploy";
-export { runReview, REVIEW_EXIT, type ReviewOptions, type ReviewResult, type ReviewExitCode, type StackSelection, type OpenStack, type PreviewableStack } from "../cli/review";
+export { runReview, REVIEW_EXIT, type ReviewOptions, type ReviewResult, type ReviewExitCode } from "../cli/review";
+export { openStackForReview, type StackSelection, type OpenStack, type PreviewableStack } from "../cli/preview-stack";
 export { runDrift, DRIFT_EXIT, type DriftOptions, type DriftResult, type DriftExitCode } from "../cli/drift";
 export { ensurePlatform, findRunningPlatform, startPlatformDetached, stopPlatform, type PlatformStartOptions, type RunningPlatform } from "../cli/platform";
 export { packageRoot } from "../cli/package-root";
 export { defaultDataDir } from "../sdk/connection";
 /** The review's and the drift check's pure parts: build a report from engine events, render it. */
-export * as review from "../provider/review";
+export * as review from "../review";

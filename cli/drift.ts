@@ -10,8 +10,8 @@ import {
   renderDriftJson,
   renderDriftTable,
   type DriftReport,
-} from "../provider/review";
-import { collectEvents, openStackForReview, shortError, writeOut, type OpenStack } from "./review";
+} from "../review";
+import { collectEvents, openStackForReview, shortError, writeOut, type OpenStack } from "./preview-stack";
 
 export const DRIFT_EXIT = { clean: 0, error: 1, drift: 2 } as const;
 export type DriftExitCode = (typeof DRIFT_EXIT)[keyof typeof DRIFT_EXIT];

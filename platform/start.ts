@@ -48,9 +48,15 @@ export function platformVersion(): string {
   }
 }
 
+/** One controller per stored kind; typed over the registry, so a kind without its controller does not compile. */
 function controllers(): Record<KindName, KindController> {
-  const all = [datasetController, trainingJobController, modelController, perfJobController, serviceController];
-  return Object.fromEntries(all.map((c) => [c.kind, c])) as Record<KindName, KindController>;
+  return {
+    datasets: datasetController,
+    "training-jobs": trainingJobController,
+    models: modelController,
+    "perf-jobs": perfJobController,
+    services: serviceController,
+  };
 }
 
 function stderrLog(msg: string, extra?: Record<string, unknown>): void {

@@ -3,14 +3,9 @@
 // logic lives in the handlers, reached through the serialized shim (./shim.ts).
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import type {
-  Dataset as DatasetObject, DatasetSpec,
-  Model as ModelObject, ModelSpec,
-  PerfJob as PerfJobObject, PerfJobSpec,
-  Service as ServiceObject, ServiceSpec,
-  TrainingJob as TrainingJobObject, TrainingJobSpec,
-} from "../schemas";
-import type { Kind } from "../schemas/kinds";
+import type { DatasetSpec, ModelSpec, PerfJobSpec, ServiceSpec, TrainingJobSpec } from "../schemas";
+import { KIND_REGISTRY, perKind, type Kind, type SpecOf } from "../schemas/kinds";
+import { OUTPUT_EXTRAS, type OutputExtrasOf } from "./output-schemas";
 import type { ProviderInputs } from "./handlers/kind-definition";
 import { providers } from "./shim";
 
@@ -31,58 +26,35 @@ export type ArgsOf<Spec> = { [K in keyof Spec]: DeepInput<Spec[K]> } & {
 
 type OutputsOf<T> = { readonly [K in Exclude<keyof T, "id">]-?: pulumi.Output<T[K]> };
 type Bookkeeping = Pick<ProviderInputs, "deadlineSeconds" | "adopt" | "sourceDigest">;
+/** A kind's outputs: its spec, the provider's bookkeeping, and the extras of provider/output-schemas.ts. */
+type OutputsFor<K extends Kind> = SpecOf<K> & Bookkeeping & OutputExtrasOf<K>;
 
 export type DatasetArgs = ArgsOf<z.input<typeof DatasetSpec>>;
-export type DatasetOutputs = z.infer<typeof DatasetSpec> & Bookkeeping &
-  Pick<DatasetObject, "status" | "latestVersion" | "digest" | "sampleCount" | "sizeBytes">;
+export type DatasetOutputs = OutputsFor<"Dataset">;
 
 export type TrainingJobArgs = ArgsOf<z.input<typeof TrainingJobSpec>>;
-export type TrainingJobOutputs = z.infer<typeof TrainingJobSpec> & Bookkeeping &
-  Pick<TrainingJobObject, "status" | "outputUri" | "startedAt" | "finishedAt" | "exitCode"> & { metrics: Record<string, number> };
+export type TrainingJobOutputs = OutputsFor<"TrainingJob">;
 
 export type ModelArgs = ArgsOf<z.input<typeof ModelSpec>>;
-export type ModelOutputs = z.infer<typeof ModelSpec> & Bookkeeping &
-  Pick<ModelObject, "status" | "latestVersion"> & {
-    /** The version this resource registered (0 when it was deleted outside of Pulumi). */
-    version: number;
-    versions: number[];
-  };
+export type ModelOutputs = OutputsFor<"Model">;
 
 export type PerfJobArgs = ArgsOf<z.input<typeof PerfJobSpec>>;
-export type PerfJobOutputs = z.infer<typeof PerfJobSpec> & Bookkeeping & Pick<PerfJobObject, "status" | "tasks" | "sloMet">;
+export type PerfJobOutputs = OutputsFor<"PerfJob">;
 
 export type ServiceArgs = ArgsOf<z.input<typeof ServiceSpec>>;
-export type ServiceOutputs = z.infer<typeof ServiceSpec> & Bookkeeping &
-  Pick<ServiceObject, "status" | "readyReplicas" | "endpoint"> & { servedModels: ServiceObject["models"] };
+export type ServiceOutputs = OutputsFor<"Service">;
 
-// Every output key is passed (undefined unless the user set it) so the engine registers it and the class
-// exposes it. `Record<keyof ...Outputs, true>` makes the compiler check each list against its type.
-type KeySet<T> = Record<Exclude<keyof T, "id">, true>;
-const BOOKKEEPING = { deadlineSeconds: true, adopt: true, sourceDigest: true } as const;
-/** Every output key of each kind (besides `id`); also what manifest references may read. */
-export const OUTPUT_KEYS = {
-  Dataset: keys<DatasetOutputs>({ ...BOOKKEEPING, name: true, format: true, source: true, description: true, tags: true, status: true, latestVersion: true, digest: true, sampleCount: true, sizeBytes: true }),
-  TrainingJob: keys<TrainingJobOutputs>({
-    ...BOOKKEEPING, name: true, command: true, workingDir: true, env: true, datasetId: true, datasetVersion: true, hyperParameters: true, flavor: true,
-    instanceCount: true, maxRuntimeSeconds: true, description: true, tags: true, status: true, outputUri: true, startedAt: true, finishedAt: true, exitCode: true, metrics: true,
-  }),
-  Model: keys<ModelOutputs>({
-    ...BOOKKEEPING, name: true, source: true, format: true, framework: true, inputs: true, outputs: true, metrics: true, description: true, tags: true,
-    status: true, latestVersion: true, version: true, versions: true,
-  }),
-  PerfJob: keys<PerfJobOutputs>({
-    ...BOOKKEEPING, name: true, modelId: true, modelVersion: true, jobType: true, flavors: true, concurrency: true, durationSeconds: true, sampleInput: true, slo: true,
-    description: true, tags: true, status: true, tasks: true, sloMet: true,
-  }),
-  Service: keys<ServiceOutputs>({
-    ...BOOKKEEPING, name: true, models: true, replicas: true, flavor: true, env: true, description: true, tags: true, status: true, readyReplicas: true, endpoint: true, servedModels: true,
-  }),
-};
-
-function keys<T>(set: KeySet<T>): string[] {
-  return Object.keys(set);
-}
-
+/** The bookkeeping inputs a program may read back as outputs (logicalName stays internal). */
+const BOOKKEEPING: (keyof Bookkeeping)[] = ["deadlineSeconds", "adopt", "sourceDigest"];
+/**
+ * Every output key of each kind (besides `id`), from the schemas; also what manifest references may read.
+ * Every one is passed (undefined unless the user set it) so the engine registers it and the class exposes it.
+ */
+export const OUTPUT_KEYS: Record<Kind, string[]> = perKind((kind) => [
+  ...BOOKKEEPING,
+  ...Object.keys(KIND_REGISTRY[kind].spec.shape),
+  ...Object.keys(OUTPUT_EXTRAS[kind].shape),
+]);
 
 function props(kind: Kind, name: string, args: object): pulumi.Inputs {
   const out: pulumi.Inputs = {};

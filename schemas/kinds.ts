@@ -32,26 +32,11 @@ export interface KindEntry {
 }
 
 export const KIND_REGISTRY = {
-  Dataset: {
-    module: "dataset", collection: "datasets", section: "datasets", noun: "dataset", title: "Datasets", idPrefix: "ds",
-    spec: DatasetSpec, patch: DatasetPatch, object: Dataset,
-  },
-  TrainingJob: {
-    module: "training-job", collection: "training-jobs", section: "trainingJobs", noun: "training job", title: "Training jobs", idPrefix: "tj",
-    spec: TrainingJobSpec, patch: TrainingJobPatch, object: TrainingJob,
-  },
-  Model: {
-    module: "model", collection: "models", section: "models", noun: "model", title: "Models", idPrefix: "md",
-    spec: ModelSpec, patch: ModelPatch, object: Model,
-  },
-  PerfJob: {
-    module: "perf-job", collection: "perf-jobs", section: "perfJobs", noun: "perf job", title: "Perf jobs", idPrefix: "pj",
-    spec: PerfJobSpec, patch: PerfJobPatch, object: PerfJob,
-  },
-  Service: {
-    module: "service", collection: "services", section: "services", noun: "service", title: "Services", idPrefix: "sv",
-    spec: ServiceSpec, patch: ServicePatch, object: Service,
-  },
+  Dataset: { module: "dataset", collection: "datasets", section: "datasets", noun: "dataset", title: "Datasets", idPrefix: "ds", spec: DatasetSpec, patch: DatasetPatch, object: Dataset },
+  TrainingJob: { module: "training-job", collection: "training-jobs", section: "trainingJobs", noun: "training job", title: "Training jobs", idPrefix: "tj", spec: TrainingJobSpec, patch: TrainingJobPatch, object: TrainingJob },
+  Model: { module: "model", collection: "models", section: "models", noun: "model", title: "Models", idPrefix: "md", spec: ModelSpec, patch: ModelPatch, object: Model },
+  PerfJob: { module: "perf-job", collection: "perf-jobs", section: "perfJobs", noun: "perf job", title: "Perf jobs", idPrefix: "pj", spec: PerfJobSpec, patch: PerfJobPatch, object: PerfJob },
+  Service: { module: "service", collection: "services", section: "services", noun: "service", title: "Services", idPrefix: "sv", spec: ServiceSpec, patch: ServicePatch, object: Service },
 } as const satisfies Record<string, KindEntry>;
 
 export type Kind = keyof typeof KIND_REGISTRY;

@@ -1,26 +1,19 @@
 // Dataset: named data with versions. name and format replace; description, tags and a new source (or new
 // content behind the same path, seen through sourceDigest) update in place, the latter as a new version.
-import { DatasetSpec } from "../../schemas";
 import { handlersFor } from "./handlers-for";
-import type { KindDefinition, Obj } from "./kind-definition";
+import { defineKind } from "./kind-definition";
 
-export const datasetDefinition: KindDefinition = {
+export const datasetDefinition = defineKind({
   kind: "Dataset",
-  noun: "dataset",
-  specSchema: DatasetSpec,
   defaultDeadlineSeconds: 300,
-  replaceKeys: ["name", "format"],
-  patchKeys: ["source", "description", "tags"],
   emptyDefaults: { description: "", tags: {} },
   pathKeys: ["source"],
   digestKey: "source",
   taggable: true,
   readyWhat: "Ready",
-  client: (p) => p.datasets,
   isReady: (o) => o.status === "Ready",
   failure: async (o) => (o.status === "Failed" ? o.statusMessage ?? "ingest failed (no message)" : undefined),
   progress: (o) => `${o.status}${o.latestVersion ? `, version ${o.latestVersion}` : ""}${o.sampleCount !== undefined ? `, ${o.sampleCount} samples` : ""}`,
-  liveSpec: (o: Obj) => ({ name: o.name, format: o.format, source: o.source, description: o.description, tags: o.tags }),
   extraOutputs: async (o) => ({
     status: o.status,
     latestVersion: o.latestVersion,
@@ -28,7 +21,7 @@ export const datasetDefinition: KindDefinition = {
     sampleCount: o.sampleCount,
     sizeBytes: o.sizeBytes,
   }),
-};
+});
 
 export const { definition, configure, check, diff, create, read, update, delete: remove } = handlersFor(datasetDefinition);
 export { remove as delete };

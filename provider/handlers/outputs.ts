@@ -3,7 +3,7 @@
 // kind-specific extras, the provider's bookkeeping) that Pulumi stores.
 import { URN_TAG } from "../../schemas";
 import type { Platform } from "../../sdk";
-import type { KindDefinition, Obj, Props } from "./kind-definition";
+import { BOOKKEEPING_KEYS, type KindDefinition, type Obj, type Props } from "./kind-definition";
 import { pick, platformPath, userPath, userTags, withoutUndefined } from "./values";
 
 export function specOf(def: KindDefinition, inputs: Props): Props {
@@ -24,7 +24,7 @@ export async function outputsOf(def: KindDefinition, p: Platform, obj: Obj, inpu
   for (const k of def.pathKeys) if (k in live) live[k] = userPath(live[k], inputs[k]);
   if ("tags" in live) live.tags = userTags(live.tags);
   const extras = await def.extraOutputs(obj, p, previous, mode, inputs);
-  const bookkeeping = pick(inputs, ["deadlineSeconds", "adopt", "logicalName", "sourceDigest"]);
+  const bookkeeping = pick(inputs, BOOKKEEPING_KEYS);
   const inputKeys = Object.keys(inputs).filter((k) => k in def.specSchema.shape);
   return withoutUndefined({ ...live, ...extras, id: obj.id, ...bookkeeping, inputKeys });
 }

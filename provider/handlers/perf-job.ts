@@ -1,23 +1,16 @@
 // PerfJob: a benchmark of one model version. Only description and tags change in place; anything else is a new
 // benchmark. Ready means Succeeded (which includes meeting the SLO when one is declared).
-import { PerfJobSpec } from "../../schemas";
 import { handlersFor } from "./handlers-for";
-import type { KindDefinition, Obj } from "./kind-definition";
+import type { ObjectOf } from "../../schemas/kinds";
+import { defineKind } from "./kind-definition";
 
-const SPEC_KEYS = Object.keys(PerfJobSpec.shape);
-
-export const perfJobDefinition: KindDefinition = {
+export const perfJobDefinition = defineKind({
   kind: "PerfJob",
-  noun: "perf job",
-  specSchema: PerfJobSpec,
   defaultDeadlineSeconds: 600,
-  replaceKeys: SPEC_KEYS.filter((k) => k !== "description" && k !== "tags"),
-  patchKeys: ["description", "tags"],
   emptyDefaults: { description: "", tags: {} },
   pathKeys: [],
   taggable: true,
   readyWhat: "Succeeded",
-  client: (p) => p.perfJobs,
   isReady: (o) => o.status === "Succeeded",
   failure: async (o) => {
     if (o.status !== "Failed" && o.status !== "Cancelled") return undefined;
@@ -25,20 +18,19 @@ export const perfJobDefinition: KindDefinition = {
     return `${o.status}${slo}: ${o.statusMessage ?? "no message"}\n${taskSummary(o)}`;
   },
   progress: (o) => {
-    const tasks = (o.tasks ?? []) as { status: string }[];
+    const tasks = o.tasks ?? [];
     const done = tasks.filter((t) => t.status === "Succeeded" || t.status === "Failed").length;
     return `${o.status}, ${done}/${tasks.length} tasks done`;
   },
-  liveSpec: (o: Obj) => Object.fromEntries(SPEC_KEYS.map((k) => [k, o[k]])),
   extraOutputs: async (o) => ({ status: o.status, tasks: o.tasks ?? [], sloMet: o.sloMet }),
   flavorPaths: (spec) => (Array.isArray(spec.flavors) ? spec.flavors.map((f: unknown, i: number) => ({ path: `flavors[${i}]`, flavor: f })) : []),
   beforeDelete: async (o, p) => {
     if (o.status === "Submitted" || o.status === "Running") await p.perfJobs.cancel(o.id).catch(() => undefined);
   },
-};
+});
 
-function taskSummary(o: Obj): string {
-  return ((o.tasks ?? []) as any[])
+function taskSummary(o: ObjectOf<"PerfJob">): string {
+  return o.tasks
     .map((t) => `  ${t.flavor} x${t.concurrency}: ${t.status}, ${t.requests} requests, ${t.errors} errors, p99 ${t.p99Ms ?? "-"} ms, ${t.throughput ?? "-"} req/s`)
     .join("\n");
 }

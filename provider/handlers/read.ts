@@ -4,7 +4,7 @@
 import { NotFoundError } from "../../sdk";
 import { platform } from "./context";
 import { normalizeForCompare } from "./diff";
-import type { KindDefinition, Obj, Props } from "./kind-definition";
+import { BOOKKEEPING_KEYS, type KindDefinition, type Obj, type Props } from "./kind-definition";
 import { outputsOf } from "./outputs";
 import { deepEqual, pick, withoutUndefined } from "./values";
 
@@ -19,7 +19,7 @@ export async function read(def: KindDefinition, id: string, props: Props): Promi
     throw e;
   }
   const declared = Array.isArray(props.inputKeys) ? (props.inputKeys as string[]) : Object.keys(def.specSchema.shape);
-  const carried = pick(props, ["deadlineSeconds", "adopt", "logicalName", "sourceDigest"]);
+  const carried = pick(props, BOOKKEEPING_KEYS);
   const outs = await outputsOf(def, p, obj, { ...pick(props, declared), ...carried }, props, "read");
   outs.inputKeys = declared;
   // Undeclared properties with an empty default (env, tags, description) are declared empty: a value set

@@ -1,25 +1,19 @@
 // Service: online inference. Only name replaces; models/weights, replicas, flavor, env, description and
 // tags roll in place. Ready means Running with every replica ready.
-import { ServiceSpec } from "../../schemas";
 import { handlersFor } from "./handlers-for";
-import type { KindDefinition, Obj } from "./kind-definition";
+import { defineKind } from "./kind-definition";
 
-export const serviceDefinition: KindDefinition = {
+export const serviceDefinition = defineKind({
   kind: "Service",
-  noun: "service",
-  specSchema: ServiceSpec,
   defaultDeadlineSeconds: 300,
-  replaceKeys: ["name"],
-  patchKeys: ["models", "replicas", "flavor", "env", "description", "tags"],
   emptyDefaults: { description: "", tags: {}, env: {} },
   pathKeys: [],
   taggable: true,
   readyWhat: "Running with every replica ready",
-  client: (p) => p.services,
   isReady: (o) => o.status === "Running" && o.readyReplicas === o.replicas,
   failure: async (o) => (o.status === "Failed" || o.status === "Stopped" ? `${o.status}: ${o.statusMessage ?? "no message"}` : undefined),
   progress: (o) => `${o.status}, ${o.readyReplicas}/${o.replicas} replicas ready`,
-  liveSpec: (o: Obj) => ({
+  liveSpec: (o) => ({
     name: o.name,
     // The spec's shape (no server-added modelName), so a declared list compares equal to the live one.
     models: (o.models ?? []).map((m: any) => ({ modelId: m.modelId, version: m.version, weight: m.weight })),
@@ -38,7 +32,7 @@ export const serviceDefinition: KindDefinition = {
   flavorPaths: (spec) => [{ path: "flavor", flavor: spec.flavor }],
   // A failed service is not silently left alone: up waits for it again and reports why it is not Running.
   needsRepair: (olds) => (olds.status === "Failed" ? { key: "status", reason: "the service is Failed; waiting for it to run again" } : undefined),
-};
+});
 
 export const { definition, configure, check, diff, create, read, update, delete: remove } = handlersFor(serviceDefinition);
 export { remove as delete };

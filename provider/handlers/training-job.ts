@@ -1,23 +1,17 @@
 // TrainingJob: one run. Everything that defines the run replaces it (a new run); description and tags
 // update in place. Ready means Completed; a failed run reports its own error and the tail of its log.
-import { TrainingJobSpec } from "../../schemas";
 import { handlersFor } from "./handlers-for";
-import type { KindDefinition, Obj } from "./kind-definition";
+import { defineKind } from "./kind-definition";
 
 const LOG_TAIL = 15;
 
-export const trainingJobDefinition: KindDefinition = {
+export const trainingJobDefinition = defineKind({
   kind: "TrainingJob",
-  noun: "training job",
-  specSchema: TrainingJobSpec,
   defaultDeadlineSeconds: 3600,
-  replaceKeys: ["name", "command", "workingDir", "env", "datasetId", "datasetVersion", "hyperParameters", "flavor", "instanceCount", "maxRuntimeSeconds"],
-  patchKeys: ["description", "tags"],
   emptyDefaults: { description: "", tags: {}, env: {}, hyperParameters: {} },
   pathKeys: ["workingDir"],
   taggable: true,
   readyWhat: "Completed",
-  client: (p) => p.trainingJobs,
   isReady: (o) => o.status === "Completed",
   failure: async (o, p) => {
     if (o.status !== "Failed" && o.status !== "Stopped") return undefined;
@@ -37,20 +31,6 @@ export const trainingJobDefinition: KindDefinition = {
     const metrics = Object.entries(o.finalMetrics ?? {}).map(([k, v]) => `${k}=${typeof v === "number" ? +v.toFixed(4) : v}`);
     return `${o.status}${metrics.length ? ` (${metrics.join(" ")})` : ""}`;
   },
-  liveSpec: (o: Obj) => ({
-    name: o.name,
-    command: o.command,
-    workingDir: o.workingDir,
-    env: o.env,
-    datasetId: o.datasetId,
-    datasetVersion: o.datasetVersion,
-    hyperParameters: o.hyperParameters,
-    flavor: o.flavor,
-    instanceCount: o.instanceCount,
-    maxRuntimeSeconds: o.maxRuntimeSeconds,
-    description: o.description,
-    tags: o.tags,
-  }),
   extraOutputs: async (o) => ({
     status: o.status,
     outputUri: o.outputUri,
@@ -63,7 +43,7 @@ export const trainingJobDefinition: KindDefinition = {
   beforeDelete: async (o, p) => {
     if (o.status === "Pending" || o.status === "Running") await p.trainingJobs.stop(o.id).catch(() => undefined);
   },
-};
+});
 
 export const { definition, configure, check, diff, create, read, update, delete: remove } = handlersFor(trainingJobDefinition);
 export { remove as delete };

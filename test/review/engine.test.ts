@@ -9,7 +9,8 @@ import { dirname, join } from "node:path";
 import type * as auto from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDrift } from "../../cli/drift";
-import { runReview, type OpenStack } from "../../cli/review";
+import type { OpenStack } from "../../cli/preview-stack";
+import { runReview } from "../../cli/review";
 
 const root = join(__dirname, "..", "..");
 const pulumiRoot = [process.env.MLP_PULUMI_ROOT, join(root, "node_modules/.pulumi-root")].find((r) => r && existsSync(join(r, "bin", "pulumi")));

@@ -9,8 +9,9 @@ import { Command } from "commander";
 import { parse } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { DRIFT_EXIT } from "../../cli/drift";
-import { registerReviewCommands, REVIEW_EXIT, type OpenStack } from "../../cli/review";
-import { parseEventLog, REVIEW_MARKER } from "../../provider/review";
+import type { OpenStack } from "../../cli/preview-stack";
+import { registerReviewCommands, REVIEW_EXIT } from "../../cli/review";
+import { parseEventLog, REVIEW_MARKER } from "../../review";
 
 const root = join(__dirname, "..", "..");
 const workflow = parse(readFileSync(join(root, "examples/gitops/workflow.yml"), "utf8"));

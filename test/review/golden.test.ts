@@ -13,7 +13,7 @@ import {
   renderDriftJson,
   renderDriftTable,
   renderReviewMarkdown,
-} from "../../provider/review";
+} from "../../review";
 
 const GOLDEN = join(__dirname, "golden");
 const update = process.env.UPDATE_GOLDEN === "1";

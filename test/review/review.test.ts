@@ -6,7 +6,8 @@ import { join } from "node:path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { afterAll, describe, expect, it } from "vitest";
 import { runDrift } from "../../cli/drift";
-import { registerReviewCommands, runReview, type PreviewableStack } from "../../cli/review";
+import type { PreviewableStack } from "../../cli/preview-stack";
+import { registerReviewCommands, runReview } from "../../cli/review";
 import {
   buildDriftReport,
   buildReviewReport,
@@ -22,7 +23,7 @@ import {
   SECRET_SIGNATURE,
   SIGNATURE_KEY,
   UNKNOWN_VALUE,
-} from "../../provider/review";
+} from "../../review";
 
 const GOLDEN = join(__dirname, "golden");
 const golden = (f: string) => join(GOLDEN, f);

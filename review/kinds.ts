@@ -1,6 +1,6 @@
 // The mlplatform kinds (schemas/kinds.ts) as they appear in engine output. Dynamic resources get the type
 // token `pulumi-nodejs:dynamic/mlplatform:<Kind>` (the module and type arguments of dynamic.Resource).
-import { KIND_REGISTRY, KINDS, type Kind } from "../../schemas/kinds";
+import { KIND_REGISTRY, KINDS, type Kind } from "../schemas/kinds";
 
 export { KINDS, type Kind };
 

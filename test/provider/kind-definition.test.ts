@@ -1,0 +1,63 @@
+// Each kind's definition is its schemas plus a little behaviour: which keys patch and which replace, the live
+// spec and the output keys come from the zod schemas (the lists below are the ones once written by hand per
+// kind), and what differs between backends is data on the definition, applied for the configured backend.
+import { afterEach, describe, expect, it } from "vitest";
+import { handlersByKind } from "../../provider/handlers";
+import { handlersFor } from "../../provider/handlers/handlers-for";
+import { defineKind } from "../../provider/handlers/kind-definition";
+import { OUTPUT_KEYS } from "../../provider/resources";
+
+describe("definitions derived from the schemas", () => {
+  it.each([
+    ["Dataset", ["name", "format"], ["source", "description", "tags"]],
+    ["TrainingJob", ["name", "command", "workingDir", "env", "datasetId", "datasetVersion", "hyperParameters", "flavor", "instanceCount", "maxRuntimeSeconds"], ["description", "tags"]],
+    ["Model", ["name"], ["source", "format", "framework", "inputs", "outputs", "metrics", "description", "tags"]],
+    ["PerfJob", ["name", "modelId", "modelVersion", "jobType", "flavors", "concurrency", "durationSeconds", "sampleInput", "slo"], ["description", "tags"]],
+    ["Service", ["name"], ["models", "replicas", "flavor", "env", "description", "tags"]],
+  ] as const)("%s: replace and patch keys", (kind, replaceKeys, patchKeys) => {
+    const def = handlersByKind[kind].definition;
+    expect(def.replaceKeys).toEqual(replaceKeys);
+    expect(def.patchKeys).toEqual(patchKeys);
+  });
+
+  it("picks the live spec from the object by the spec's keys (server-only fields stay out)", () => {
+    const def = handlersByKind.Dataset.definition;
+    const live = def.liveSpec({ id: "ds-1", name: "d", etag: "e", status: "Ready", format: "csv", source: "/data", tags: {}, latestVersion: 3, digest: "sha256:x" });
+    expect(live).toEqual({ name: "d", format: "csv", source: "/data", description: undefined, tags: {} });
+  });
+
+  it("lists every output of a kind: bookkeeping, spec, and the extras' schema", () => {
+    expect(OUTPUT_KEYS.Model).toEqual([
+      "deadlineSeconds", "adopt", "sourceDigest",
+      "name", "source", "format", "framework", "inputs", "outputs", "metrics", "description", "tags",
+      "status", "latestVersion", "version", "versions",
+    ]);
+    expect(OUTPUT_KEYS.Service).toContain("servedModels");
+    expect(OUTPUT_KEYS.TrainingJob).toContain("metrics");
+  });
+});
+
+describe("per-backend facts as data", () => {
+  const def = defineKind({
+    kind: "Dataset",
+    defaultDeadlineSeconds: 300,
+    backends: { elsewhere: { defaultDeadlineSeconds: 42, taggable: false } },
+    emptyDefaults: {},
+    pathKeys: [],
+    taggable: true,
+    readyWhat: "Ready",
+    isReady: (o) => o.status === "Ready",
+    failure: async () => undefined,
+    progress: (o) => o.status,
+    extraOutputs: async (o) => ({ status: o.status, latestVersion: o.latestVersion }),
+  });
+  const h = handlersFor(def);
+  afterEach(() => h.configure({}));
+
+  it("applies the configured backend's facts, and the defaults elsewhere", async () => {
+    const spec = { name: "d", format: "csv", source: "s3://bucket/d.csv" };
+    expect((await h.check({}, spec)).inputs.deadlineSeconds).toBe(300);
+    h.configure({ backend: "elsewhere" });
+    expect((await h.check({}, spec)).inputs.deadlineSeconds).toBe(42);
+  });
+});
