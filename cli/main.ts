@@ -18,6 +18,9 @@ function port(value: string): number {
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 async function main(argv: string[]): Promise<void> {
+  // Private from creation: the data dir, the Pulumi state and its backups, the passphrase, the platform it
+  // starts (which inherits this mask) — no group/other bits on anything this command creates.
+  process.umask(0o077);
   const program = new Command("mlplatform")
     .description("Infrastructure as code for ML platforms: datasets, training jobs, models, perf jobs and services")
     .showHelpAfterError();

@@ -86,7 +86,7 @@ export async function openStack(opts: OpenStackOptions): Promise<OpenedStack> {
       : {}),
     ...opts.envVars,
   };
-  if (backendUrl.startsWith("file://")) await import("node:fs").then((fs) => fs.mkdirSync(backendUrl.slice("file://".length), { recursive: true }));
+  if (backendUrl.startsWith("file://")) await import("node:fs").then((fs) => fs.mkdirSync(backendUrl.slice("file://".length), { recursive: true, mode: 0o700 }));
 
   const program = opts.program ?? manifestProgram(workDir, manifestPath);
   // A Pulumi.yaml already in workDir is the project's own and is respected; otherwise one is written.
