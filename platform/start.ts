@@ -5,7 +5,9 @@ import { resolve, join } from "node:path";
 import { registerConsole } from "./console/index";
 import { perfJobController } from "./perf/controller";
 import { serviceController } from "./serving/controller";
+import { ArtifactCollector } from "./core/artifact-gc";
 import { CasArtifactStore } from "./core/artifacts";
+import { ContainedPath } from "./core/contained";
 import { buildApp } from "./core/http";
 import { IdempotencyKeys } from "./core/idempotency";
 import { resolveUserPath } from "./core/paths";
@@ -126,10 +128,12 @@ export async function startPlatform(opts: StartOptions): Promise<RunningPlatform
     artifacts: new CasArtifactStore(join(dataDir, "cas")),
     controllers: controllers(),
     resolvePath: (path, field) => resolveUserPath(path, field, allowedRoots),
+    openPath: (path, field) => ContainedPath.open(path, field, allowedRoots),
     log,
   };
   const version = platformVersion();
-  const app = buildApp({ ctx, token, idempotency: new IdempotencyKeys(store.db), version, registerConsole, https });
+  const collector = new ArtifactCollector(ctx);
+  const app = buildApp({ ctx, token, idempotency: new IdempotencyKeys(store.db), version, registerConsole, https, onDeleted: () => collector.schedule() });
 
   for (const c of Object.values(ctx.controllers)) {
     try {
@@ -139,6 +143,8 @@ export async function startPlatform(opts: StartOptions): Promise<RunningPlatform
     }
   }
 
+  collector.schedule(); // what earlier runs left behind
+  collector.start();
   await app.listen({ port: opts.port ?? 0, host });
   const addr = app.server.address();
   if (!addr || typeof addr === "string") throw new Error("the platform is not listening on a TCP port");
@@ -162,6 +168,7 @@ export async function startPlatform(opts: StartOptions): Promise<RunningPlatform
           ctx.log("shutdown failed", { kind: c.kind, error: String(err) });
         }
       }
+      collector.stop();
       store.close();
       // Only remove platform.json if it still describes this process (a newer platform may own the dir).
       try {

@@ -24,6 +24,8 @@ export interface HttpOptions {
   registerConsole?: (app: FastifyInstance, ctx: PlatformContext) => void;
   /** Console sessions (default: a fresh in-memory set). */
   sessions?: ConsoleSessions;
+  /** Called after every successful DELETE (the artifact sweep). */
+  onDeleted?: () => void;
   /** Serve HTTPS with this certificate and key (PEM); session cookies are then `Secure`. */
   https?: { cert: string | Buffer; key: string | Buffer };
 }
@@ -79,6 +81,10 @@ export function buildApp(opts: HttpOptions): FastifyInstance {
       .code(401)
       .header("www-authenticate", 'Bearer realm="mlplatform"')
       .send({ code: "unauthorized", message: "missing or wrong bearer token (see <dataDir>/token)" });
+  });
+
+  app.addHook("onResponse", async (request, reply) => {
+    if (request.method === "DELETE" && reply.statusCode < 300) opts.onDeleted?.();
   });
 
   app.post("/logout", async (request, reply) => {

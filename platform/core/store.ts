@@ -211,6 +211,10 @@ export class SqliteObjectStore implements ObjectStore {
     return Number(this.db.prepare("DELETE FROM children WHERE kind = ? AND id = ? AND child = ? AND key = ?").run(kind, id, child, key).changes) > 0;
   }
 
+  *documents(): Iterable<unknown> {
+    for (const row of this.db.prepare("SELECT json FROM objects UNION ALL SELECT json FROM children").iterate() as Iterable<{ json: string }>) yield JSON.parse(row.json);
+  }
+
   private emit(kind: KindName, id: string): void {
     this.changes.emit(`${kind}/${id}`);
   }
