@@ -108,8 +108,8 @@ describe.sequential("the mlplatform command, secrets and a killed run", () => {
   it("up: a fresh data dir is private from creation, with a generated passphrase it announces", async () => {
     const up = await cli("up", stackArgs());
     expect(up.code, up.output).toBe(0);
-    expect(up.output).toMatch(/generated a passphrase .*passphrase/);
     expect(nonPrivate(dataDir)).toEqual([]);
+    expect(up.output).toMatch(/generated a passphrase .*passphrase/);
     expect(existsSync(join(dataDir, "passphrase"))).toBe(true);
     // The values arrived where they are used: the platform hands them to the job and the service.
     const job = (await api("GET", "/v1/training-jobs?name=iris-train")).items[0];
