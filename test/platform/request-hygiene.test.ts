@@ -1,8 +1,10 @@
 // Issue 13, items 4 and 5: what an unauthenticated client can make the platform do, and the console's own
 // session. The platform runs as the CLI starts it (a detached process writing <dataDir>/platform.log), so the
 // log checks read the very file a user would.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -143,6 +145,32 @@ describe("listening beyond loopback", () => {
       const p = await startPlatform({ dataDir: dir, host: "0.0.0.0", allowInsecureRemote: true, log: (msg) => warnings.push(msg) });
       await p.close();
       expect(warnings.join("\n")).toMatch(/WARNING.*plain HTTP/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(!existsSync("/usr/bin/openssl"))("is allowed over TLS, and the console cookie is then Secure", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mlp-tls-"));
+    try {
+      execFileSync("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stdio: "ignore" });
+      const p = await startPlatform({ dataDir: join(dir, "data"), host: "0.0.0.0", tls: { certFile: join(dir, "cert.pem"), keyFile: join(dir, "key.pem") }, log: () => {} });
+      try {
+        expect(p.endpoint).toMatch(/^https:\/\//);
+        const port = new URL(p.endpoint).port;
+        const res = await new Promise<{ status: number; cookie?: string }>((resolve, reject) => {
+          const req = httpsRequest({ host: "127.0.0.1", port, path: `/?token=${p.token}`, rejectUnauthorized: false }, (r) => {
+            r.resume();
+            resolve({ status: r.statusCode!, cookie: String(r.headers["set-cookie"] ?? "") });
+          });
+          req.on("error", reject);
+          req.end();
+        });
+        expect(res.status).toBe(303);
+        expect(res.cookie).toMatch(/; Secure/);
+      } finally {
+        await p.close();
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
