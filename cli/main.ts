@@ -31,11 +31,20 @@ async function main(argv: string[]): Promise<void> {
     .command("start")
     .description("start the local platform (foreground unless --detach)")
     .addOption(dataDirOption())
-    .option("--port <n>", "port on 127.0.0.1 (0: any free port)", port, 0)
+    .option("--port <n>", "port (0: any free port)", port, 0)
+    .option("--host <addr>", "address to listen on; beyond loopback it needs --tls-cert/--tls-key or --insecure-listen", "127.0.0.1")
+    .option("--tls-cert <file>", "serve HTTPS with this PEM certificate (with --tls-key)")
+    .option("--tls-key <file>", "the PEM private key of --tls-cert")
+    .option("--insecure-listen", "allow a non-loopback --host over plain HTTP (the token crosses the network in clear)")
     .option("--allow-root <dir>", "directory user paths may name (repeatable; default: the mlplatform package directory)", collect)
     .option("--detach", "run in the background and return once it answers")
-    .action(async (o: { dataDir: string; port: number; allowRoot?: string[]; detach?: boolean }) => {
-      const opts = { dataDir: resolve(o.dataDir), port: o.port, allowedRoots: (o.allowRoot ?? [packageRoot()]).map((r) => resolve(r)) };
+    .action(async (o: { dataDir: string; port: number; host: string; tlsCert?: string; tlsKey?: string; insecureListen?: boolean; allowRoot?: string[]; detach?: boolean }) => {
+      const opts = {
+        dataDir: resolve(o.dataDir),
+        port: o.port,
+        allowedRoots: (o.allowRoot ?? [packageRoot()]).map((r) => resolve(r)),
+        listen: { host: o.host, tlsCert: o.tlsCert && resolve(o.tlsCert), tlsKey: o.tlsKey && resolve(o.tlsKey), insecure: o.insecureListen },
+      };
       if (!o.detach) {
         process.exitCode = await runPlatformForeground(opts);
         return;

@@ -11,6 +11,8 @@ export interface PlatformStartOptions {
   /** 0 or undefined: any free port. */
   port?: number;
   allowedRoots: string[];
+  /** Where to listen (default: 127.0.0.1 over HTTP); see platform/main.ts for the rules beyond loopback. */
+  listen?: { host?: string; tlsCert?: string; tlsKey?: string; insecure?: boolean };
 }
 
 export interface RunningPlatform {
@@ -38,6 +40,11 @@ function platformEnv(): NodeJS.ProcessEnv {
 function startArgs(opts: PlatformStartOptions): string[] {
   const args = [platformEntry(), "start", "--data-dir", resolve(opts.dataDir), "--port", String(opts.port ?? 0)];
   for (const root of opts.allowedRoots) args.push("--allow-root", resolve(root));
+  const listen = opts.listen ?? {};
+  if (listen.host) args.push("--host", listen.host);
+  if (listen.tlsCert) args.push("--tls-cert", listen.tlsCert);
+  if (listen.tlsKey) args.push("--tls-key", listen.tlsKey);
+  if (listen.insecure) args.push("--insecure-listen");
   return args;
 }
 
