@@ -8,6 +8,7 @@ import { checkManifest, ManifestError } from "../provider/manifest/load";
 import { defaultDataDir } from "../sdk/connection";
 import { ensurePlatform } from "./platform";
 import { openStack, stackManifest, usesExplicitEndpoint, DEFAULT_STACK_NAME } from "./stack";
+import { recoverInterruptedRun } from "./stack-recovery";
 import { packageRoot } from "./package-root";
 
 export type StackAction = "up" | "preview" | "refresh" | "destroy";
@@ -39,12 +40,16 @@ export async function runStackCommand(action: StackAction, opts: StackCommandOpt
   const out = opts.json ? process.stderr : process.stdout;
   const say = (msg: string) => out.write(`${msg}\n`);
 
-  const { stack } = await openStack({
+  const { stack, backendUrl } = await openStack({
     workDir,
     stackName,
     dataDir,
     manifestPath: opts.manifest === undefined ? undefined : resolve(process.cwd(), opts.manifest),
+    say,
   });
+  // A run killed earlier left its lock and unfinished operations: clear what is safe to clear (see
+  // stack-recovery.ts) rather than fail now and warn on every later run.
+  if (action !== "preview") await recoverInterruptedRun(stack, backendUrl, say);
 
   if (action === "up" || action === "preview") {
     // Throws ManifestError listing every problem; the engine never starts on a bad manifest.

@@ -18,6 +18,9 @@ function port(value: string): number {
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 async function main(argv: string[]): Promise<void> {
+  // Private from creation: the data dir, the Pulumi state and its backups, the passphrase, the platform it
+  // starts (which inherits this mask) — no group/other bits on anything this command creates.
+  process.umask(0o077);
   const program = new Command("mlplatform")
     .description("Infrastructure as code for ML platforms: datasets, training jobs, models, perf jobs and services")
     .showHelpAfterError();
@@ -28,11 +31,20 @@ async function main(argv: string[]): Promise<void> {
     .command("start")
     .description("start the local platform (foreground unless --detach)")
     .addOption(dataDirOption())
-    .option("--port <n>", "port on 127.0.0.1 (0: any free port)", port, 0)
+    .option("--port <n>", "port (0: any free port)", port, 0)
+    .option("--host <addr>", "address to listen on; beyond loopback it needs --tls-cert/--tls-key or --insecure-listen", "127.0.0.1")
+    .option("--tls-cert <file>", "serve HTTPS with this PEM certificate (with --tls-key)")
+    .option("--tls-key <file>", "the PEM private key of --tls-cert")
+    .option("--insecure-listen", "allow a non-loopback --host over plain HTTP (the token crosses the network in clear)")
     .option("--allow-root <dir>", "directory user paths may name (repeatable; default: the mlplatform package directory)", collect)
     .option("--detach", "run in the background and return once it answers")
-    .action(async (o: { dataDir: string; port: number; allowRoot?: string[]; detach?: boolean }) => {
-      const opts = { dataDir: resolve(o.dataDir), port: o.port, allowedRoots: (o.allowRoot ?? [packageRoot()]).map((r) => resolve(r)) };
+    .action(async (o: { dataDir: string; port: number; host: string; tlsCert?: string; tlsKey?: string; insecureListen?: boolean; allowRoot?: string[]; detach?: boolean }) => {
+      const opts = {
+        dataDir: resolve(o.dataDir),
+        port: o.port,
+        allowedRoots: (o.allowRoot ?? [packageRoot()]).map((r) => resolve(r)),
+        listen: { host: o.host, tlsCert: o.tlsCert && resolve(o.tlsCert), tlsKey: o.tlsKey && resolve(o.tlsKey), insecure: o.insecureListen },
+      };
       if (!o.detach) {
         process.exitCode = await runPlatformForeground(opts);
         return;

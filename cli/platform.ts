@@ -4,12 +4,15 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { delimiter, dirname, join, resolve } from "node:path";
+import { packageRoot } from "./package-root";
 
 export interface PlatformStartOptions {
   dataDir: string;
   /** 0 or undefined: any free port. */
   port?: number;
   allowedRoots: string[];
+  /** Where to listen (default: 127.0.0.1 over HTTP); see platform/main.ts for the rules beyond loopback. */
+  listen?: { host?: string; tlsCert?: string; tlsKey?: string; insecure?: boolean };
 }
 
 export interface RunningPlatform {
@@ -19,9 +22,11 @@ export interface RunningPlatform {
   dataDir: string;
 }
 
-/** The compiled platform entry point: dist/platform/main.js beside this file's dist/cli/. */
+/** The compiled platform entry point: dist/platform/main.js beside this file's dist/cli/ (or the package's
+ * dist/ when this file runs from source, as under the test runner). */
 export function platformEntry(): string {
-  return resolve(__dirname, "..", "platform", "main.js");
+  const beside = resolve(__dirname, "..", "platform", "main.js");
+  return existsSync(beside) ? beside : join(packageRoot(__dirname), "dist", "platform", "main.js");
 }
 
 /**
@@ -35,6 +40,11 @@ function platformEnv(): NodeJS.ProcessEnv {
 function startArgs(opts: PlatformStartOptions): string[] {
   const args = [platformEntry(), "start", "--data-dir", resolve(opts.dataDir), "--port", String(opts.port ?? 0)];
   for (const root of opts.allowedRoots) args.push("--allow-root", resolve(root));
+  const listen = opts.listen ?? {};
+  if (listen.host) args.push("--host", listen.host);
+  if (listen.tlsCert) args.push("--tls-cert", listen.tlsCert);
+  if (listen.tlsKey) args.push("--tls-key", listen.tlsKey);
+  if (listen.insecure) args.push("--insecure-listen");
   return args;
 }
 
@@ -71,7 +81,7 @@ function processAlive(pid: number): boolean {
 
 /** Runs the platform in this terminal until it exits (Ctrl-C stops it). Resolves with its exit code. */
 export function runPlatformForeground(opts: PlatformStartOptions): Promise<number> {
-  mkdirSync(opts.dataDir, { recursive: true });
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const child = spawn(process.execPath, startArgs(opts), { stdio: "inherit", env: platformEnv() });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   process.on("SIGINT", forward).on("SIGTERM", forward);
@@ -89,17 +99,20 @@ export function runPlatformForeground(opts: PlatformStartOptions): Promise<numbe
  */
 export async function startPlatformDetached(opts: PlatformStartOptions, timeoutMs = 30_000): Promise<RunningPlatform> {
   const dataDir = resolve(opts.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const logPath = join(dataDir, "platform.log");
-  const log = openSync(logPath, "a");
-  const child = spawn(process.execPath, startArgs({ ...opts, dataDir }), { detached: true, stdio: ["ignore", log, log], env: platformEnv() });
-  closeSync(log);
+  // The platform writes (and rotates) platform.log itself; its raw stdout/stderr — only a crash's last words
+  // — go to a file truncated at each start, so neither grows without bound.
+  const stderrPath = join(dataDir, "platform.stderr");
+  const out = openSync(stderrPath, "w", 0o600);
+  const child = spawn(process.execPath, [...startArgs({ ...opts, dataDir }), "--log-file", logPath], { detached: true, stdio: ["ignore", out, out], env: platformEnv() });
+  closeSync(out);
   let exitCode: number | null = null;
   child.on("exit", (code) => (exitCode = code ?? 1));
   child.unref();
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (exitCode !== null) throw new Error(`the local platform exited with code ${exitCode}; its log (${logPath}) ends with:\n${tail(logPath)}`);
+    if (exitCode !== null) throw new Error(`the local platform exited with code ${exitCode}; its output (${stderrPath}) ends with:\n${tail(stderrPath)}\nand its log (${logPath}) with:\n${tail(logPath)}`);
     const running = await findRunningPlatform(dataDir);
     if (running && running.pid === child.pid) return running;
     await new Promise((r) => setTimeout(r, 150));

@@ -1,7 +1,8 @@
 // Opens a Pulumi stack through the Automation API with an INLINE program: this Node process serves the
 // language protocol to the CLI, so no Node language-host binary is needed. Shared by the `mlplatform`
 // commands, the end-to-end tests and the review/drift commands; every option is explicit.
-import { existsSync, realpathSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, realpathSync, writeFileSync } from "node:fs";
 import { delimiter, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as auto from "@pulumi/pulumi/automation";
@@ -35,6 +36,8 @@ export interface OpenStackOptions {
   dataDir?: string;
   /** Extra environment for the Pulumi CLI and the dynamic provider it starts. */
   envVars?: Record<string, string>;
+  /** Where notices go (the generated passphrase); default: stderr. */
+  say?: (msg: string) => void;
   /**
    * Directory whose bin/ holds the pulumi CLI. Default: $MLP_PULUMI_ROOT, else the one scripts/toolchain.sh
    * links at <package>/node_modules/.pulumi-root, else `pulumi` on PATH.
@@ -80,13 +83,12 @@ export async function openStack(opts: OpenStackOptions): Promise<OpenedStack> {
     PULUMI_SKIP_UPDATE_CHECK: "true",
     MLPLATFORM_DATA_DIR: dataDir,
     ...(opts.pulumiHome ? { PULUMI_HOME: opts.pulumiHome } : {}),
-    // Local file backends encrypt secrets with a passphrase; an empty one is the local default.
-    ...(backendUrl.startsWith("file://") && process.env.PULUMI_CONFIG_PASSPHRASE === undefined && process.env.PULUMI_CONFIG_PASSPHRASE_FILE === undefined
-      ? { PULUMI_CONFIG_PASSPHRASE: "" }
-      : {}),
+    // Local file backends encrypt secrets with a passphrase: the user's (PULUMI_CONFIG_PASSPHRASE[_FILE]),
+    // else one generated once into the data dir (0600) — never a silent empty one.
+    ...(backendUrl.startsWith("file://") ? stackPassphrase(dataDir, backendUrl.slice("file://".length), opts.say ?? ((m) => process.stderr.write(`${m}\n`))) : {}),
     ...opts.envVars,
   };
-  if (backendUrl.startsWith("file://")) await import("node:fs").then((fs) => fs.mkdirSync(backendUrl.slice("file://".length), { recursive: true }));
+  if (backendUrl.startsWith("file://")) mkdirSync(backendUrl.slice("file://".length), { recursive: true, mode: 0o700 });
 
   const program = opts.program ?? manifestProgram(workDir, manifestPath);
   // A Pulumi.yaml already in workDir is the project's own and is respected; otherwise one is written.
@@ -152,4 +154,43 @@ function toolchainPulumiRoot(): string | undefined {
 function toWorkDirRelative(workDir: string, p: string): string {
   const abs = isAbsolute(p) ? p : resolve(workDir, p);
   return relative(workDir, abs) || ".";
+}
+
+export const PASSPHRASE_FILE = "passphrase";
+
+/**
+ * The passphrase environment for a file backend. The user's own PULUMI_CONFIG_PASSPHRASE(_FILE) wins;
+ * otherwise <dataDir>/passphrase, generated once (0600) and announced. Stacks created before mlplatform
+ * generated passphrases were encrypted with an empty one: they keep it (another passphrase cannot open
+ * them), with a warning on every run saying how to move them to a real one.
+ */
+export function stackPassphrase(dataDir: string, stateDir: string, say: (msg: string) => void, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  if (env.PULUMI_CONFIG_PASSPHRASE !== undefined || env.PULUMI_CONFIG_PASSPHRASE_FILE !== undefined) return {};
+  const file = join(dataDir, PASSPHRASE_FILE);
+  if (existsSync(file)) return { PULUMI_CONFIG_PASSPHRASE_FILE: file };
+  if (hasStacks(stateDir)) {
+    say(
+      `warning: the stacks in ${stateDir} use an EMPTY passphrase (made before mlplatform generated one), so their secrets are readable by anyone who can read the state. ` +
+        `Set PULUMI_CONFIG_PASSPHRASE and run \`pulumi stack change-secrets-provider passphrase\` per stack to fix this.`,
+    );
+    return { PULUMI_CONFIG_PASSPHRASE: "" };
+  }
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  try {
+    writeFileSync(file, randomBytes(32).toString("base64url") + "\n", { mode: 0o600, flag: "wx" });
+    say(`generated a passphrase for the stack's secrets in ${file} (0600); keep it: without it the stack's secrets cannot be decrypted. Set PULUMI_CONFIG_PASSPHRASE to use your own.`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err; // another command generated it just now
+  }
+  return { PULUMI_CONFIG_PASSPHRASE_FILE: file };
+}
+
+/** True when a file backend already holds a stack of any project. */
+function hasStacks(stateDir: string): boolean {
+  const stacks = join(stateDir, ".pulumi", "stacks");
+  try {
+    return readdirSync(stacks, { recursive: true }).some((f) => String(f).endsWith(".json"));
+  } catch {
+    return false;
+  }
 }

@@ -46,8 +46,9 @@ async function countSamples(path: string, format: Dataset["format"]): Promise<nu
       } else {
         try {
           JSON.parse(line);
-        } catch (err) {
-          throw new Error(`${where}line ${n} is not JSON: ${(err as Error).message}`);
+        } catch {
+          // Not the parser's message: it quotes the line, and a message must never echo file content.
+          throw new Error(`${where}line ${n} is not JSON`);
         }
         total++;
       }
@@ -57,11 +58,27 @@ async function countSamples(path: string, format: Dataset["format"]): Promise<nu
   return total;
 }
 
-/** Copies the source into the store and describes it; throws with a readable reason. */
-async function ingest(ctx: PlatformContext, resolved: string, format: Dataset["format"]) {
-  const sampleCount = await countSamples(resolved, format);
-  const { digest, sizeBytes } = await ctx.artifacts.put(resolved);
-  return { digest, sizeBytes, sampleCount, fileName: statSync(resolved).isFile() ? basename(resolved) : undefined };
+/**
+ * Copies the source into the store and describes it; throws with a readable reason. The source is opened
+ * once (ctx.openPath) and copied through that descriptor; samples are counted in the stored copy, which no
+ * one can swap, so what is counted is what was stored.
+ */
+async function ingest(ctx: PlatformContext, source: string, format: Dataset["format"]) {
+  const opened = ctx.openPath(source, "source");
+  let stored: { digest: string; sizeBytes: number };
+  try {
+    stored = await ctx.artifacts.put(opened);
+  } finally {
+    opened.close();
+  }
+  let sampleCount: number;
+  try {
+    sampleCount = await countSamples(await ctx.artifacts.path(stored.digest), format);
+  } catch (err) {
+    ctx.artifacts.release(stored.digest);
+    throw err;
+  }
+  return { ...stored, sampleCount, fileName: opened.isDirectory ? undefined : basename(opened.realPath) };
 }
 
 function fromVersion(v: StoredDatasetVersion): Partial<DatasetObject> {
@@ -89,15 +106,18 @@ async function ingestFirstVersion(ctx: PlatformContext, id: string): Promise<voi
   if (!ds) return;
   let version: StoredDatasetVersion;
   try {
-    const resolved = ctx.resolvePath(ds.source, "source");
-    version = clean({ version: 1, status: "Ready", source: ds.source, createdAt: new Date().toISOString(), ...(await ingest(ctx, resolved, ds.format)) });
+    version = clean({ version: 1, status: "Ready", source: ds.source, createdAt: new Date().toISOString(), ...(await ingest(ctx, ds.source, ds.format)) });
   } catch (err) {
     const message = `ingest of ${ds.source} failed: ${(err as Error).message}`;
     version = { version: 1, status: "Failed", source: ds.source, digest: "", sampleCount: 0, sizeBytes: 0, createdAt: new Date().toISOString(), statusMessage: message };
   }
-  if (!ctx.store.get(KIND, id)) return; // deleted meanwhile
-  ctx.store.putChild(KIND, id, "versions", "1", version);
-  ctx.store.update<DatasetObject>(KIND, id, (cur) => clean({ ...cur, ...fromVersion(version) }));
+  try {
+    if (!ctx.store.get(KIND, id)) return; // deleted meanwhile
+    ctx.store.putChild(KIND, id, "versions", "1", version);
+    ctx.store.update<DatasetObject>(KIND, id, (cur) => clean({ ...cur, ...fromVersion(version) }));
+  } finally {
+    if (version.digest) ctx.artifacts.release(version.digest);
+  }
 }
 
 export const datasetController: KindController = {
@@ -130,15 +150,15 @@ export const datasetController: KindController = {
 
   async patch(current, raw, ctx) {
     const patch = raw as DatasetPatch;
-    const resolved = patch.source !== undefined ? ctx.resolvePath(patch.source, "source") : undefined;
+    if (patch.source !== undefined) ctx.resolvePath(patch.source, "source"); // 422 before waiting in line
     return serialized(current.id, async () => {
       let version: StoredDatasetVersion | undefined;
       const cur = ctx.store.get<DatasetObject>(KIND, current.id);
       if (!cur) throw HttpError.notFound(`dataset ${current.id} does not exist`);
-      if (resolved !== undefined && patch.source !== undefined) {
+      if (patch.source !== undefined) {
         let ingested;
         try {
-          ingested = await ingest(ctx, resolved, cur.format);
+          ingested = await ingest(ctx, patch.source, cur.format);
         } catch (err) {
           throw HttpError.unprocessable(`cannot ingest ${patch.source} as ${cur.format}: ${(err as Error).message}`, "source");
         }
@@ -147,6 +167,7 @@ export const datasetController: KindController = {
           version = clean({ version: cur.latestVersion + 1, status: "Ready" as const, source: patch.source, createdAt: new Date().toISOString(), ...ingested });
           ctx.store.putChild(KIND, cur.id, "versions", String(version.version), version);
         }
+        ctx.artifacts.release(ingested.digest);
       }
       return ctx.store.update<DatasetObject>(KIND, cur.id, (o) => {
         const next: DatasetObject = { ...o, ...(version ? fromVersion(version) : {}) };

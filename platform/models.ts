@@ -6,6 +6,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { join, normalize, sep } from "node:path";
 import { ModelPatch, ModelSpec, type Model, type ModelVersion } from "../schemas/index";
+import type { ContainedPath } from "./core/contained";
 import { newId } from "./core/ids";
 import { type KindController, type PlatformContext, type StoredObject } from "./core/types";
 import { HttpError } from "./core/errors";
@@ -26,8 +27,9 @@ function validateArtifact(path: string, format: string, shownSource: string): vo
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, "utf8"));
-  } catch (err) {
-    throw HttpError.unprocessable(`${shownSource} is not a logreg-json artifact: cannot read ${file.endsWith("model.json") && file !== path ? "model.json in it" : "it"} as JSON (${(err as Error).message})`, "source");
+  } catch {
+    // Not the parser's message: it quotes the content, and an error must never echo a file.
+    throw HttpError.unprocessable(`${shownSource} is not a logreg-json artifact: ${file !== path ? "model.json in it is missing or" : "it is"} not JSON`, "source");
   }
   const r = LogregArtifact.safeParse(parsed);
   if (!r.success) {
@@ -43,8 +45,11 @@ export function parseJobOutputUri(source: string): { jobId: string; subPath?: st
   return { jobId: m[1], subPath: m[2] || undefined };
 }
 
-/** The local path an artifact source names (422 naming `source` when it cannot be used). */
-async function resolveSource(ctx: PlatformContext, source: string): Promise<{ path: string; jobId?: string }> {
+/**
+ * What an artifact source names (422 naming `source` when it cannot be used): a path in the store (a job's
+ * stored output), or a user path opened once and checked (the caller closes it).
+ */
+async function resolveSource(ctx: PlatformContext, source: string): Promise<{ path: string | ContainedPath; jobId?: string }> {
   if (source.startsWith("mlp://")) {
     const ref = parseJobOutputUri(source);
     if (!ref) throw HttpError.unprocessable(`source "${source}" is not a training job output (mlp://training-jobs/<id>/output[/file])`, "source");
@@ -60,7 +65,7 @@ async function resolveSource(ctx: PlatformContext, source: string): Promise<{ pa
     }
     return { path, jobId: ref.jobId };
   }
-  return { path: ctx.resolvePath(source, "source") };
+  return { path: ctx.openPath(source, "source") };
 }
 
 function refuseUnservable(format: string): void {
@@ -73,9 +78,21 @@ function refuseUnservable(format: string): void {
 async function registerVersion(ctx: PlatformContext, number: number, source: string, format: ModelVersion["format"], framework: string | undefined, metrics: Record<string, number> | undefined): Promise<ModelVersion> {
   refuseUnservable(format);
   const { path, jobId } = await resolveSource(ctx, source);
-  validateArtifact(path, format, `source "${source}"`);
-  const { digest, sizeBytes } = await ctx.artifacts.put(path);
-  await ctx.artifacts.path(digest); // the stored copy hashes to its digest, or this throws
+  let stored: { digest: string; sizeBytes: number };
+  try {
+    stored = await ctx.artifacts.put(path);
+  } finally {
+    if (typeof path !== "string") path.close();
+  }
+  const { digest, sizeBytes } = stored;
+  // Validated in the store (which re-hashes it to its digest first): what is checked is what is served.
+  // A stored copy that fails is unreferenced and goes with the next artifact sweep.
+  try {
+    validateArtifact(await ctx.artifacts.path(digest), format, `source "${source}"`);
+  } catch (err) {
+    ctx.artifacts.release(digest);
+    throw err;
+  }
   const jobMetrics = jobId ? (ctx.store.get<StoredObject & { finalMetrics?: Record<string, number> }>("training-jobs", jobId)?.finalMetrics ?? {}) : {};
   return {
     version: number,
@@ -151,6 +168,7 @@ export const modelController: KindController = {
     const v1 = await registerVersion(ctx, 1, spec.source, spec.format, spec.framework, spec.metrics);
     const id = newId("models");
     ctx.store.putChild(KIND, id, "versions", "1", v1);
+    ctx.artifacts.release(v1.artifactDigest);
     try {
       return ctx.store.insert<ModelObject>(KIND, {
         id,
@@ -184,6 +202,7 @@ export const modelController: KindController = {
           ctx.store.putChild(KIND, cur.id, "versions", String(added.version), added);
           ctx.store.putChild(KIND, cur.id, "meta", "highestVersion", added.version);
         }
+        ctx.artifacts.release(candidate.artifactDigest);
       }
       if (!added && patch.metrics !== undefined) {
         const latest = ctx.store.getChild<ModelVersion>(KIND, cur.id, "versions", String(cur.latestVersion));

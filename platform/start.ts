@@ -5,12 +5,15 @@ import { resolve, join } from "node:path";
 import { registerConsole } from "./console/index";
 import { perfJobController } from "./perf/controller";
 import { serviceController } from "./serving/controller";
+import { ArtifactCollector } from "./core/artifact-gc";
 import { CasArtifactStore } from "./core/artifacts";
+import { ContainedPath } from "./core/contained";
 import { buildApp } from "./core/http";
 import { IdempotencyKeys } from "./core/idempotency";
 import { resolveUserPath } from "./core/paths";
 import { SqliteObjectStore } from "./core/store";
 import { ensureToken } from "./core/token";
+import { fileLog, stderrLog } from "./core/log";
 import type { KindController, KindName, PlatformContext } from "./core/types";
 import { datasetController } from "./datasets";
 import { modelController } from "./models";
@@ -23,8 +26,15 @@ export interface StartOptions {
   host?: string;
   /** Directories user paths may name; the first anchors relative paths. Default: the current directory. */
   allowedRoots?: string[];
-  /** Where log lines go; default: JSON lines on stderr. */
+  /** Where log lines go; default: `logFile` when given, else JSON lines on stderr (both redacted). */
   log?: PlatformContext["log"];
+  /** The platform's own log file, rotated by size (see core/log.ts). */
+  logFile?: string;
+  logMaxBytes?: number;
+  /** Serve HTTPS with these PEM files; required to listen beyond loopback unless allowInsecureRemote. */
+  tls?: { certFile: string; keyFile: string };
+  /** Listen beyond loopback over plain HTTP anyway (the token then crosses the network in clear). */
+  allowInsecureRemote?: boolean;
 }
 
 export interface RunningPlatform {
@@ -59,8 +69,21 @@ function controllers(): Record<KindName, KindController> {
   };
 }
 
-function stderrLog(msg: string, extra?: Record<string, unknown>): void {
-  process.stderr.write(JSON.stringify({ time: new Date().toISOString(), msg, ...extra }) + "\n");
+/** Loopback addresses: only local processes can reach them. */
+export function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * Beyond loopback the bearer token crosses a network: that needs TLS, or an explicit opt-out that is said out
+ * loud. Returns the warning to log, or throws.
+ */
+function checkExposure(host: string, opts: StartOptions): string | undefined {
+  if (isLoopbackHost(host) || opts.tls) return undefined;
+  if (!opts.allowInsecureRemote) {
+    throw new Error(`refusing to listen on ${host} over plain HTTP: the bearer token would cross the network in clear; give --tls-cert and --tls-key, or --insecure-listen to accept that`);
+  }
+  return `WARNING: listening on ${host} over plain HTTP (--insecure-listen): anyone on the network path can read the bearer token and every request`;
 }
 
 /**
@@ -98,7 +121,11 @@ export async function startPlatform(opts: StartOptions): Promise<RunningPlatform
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const allowedRoots = (opts.allowedRoots?.length ? opts.allowedRoots : [process.cwd()]).map((r) => resolve(r));
   await refuseIfOwned(dataDir);
+  const host = opts.host ?? "127.0.0.1";
+  const exposureWarning = checkExposure(host, opts);
+  const https = opts.tls ? { cert: readFileSync(opts.tls.certFile), key: readFileSync(opts.tls.keyFile) } : undefined;
   const token = ensureToken(dataDir);
+  const log = opts.log ?? (opts.logFile ? fileLog(opts.logFile, { maxBytes: opts.logMaxBytes, secrets: [token] }) : stderrLog([token]));
   const store = new SqliteObjectStore(dataDir);
   const ctx: PlatformContext = {
     dataDir,
@@ -107,10 +134,12 @@ export async function startPlatform(opts: StartOptions): Promise<RunningPlatform
     artifacts: new CasArtifactStore(join(dataDir, "cas")),
     controllers: controllers(),
     resolvePath: (path, field) => resolveUserPath(path, field, allowedRoots),
-    log: opts.log ?? stderrLog,
+    openPath: (path, field) => ContainedPath.open(path, field, allowedRoots),
+    log,
   };
   const version = platformVersion();
-  const app = buildApp({ ctx, token, idempotency: new IdempotencyKeys(store.db), version, registerConsole });
+  const collector = new ArtifactCollector(ctx);
+  const app = buildApp({ ctx, token, idempotency: new IdempotencyKeys(store.db, store.codec), version, registerConsole, https, onDeleted: () => collector.schedule() });
 
   for (const c of Object.values(ctx.controllers)) {
     try {
@@ -120,10 +149,16 @@ export async function startPlatform(opts: StartOptions): Promise<RunningPlatform
     }
   }
 
-  await app.listen({ port: opts.port ?? 0, host: opts.host ?? "127.0.0.1" });
+  collector.schedule(); // what earlier runs left behind
+  collector.start();
+  await app.listen({ port: opts.port ?? 0, host });
   const addr = app.server.address();
   if (!addr || typeof addr === "string") throw new Error("the platform is not listening on a TCP port");
-  const endpoint = `http://${addr.family === "IPv6" ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  const endpoint = `${https ? "https" : "http"}://${addr.family === "IPv6" ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  if (exposureWarning) {
+    ctx.log(exposureWarning);
+    process.stderr.write(`\n${exposureWarning}\n\n`);
+  }
   const infoPath = join(dataDir, "platform.json");
   writeFileSync(infoPath, JSON.stringify({ endpoint, pid: process.pid, version }, null, 2) + "\n");
   ctx.log("platform started", { endpoint, dataDir, allowedRoots });
@@ -139,6 +174,7 @@ export async function startPlatform(opts: StartOptions): Promise<RunningPlatform
           ctx.log("shutdown failed", { kind: c.kind, error: String(err) });
         }
       }
+      collector.stop();
       store.close();
       // Only remove platform.json if it still describes this process (a newer platform may own the dir).
       try {

@@ -2,7 +2,7 @@
 // environment, at most `maxConcurrency` jobs of a flavor at a time (the rest wait Pending). The output
 // directory goes into the artifact store on success. After a platform crash no job stays Running: the
 // survivor process (same pid and start time) is killed and the job is Failed with the reason.
-import { closeSync, existsSync, linkSync, copyFileSync, mkdirSync, openSync, readSync, rmSync, statSync } from "node:fs";
+import { appendFileSync, closeSync, existsSync, linkSync, copyFileSync, mkdirSync, openSync, readSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { TrainingJobPatch, TrainingJobSpec, type MetricPoint, type TrainingJob } from "../schemas/index";
 import { listFiles } from "./core/artifacts";
@@ -13,6 +13,7 @@ import { killIfSameProcess, type ProcessIdentity } from "./core/processes";
 import { type KindController, type PlatformContext, type StoredObject } from "./core/types";
 import { HttpError } from "./core/errors";
 import { TrainingRun, type MetricLine, type RunEnd } from "./training-run";
+import { findExecutable, sandboxedArgv, signalInsideSandbox } from "./sandbox";
 
 type JobObject = TrainingJob & StoredObject;
 const KIND = "training-jobs" as const;
@@ -147,6 +148,7 @@ async function finish(ctx: PlatformContext, id: string, end: RunEnd, flushMetric
     try {
       const stored = await ctx.artifacts.put(join(jobDir(ctx, id), "output"));
       ctx.store.putChild(KIND, id, "output", "artifact", stored);
+      ctx.artifacts.release(stored.digest);
       write(ctx, id, () => ({ status: "Completed", finishedAt, exitCode, statusMessage: undefined }));
     } catch (err) {
       write(ctx, id, () => ({ status: "Failed", finishedAt, exitCode, statusMessage: `the job succeeded but its output could not be stored: ${(err as Error).message}` }));
@@ -164,9 +166,17 @@ async function launch(ctx: PlatformContext, rt: Runtime, job: JobObject): Promis
   const outputDir = join(dir, "output");
   mkdirSync(outputDir, { recursive: true });
   let env: Record<string, string>;
+  let argv: string[];
+  let sandboxed = false;
+  const cwd = job.workingDir ? ctx.resolvePath(job.workingDir, "workingDir") : ctx.allowedRoots[0];
   try {
     const dataset = await prepareDataset(ctx, job);
     env = jobEnv(job, dataset, outputDir);
+    // Confined to its inputs and output (platform/sandbox.ts); unconfined only when the sandbox is off or
+    // unavailable, which the job's log says.
+    argv = sandboxedArgv(job.command, { dataDir: ctx.dataDir, roots: ctx.allowedRoots, inputs: [dataset.dir], outputs: [outputDir], cwd, env }) ?? job.command;
+    sandboxed = argv !== job.command;
+    if (!sandboxed) appendFileSync(logPath(ctx, job.id), "[platform] no sandbox (MLPLATFORM_SANDBOX=off, or bubblewrap unavailable): the job runs with the platform's own file access\n");
   } catch (err) {
     write(ctx, job.id, () => ({ status: "Failed", finishedAt: new Date().toISOString(), statusMessage: (err as Error).message }));
     return;
@@ -195,9 +205,16 @@ async function launch(ctx: PlatformContext, rt: Runtime, job: JobObject): Promis
     flushTimer ??= setTimeout(flushMetrics, METRIC_FLUSH_MS);
   };
 
+  // bwrap would report a missing program only as its own exit code: look it up first, as spawn would.
+  if (sandboxed && !findExecutable(job.command[0], env, cwd)) {
+    appendFileSync(logPath(ctx, job.id), `cannot start ${job.command[0]}: spawn ${job.command[0]} ENOENT\n`);
+    await finish(ctx, job.id, { kind: "spawn-failed", error: `spawn ${job.command[0]} ENOENT` }, flushMetrics);
+    return;
+  }
   const started = await TrainingRun.start({
-    argv: job.command,
-    cwd: job.workingDir ? ctx.resolvePath(job.workingDir, "workingDir") : ctx.allowedRoots[0],
+    argv,
+    cwd,
+    deliver: sandboxed ? signalInsideSandbox : undefined,
     env,
     logPath: logPath(ctx, job.id),
     maxRuntimeMs: job.maxRuntimeSeconds * 1000,

@@ -20,6 +20,11 @@ export interface RunOptions {
   logPath: string;
   maxRuntimeMs: number;
   onMetric(m: MetricLine): void;
+  /**
+   * Delivers a stop signal when the process is a wrapper (the sandbox) that does not forward signals; returns
+   * false to fall back to signalling the process group.
+   */
+  deliver?(pid: number, signal: NodeJS.Signals): boolean;
 }
 
 export type RunEnd =
@@ -50,8 +55,11 @@ export class TrainingRun {
   private killTimer?: NodeJS.Timeout;
   private readonly runtimeTimer: NodeJS.Timeout;
 
+  private readonly deliver?: RunOptions["deliver"];
+
   private constructor(opts: RunOptions, child: ChildProcess, log: WriteStream, ended: Promise<RunEnd>) {
     this.log = log;
+    this.deliver = opts.deliver;
     this.ended = ended;
     this.identity = identify(child.pid!);
     this.runtimeTimer = setTimeout(() => this.terminate("timed-out", `exceeded maxRuntimeSeconds (${Math.round(opts.maxRuntimeMs / 1000)} s)`), opts.maxRuntimeMs);
@@ -138,6 +146,7 @@ export class TrainingRun {
   }
 
   private signal(sig: NodeJS.Signals): void {
+    if (this.deliver?.(this.pid, sig)) return;
     for (const target of [-this.pid, this.pid]) {
       try {
         process.kill(target, sig);

@@ -16,6 +16,25 @@ export const UNKNOWN_TEXT = "(known after apply)";
 /** Property names that hold credentials even when nobody marked them secret. */
 const SECRET_NAME = /token|password|secret|key/i;
 
+/**
+ * Values that are credentials by their shape, whatever the property is called (a `DATABASE_URL` with a
+ * password in it): URLs with a password, well-known token formats, JWTs and PEM private keys.
+ */
+const CREDENTIAL_VALUE = [
+  /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i, // scheme://user:password@host
+  /\bAKIA[0-9A-Z]{16}\b/, // AWS access key id
+  /\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}\b|\bgithub_pat_[A-Za-z0-9_]{30,}/, // GitHub tokens
+  /\bxox[abprs]-[A-Za-z0-9-]{10,}/, // Slack tokens
+  /\bsk-[A-Za-z0-9_-]{20,}/, // API secret keys of the sk- family
+  /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+/, // JWT
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+];
+
+/** True for a string that looks like a credential by its content (see CREDENTIAL_VALUE). */
+export function looksLikeCredential(value: unknown): boolean {
+  return typeof value === "string" && CREDENTIAL_VALUE.some((re) => re.test(value));
+}
+
 export function isSecretValue(value: unknown): boolean {
   if (value === SECRET_TEXT) return true;
   return isObject(value) && value[SIGNATURE_KEY] === SECRET_SIGNATURE;
@@ -50,16 +69,16 @@ const MAX_VALUE_CHARS = 120;
  */
 export function formatValue(value: unknown, path: readonly (string | number)[] = []): string {
   if (value === undefined) return "";
-  if (isSecretValue(value) || isSecretPath(path)) return SECRET_TEXT;
+  if (isSecretValue(value) || isSecretPath(path) || looksLikeCredential(value)) return SECRET_TEXT;
   if (isUnknownValue(value)) return UNKNOWN_TEXT;
   const text = typeof value === "string" ? value : JSON.stringify(maskDeep(value));
   const oneLine = text.replace(/\r?\n/g, "⏎");
   return oneLine.length > MAX_VALUE_CHARS ? `${oneLine.slice(0, MAX_VALUE_CHARS - 1)}…` : oneLine;
 }
 
-/** A copy of the value with secrets (by marker or by property name) and unknowns replaced by their labels. */
+/** A copy of the value with secrets (by marker, property name or shape) and unknowns replaced by their labels. */
 export function maskDeep(value: unknown, path: readonly (string | number)[] = []): unknown {
-  if (isSecretValue(value) || (path.length > 0 && isSecretPath(path))) return SECRET_TEXT;
+  if (isSecretValue(value) || (path.length > 0 && isSecretPath(path)) || looksLikeCredential(value)) return SECRET_TEXT;
   if (isUnknownValue(value)) return UNKNOWN_TEXT;
   if (Array.isArray(value)) return value.map((v, i) => maskDeep(v, [...path, i]));
   if (isObject(value)) {

@@ -40,6 +40,23 @@ function orReference<T extends z.ZodType>(schema: T, what: string, example: stri
   return z.union([schema, reference]);
 }
 
+/**
+ * A secret `env` value, read when the program runs and never written into the manifest: from an environment
+ * variable of the deploying process, or from a file (relative to the manifest; one trailing newline is
+ * dropped). The engine keeps it encrypted in the state, reviews and previews show it masked, and the platform
+ * stores env values sealed.
+ */
+export const SecretValue = z
+  .union([
+    z.strictObject({ secretFromEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name").describe("environment variable holding the value") }),
+    z.strictObject({ secretFromFile: z.string().min(1).describe("file holding the value, relative to the manifest") }),
+  ])
+  .describe("a secret value: { secretFromEnv: NAME } or { secretFromFile: path }");
+export type SecretValue = z.infer<typeof SecretValue>;
+
+/** `env` in a manifest: plain strings (references allowed) or secret values. */
+const ManifestEnv = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.union([z.string(), SecretValue])).optional();
+
 /** What every manifest object may add to its kind's spec. */
 const ObjectOptions = {
   deadlineSeconds: z
@@ -67,6 +84,7 @@ export const ManifestDataset = DatasetSpec.extend({ ...optionalName, ...ObjectOp
 
 export const ManifestTrainingJob = TrainingJobSpec.extend({
   ...optionalName,
+  env: ManifestEnv,
   datasetVersion: orReference(TrainingJobSpec.shape.datasetVersion.unwrap(), "a version number", "datasets.iris.latestVersion").optional(),
   ...ObjectOptions,
 });
@@ -95,6 +113,7 @@ export const ManifestService = z
     ...ServiceSpec.shape,
     ...optionalName,
     models: z.array(ManifestServedModel).min(1).max(4),
+    env: ManifestEnv,
     ...ObjectOptions,
   })
   .check(...serviceChecks);

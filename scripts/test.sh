@@ -4,6 +4,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/toolchain.sh"
 mlp_setup
 mlp_ensure_chromium || mlp_log "Chromium could not be installed; the console page test will be skipped"
+mlp_ensure_bubblewrap || mlp_log "bubblewrap could not be installed; training jobs run unsandboxed and the containment test fails"
 cd "$MLP_ROOT"
 results="$(mktemp)"
 trap 'rm -f "$results"' EXIT

@@ -87,3 +87,12 @@ mlp_ensure_chromium() {
   local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo -n"
   { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null; } || return 1
 }
+
+# Debian's bubblewrap: training jobs run in a bwrap sandbox (platform/sandbox.ts); the containment tests need it.
+mlp_ensure_bubblewrap() {
+  command -v bwrap >/dev/null && return 0
+  command -v apt-get >/dev/null || return 1
+  mlp_log "installing Debian's bubblewrap for the training-job sandbox"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo -n"
+  { $sudo apt-get install -y -qq bubblewrap >/dev/null 2>&1 || { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq bubblewrap >/dev/null; }; } || return 1
+}

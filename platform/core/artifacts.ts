@@ -3,21 +3,28 @@
 // computed by sdk/digest.ts, so a client can compare a local source with what the platform holds).
 // Content is copied into a temp dir while hashing, then renamed into place, so a crash leaves no half
 // artifact under its digest; every read re-hashes the content so corruption is caught, not served.
+// Sources are read through a ContainedPath (opened once, checked, then read by descriptor: see contained.ts).
+// Artifacts no stored document names any more are removed by sweep(); a fresh put is leased until its creator
+// releases it (after recording it, or giving up) or an hour passes, so an in-flight registration or ingest
+// never loses its artifact to a sweep.
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
-import { dirname, join, relative, sep } from "node:path";
+import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Transform } from "node:stream";
 import { contentDigest, fileDigest, listFiles, treeDigest } from "../../sdk/digest";
+import { ContainedPath } from "./contained";
 import { type ArtifactStore } from "./types";
 import { HttpError } from "./errors";
 
 export { listFiles };
 
 const DIGEST = /^[0-9a-f]{64}$/;
+/** How long a fresh put is safe from sweeps without any document naming it (the create recording it). */
+export const PUT_LEASE_MS = 60 * 60 * 1000;
 
-/** Copies one file while hashing it; returns its sha256 and size. */
-async function copyHashing(from: string, to: string): Promise<{ digest: string; size: number }> {
+/** Copies one open file while hashing it; returns its sha256 and size. */
+async function copyHashing(fromFd: number, to: string): Promise<{ digest: string; size: number }> {
   const h = createHash("sha256");
   let size = 0;
   const tap = new Transform({
@@ -28,7 +35,7 @@ async function copyHashing(from: string, to: string): Promise<{ digest: string; 
     },
   });
   mkdirSync(dirname(to), { recursive: true });
-  await pipeline(createReadStream(from), tap, createWriteStream(to, { mode: 0o444 }));
+  await pipeline(createReadStream("", { fd: fromFd, autoClose: false, start: 0 }), tap, createWriteStream(to, { mode: 0o444 }));
   return { digest: h.digest("hex"), size };
 }
 
@@ -46,31 +53,65 @@ export class CasArtifactStore implements ArtifactStore {
     for (const e of readdirSync(this.tmp)) rmSync(join(this.tmp, e), { recursive: true, force: true });
   }
 
-  async put(path: string): Promise<{ digest: string; sizeBytes: number }> {
-    const st = statSync(path);
+  /** Digest → puts not yet released, and the time after which they no longer count. */
+  private readonly leases = new Map<string, { count: number; until: number }>();
+
+  /**
+   * Copies a source in. A string names a path the platform owns (a job's output); user paths come opened and
+   * checked as a ContainedPath, which the caller keeps and closes.
+   */
+  async put(source: string | ContainedPath): Promise<{ digest: string; sizeBytes: number }> {
+    const opened = typeof source === "string" ? ContainedPath.openOwned(source) : source;
     const staging = join(this.tmp, randomBytes(8).toString("hex"));
     try {
-      if (st.isFile()) {
-        const { digest, size } = await copyHashing(path, staging);
-        this.settle(staging, join(this.blobs, digest));
-        return { digest, sizeBytes: size };
+      if (!opened.isDirectory) {
+        let stored!: { digest: string; size: number };
+        await opened.forEachFile(async (f) => void (stored = await copyHashing(f.fd, staging)));
+        this.settle(staging, join(this.blobs, stored.digest), stored.digest);
+        return { digest: stored.digest, sizeBytes: stored.size };
       }
-      if (!st.isDirectory()) throw HttpError.unprocessable(`${path} is neither a file nor a directory`);
       mkdirSync(staging);
       const entries: { rel: string; digest: string }[] = [];
       let sizeBytes = 0;
-      for (const file of listFiles(path)) {
-        const rel = relative(path, file).split(sep).join("/");
-        const { digest, size } = await copyHashing(file, join(staging, rel));
-        entries.push({ rel, digest });
+      await opened.forEachFile(async (f) => {
+        const { digest, size } = await copyHashing(f.fd, join(staging, f.rel));
+        entries.push({ rel: f.rel, digest });
         sizeBytes += size;
-      }
+      });
       const digest = treeDigest(entries);
-      this.settle(staging, join(this.trees, digest));
+      this.settle(staging, join(this.trees, digest), digest);
       return { digest, sizeBytes };
     } finally {
+      if (typeof source === "string") opened.close();
       rmSync(staging, { recursive: true, force: true });
     }
+  }
+
+  /** Ends the lease of a put: its creator recorded it (or gave up), so references alone keep it now. */
+  release(digest: string): void {
+    const lease = this.leases.get(digest);
+    if (lease && --lease.count <= 0) this.leases.delete(digest);
+  }
+
+  /**
+   * Removes every stored artifact whose digest is not in `referenced` and not leased by a recent put.
+   * Synchronous, so no put can settle between reading the references and removing.
+   */
+  sweep(referenced: ReadonlySet<string>): { removed: string[]; bytes: number } {
+    const now = Date.now();
+    for (const [d, lease] of this.leases) if (lease.until <= now) this.leases.delete(d);
+    const removed: string[] = [];
+    let bytes = 0;
+    for (const dir of [this.blobs, this.trees]) {
+      for (const digest of readdirSync(dir)) {
+        if (!DIGEST.test(digest) || referenced.has(digest) || this.leases.has(digest)) continue;
+        const path = join(dir, digest);
+        bytes += sizeOf(path);
+        rmSync(path, { recursive: true, force: true });
+        removed.push(digest);
+      }
+    }
+    return { removed, bytes };
   }
 
   async path(digest: string): Promise<string> {
@@ -86,8 +127,15 @@ export class CasArtifactStore implements ArtifactStore {
     return found;
   }
 
-  /** Moves a staged copy under its digest; when that digest is already stored, the stored copy stays. */
-  private settle(staging: string, target: string): void {
+  /** Moves a staged copy under its digest (the stored copy stays when there is one) and leases it. */
+  private settle(staging: string, target: string, digest: string): void {
+    this.leases.set(digest, { count: (this.leases.get(digest)?.count ?? 0) + 1, until: Date.now() + PUT_LEASE_MS });
     if (!existsSync(target)) renameSync(staging, target);
   }
+}
+
+function sizeOf(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.size;
+  return listFiles(path).reduce((n, f) => n + statSync(f).size, 0);
 }

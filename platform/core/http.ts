@@ -7,6 +7,7 @@ import { KIND_BY_COLLECTION, KIND_REGISTRY } from "../../schemas/kinds";
 import { HttpError, parseBody, toApiError } from "./errors";
 import { IdempotencyKeys } from "./idempotency";
 import { buildOpenApi } from "./openapi";
+import { ConsoleSessions, sessionFromCookie } from "./sessions";
 import { bearerToken, tokenMatches } from "./token";
 import { MAX_PAGE_SIZE } from "./store";
 import { type KindController, type PlatformContext, type StoredObject } from "./types";
@@ -21,6 +22,12 @@ export interface HttpOptions {
   version: string;
   /** Mounts GET / (the console page). */
   registerConsole?: (app: FastifyInstance, ctx: PlatformContext) => void;
+  /** Console sessions (default: a fresh in-memory set). */
+  sessions?: ConsoleSessions;
+  /** Called after every successful DELETE (the artifact sweep). */
+  onDeleted?: () => void;
+  /** Serve HTTPS with this certificate and key (PEM); session cookies are then `Secure`. */
+  https?: { cert: string | Buffer; key: string | Buffer };
 }
 
 type Query = Record<string, string>;
@@ -44,30 +51,51 @@ function intParam(value: string | undefined, field: string, min: number, max: nu
 
 export function buildApp(opts: HttpOptions): FastifyInstance {
   const { ctx, token, idempotency } = opts;
-  const app = Fastify({ bodyLimit: BODY_LIMIT_BYTES, logger: false, return503OnClosing: true, forceCloseConnections: true });
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT_BYTES,
+    logger: false,
+    return503OnClosing: true,
+    forceCloseConnections: true,
+    ...(opts.https ? { https: opts.https } : {}),
+  }) as unknown as FastifyInstance;
 
+  const sessions = opts.sessions ?? new ConsoleSessions();
+  const secure = Boolean(opts.https);
   app.addHook("onRequest", async (request, reply) => {
     if (tokenMatches(bearerToken(request.headers.authorization), token)) return;
-    // A browser cannot send a bearer header: the console page alone also takes the token once as
-    // `/?token=…`, trades it for an HttpOnly cookie and redirects, so the token leaves the address bar.
-    const console = consoleCredential(request.method, request.url, request.headers.cookie);
-    if (console && tokenMatches(console.value, token)) {
-      if (console.from === "cookie") return;
-      return reply
-        .code(303)
-        .header("set-cookie", `${CONSOLE_COOKIE}=${console.value}; HttpOnly; SameSite=Strict; Path=/`)
-        .header("location", "/")
-        .send();
+    // Parsed by hand: `new URL("//", base)` and friends throw on paths a client may send as it likes.
+    const [path, query = ""] = splitUrl(request.url);
+    // A browser cannot send a bearer header: the console page alone takes the token once as `/?token=…`,
+    // trades it for a session cookie (never the token itself) and redirects, so the token leaves the
+    // address bar. Logout needs nothing: it only forgets the session it is given.
+    if (request.method === "POST" && path === "/logout") return;
+    if (request.method === "GET" && path === "/") {
+      const presented = new URLSearchParams(query).get("token");
+      if (presented && tokenMatches(presented, token)) {
+        return reply.code(303).header("set-cookie", sessions.cookie(sessions.open(), secure)).header("location", "/").send();
+      }
+      if (!presented && sessions.valid(sessionFromCookie(request.headers.cookie))) return;
     }
+    ctx.log("unauthorized request", { method: request.method, url: request.url, ip: request.ip });
     return reply
       .code(401)
       .header("www-authenticate", 'Bearer realm="mlplatform"')
       .send({ code: "unauthorized", message: "missing or wrong bearer token (see <dataDir>/token)" });
   });
 
+  app.addHook("onResponse", async (request, reply) => {
+    if (request.method === "DELETE" && reply.statusCode < 300) opts.onDeleted?.();
+  });
+
+  app.post("/logout", async (request, reply) => {
+    sessions.close(sessionFromCookie(request.headers.cookie));
+    return reply.code(303).header("set-cookie", sessions.clearedCookie(secure)).header("location", "/").send();
+  });
+
   app.setErrorHandler((err, request, reply) => {
     const { status, body, internal } = toApiError(err);
-    if (internal) ctx.log("request failed", { method: request.method, url: request.url, error: (err as Error).stack ?? String(err) });
+    // One line: the message and the frame that threw, not the whole stack.
+    if (internal) ctx.log("request failed", { method: request.method, url: request.url, error: String((err as Error).message ?? err), at: topFrame(err) });
     return reply.code(status).send(body);
   });
 
@@ -179,15 +207,13 @@ function registerKind(app: FastifyInstance, c: KindController, ctx: PlatformCont
   }
 }
 
-const CONSOLE_COOKIE = "mlp_console";
+/** A request target's path and query, without parsing it as a URL (which throws on `//` and the like). */
+function splitUrl(url: string): [string, string?] {
+  const q = url.indexOf("?");
+  return q < 0 ? [url] : [url.slice(0, q), url.slice(q + 1)];
+}
 
-/** The console page's own ways in: its cookie, or a one-time `?token=` that becomes the cookie. */
-function consoleCredential(method: string, url: string, cookie: string | undefined): { value: string; from: "cookie" | "query" } | undefined {
-  if (method !== "GET") return undefined;
-  const parsed = new URL(url, "http://localhost");
-  if (parsed.pathname !== "/") return undefined;
-  const query = parsed.searchParams.get("token");
-  if (query) return { value: query, from: "query" };
-  const match = new RegExp(`(?:^|;\\s*)${CONSOLE_COOKIE}=([^;]+)`).exec(cookie ?? "");
-  return match ? { value: match[1], from: "cookie" } : undefined;
+/** The first stack frame of an error, for a one-line log entry. */
+function topFrame(err: unknown): string | undefined {
+  return String((err as Error)?.stack ?? "").split("\n").find((l) => l.trim().startsWith("at "))?.trim();
 }

@@ -15,7 +15,11 @@ export class IdempotencyKeys {
   /** Requests with a key whose create is still running: a concurrent repeat waits for the first. */
   private readonly inFlight = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly db: DatabaseSync) {
+  /** `codec` seals what the stored responses carry (env values: core/sealed.ts). */
+  constructor(
+    private readonly db: DatabaseSync,
+    private readonly codec: { encode(doc: unknown): string; decode(text: string): unknown } = { encode: JSON.stringify, decode: JSON.parse },
+  ) {
     db.exec(`CREATE TABLE IF NOT EXISTS idempotency (
       kind TEXT NOT NULL, key TEXT NOT NULL, body_hash TEXT NOT NULL, object_id TEXT NOT NULL,
       response TEXT NOT NULL, created TEXT NOT NULL, PRIMARY KEY (kind, key))`);
@@ -29,13 +33,13 @@ export class IdempotencyKeys {
     const row = this.db.prepare("SELECT body_hash, object_id, response FROM idempotency WHERE kind = ? AND key = ?").get(kind, key) as
       | { body_hash: string; object_id: string; response: string }
       | undefined;
-    return row ? { bodyHash: row.body_hash, objectId: row.object_id, response: JSON.parse(row.response) } : undefined;
+    return row ? { bodyHash: row.body_hash, objectId: row.object_id, response: this.codec.decode(row.response) } : undefined;
   }
 
   record(kind: KindName, key: string, rec: IdempotencyRecord): void {
     this.db
       .prepare("INSERT OR IGNORE INTO idempotency (kind, key, body_hash, object_id, response, created) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(kind, key, rec.bodyHash, rec.objectId, JSON.stringify(rec.response), new Date().toISOString());
+      .run(kind, key, rec.bodyHash, rec.objectId, this.codec.encode(rec.response), new Date().toISOString());
   }
 
   /** Runs `work` unless a request with the same key is running; then waits for it and runs `work` after. */

@@ -9,6 +9,7 @@ import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { type KindName, type ListFilter, type ObjectStore, type StoredObject } from "./types";
 import { KIND_BY_COLLECTION, KIND_REGISTRY } from "../../schemas/kinds";
 import { HttpError } from "./errors";
+import { EnvSealer } from "./sealed";
 
 export const MAX_PAGE_SIZE = 200;
 export const DEFAULT_PAGE_SIZE = 50;
@@ -72,9 +73,17 @@ function decodePageToken(token: string): number {
 
 export class SqliteObjectStore implements ObjectStore {
   readonly db: DatabaseSync;
+  /** For other tables in the same file that keep documents (idempotent responses). */
+  get codec(): Pick<EnvSealer, "encode" | "decode"> {
+    return this.sealer;
+  }
   private readonly changes = new EventEmitter();
 
+  /** Env values are sealed on their way into the file (core/sealed.ts). */
+  private readonly sealer: EnvSealer;
+
   constructor(dataDir: string) {
+    this.sealer = new EnvSealer(dataDir);
     this.db = new DatabaseSync(join(dataDir, "platform.db"));
     this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
     this.db.exec(SCHEMA);
@@ -94,7 +103,7 @@ export class SqliteObjectStore implements ObjectStore {
     const now = new Date().toISOString();
     const full = { ...obj, createdAt: now, updatedAt: now, etag: newEtag() } as unknown as T;
     try {
-      this.db.prepare("INSERT INTO objects (kind, id, name, created, json) VALUES (?, ?, ?, ?, ?)").run(kind, full.id, full.name, now, JSON.stringify(full));
+      this.db.prepare("INSERT INTO objects (kind, id, name, created, json) VALUES (?, ?, ?, ?, ?)").run(kind, full.id, full.name, now, this.sealer.encode(full));
     } catch (err) {
       if ((err as { errcode?: number }).errcode === SQLITE_CONSTRAINT_UNIQUE) {
         throw HttpError.conflict(`a ${KIND_REGISTRY[KIND_BY_COLLECTION[kind]].noun} named "${full.name}" already exists`, "name");
@@ -107,12 +116,12 @@ export class SqliteObjectStore implements ObjectStore {
 
   get<T extends StoredObject>(kind: KindName, id: string): T | undefined {
     const row = this.db.prepare("SELECT json FROM objects WHERE kind = ? AND id = ?").get(kind, id) as { json: string } | undefined;
-    return row ? (JSON.parse(row.json) as T) : undefined;
+    return row ? (this.sealer.decode(row.json) as T) : undefined;
   }
 
   getByName<T extends StoredObject>(kind: KindName, name: string): T | undefined {
     const row = this.db.prepare("SELECT json FROM objects WHERE kind = ? AND name = ?").get(kind, name) as { json: string } | undefined;
-    return row ? (JSON.parse(row.json) as T) : undefined;
+    return row ? (this.sealer.decode(row.json) as T) : undefined;
   }
 
   update<T extends StoredObject>(kind: KindName, id: string, mutate: (current: T) => T): T {
@@ -122,7 +131,7 @@ export class SqliteObjectStore implements ObjectStore {
       const next = mutate(current);
       if (next === current) return { obj: current, changed: false };
       const saved = { ...next, id: current.id, createdAt: current.createdAt, updatedAt: new Date().toISOString(), etag: newEtag() } as T;
-      this.db.prepare("UPDATE objects SET name = ?, json = ? WHERE kind = ? AND id = ?").run(saved.name, JSON.stringify(saved), kind, id);
+      this.db.prepare("UPDATE objects SET name = ?, json = ? WHERE kind = ? AND id = ?").run(saved.name, this.sealer.encode(saved), kind, id);
       return { obj: saved, changed: true };
     });
     if (changed) this.emit(kind, id);
@@ -155,7 +164,7 @@ export class SqliteObjectStore implements ObjectStore {
       .prepare(`SELECT seq, json FROM objects WHERE ${where.join(" AND ")} ORDER BY seq LIMIT ?`)
       .all(...args, limit + 1) as { seq: number; json: string }[];
     const page = rows.slice(0, limit);
-    const items = page.map((r) => JSON.parse(r.json) as T);
+    const items = page.map((r) => this.sealer.decode(r.json) as T);
     return rows.length > limit ? { items, nextPageToken: encodePageToken(page[page.length - 1].seq) } : { items };
   }
 
@@ -193,22 +202,26 @@ export class SqliteObjectStore implements ObjectStore {
         `INSERT INTO children (kind, id, child, key, seq, json) VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM children), ?)
          ON CONFLICT (kind, id, child, key) DO UPDATE SET json = excluded.json`,
       )
-      .run(kind, id, child, key, JSON.stringify(value));
+      .run(kind, id, child, key, this.sealer.encode(value));
   }
 
   getChild<T>(kind: KindName, id: string, child: string, key: string): T | undefined {
     const row = this.db.prepare("SELECT json FROM children WHERE kind = ? AND id = ? AND child = ? AND key = ?").get(kind, id, child, key) as { json: string } | undefined;
-    return row ? (JSON.parse(row.json) as T) : undefined;
+    return row ? (this.sealer.decode(row.json) as T) : undefined;
   }
 
   /** In insertion order (a replaced child keeps its place). */
   listChildren<T>(kind: KindName, id: string, child: string): T[] {
     const rows = this.db.prepare("SELECT json FROM children WHERE kind = ? AND id = ? AND child = ? ORDER BY seq").all(kind, id, child) as { json: string }[];
-    return rows.map((r) => JSON.parse(r.json) as T);
+    return rows.map((r) => this.sealer.decode(r.json) as T);
   }
 
   deleteChild(kind: KindName, id: string, child: string, key: string): boolean {
     return Number(this.db.prepare("DELETE FROM children WHERE kind = ? AND id = ? AND child = ? AND key = ?").run(kind, id, child, key).changes) > 0;
+  }
+
+  *documents(): Iterable<unknown> {
+    for (const row of this.db.prepare("SELECT json FROM objects UNION ALL SELECT json FROM children").iterate() as Iterable<{ json: string }>) yield this.sealer.decode(row.json);
   }
 
   private emit(kind: KindName, id: string): void {

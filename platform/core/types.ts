@@ -3,6 +3,7 @@
 // generic over these, so a kind's logic lives in exactly one controller.
 import type { z } from "zod";
 import type { KindCollection } from "../../schemas/kinds";
+import type { ContainedPath } from "./contained";
 
 /** A stored kind: the API collection name (schemas/kinds.ts). */
 export type KindName = KindCollection;
@@ -42,12 +43,21 @@ export interface ObjectStore {
   getChild<T>(kind: KindName, id: string, child: string, key: string): T | undefined;
   listChildren<T>(kind: KindName, id: string, child: string): T[];
   deleteChild(kind: KindName, id: string, child: string, key: string): boolean;
+  /** Every stored document (objects and children), parsed: what the artifact sweep reads references from. */
+  documents(): Iterable<unknown>;
 }
 
 /** Content-addressed artifact store under <dataDir>/cas: sha256 digests, verified on read. */
 export interface ArtifactStore {
-  /** Copies a file or a directory tree in; returns its digest (a directory's digest covers names and contents). */
-  put(path: string): Promise<{ digest: string; sizeBytes: number }>;
+  /**
+   * Copies a file or a directory tree in; returns its digest (a directory's digest covers names and contents).
+   * User paths come as a ContainedPath (opened once and checked); a string is a path the platform owns.
+   */
+  put(source: string | ContainedPath): Promise<{ digest: string; sizeBytes: number }>;
+  /** Ends the lease a put took (call once the digest is recorded, or abandoned). */
+  release(digest: string): void;
+  /** Removes artifacts not in `referenced` (nor leased by a put); see core/artifact-gc.ts. */
+  sweep(referenced: ReadonlySet<string>): { removed: string[]; bytes: number };
   /** A directory (or file) path holding the content of `digest`, verified against it. */
   path(digest: string): Promise<string>;
 }
@@ -62,6 +72,8 @@ export interface PlatformContext {
   controllers: Record<KindName, KindController>;
   /** Resolves a user path (absolute, or relative to the first allowed root) or throws 422 naming `field`. */
   resolvePath(path: string, field: string): string;
+  /** Opens a user path once and checks what was opened (read it through the result, then close it). */
+  openPath(path: string, field: string): ContainedPath;
   log: (msg: string, extra?: Record<string, unknown>) => void;
 }
 

@@ -7,6 +7,7 @@ import { parseManifestText, problemAt, readManifestSource, type ManifestSource }
 import { validateManifestSchema } from "./validate";
 import { buildGraph, type ManifestGraph } from "./references";
 import { isLocalPath, localPathExists, PATH_PROPERTIES } from "./paths";
+import { secretProblems } from "./secrets";
 
 export interface LoadOptions {
   /** The project directory the program runs in; local paths are made relative to it. Default: process.cwd(). */
@@ -38,7 +39,7 @@ export function checkManifest(path: string, opts: LoadOptions = {}): CheckedMani
   // Reference and path checks run on the raw value even when the schema failed, so one run shows everything.
   const raw = (source.value ?? {}) as Record<string, any>;
   const graph = buildGraph(source, sectionsOnly(raw));
-  problems.push(...graph.problems, ...pathProblems(source, raw, manifestDir));
+  problems.push(...graph.problems, ...pathProblems(source, raw, manifestDir), ...secretProblems(source, raw, manifestDir));
   if (problems.length || !manifest) throw new ManifestError(display, dedupe(problems));
   return { source, manifest: raw, graph, manifestDir, workDir };
 }

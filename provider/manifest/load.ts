@@ -9,6 +9,7 @@ import { RESOURCE_CLASSES } from "../resources";
 import { checkManifest, type CheckedManifest, type LoadOptions } from "./check";
 import { parseTemplate } from "./references";
 import { isLocalPath, PATH_PROPERTIES, rebasePath } from "./paths";
+import { resolveSecretEnv, SECRET_ENV_SECTIONS } from "./secrets";
 
 export { ManifestError, formatProblem, type ManifestProblem } from "./problems";
 export { checkManifest, type CheckedManifest, type LoadOptions } from "./check";
@@ -58,6 +59,8 @@ export function declareChecked(checked: CheckedManifest): DeclaredManifest {
       if (typeof v === "string" && isLocalPath(v)) spec[prop] = rebasePath(v, manifestDir, workDir);
     }
     const args = resolveValue(spec) as Record<string, unknown>;
+    // After the references: a secret is an Output, which the reference walk would take apart.
+    if (SECRET_ENV_SECTIONS.includes(section) && args.env && typeof args.env === "object") args.env = resolveSecretEnv(args.env as Record<string, unknown>, manifestDir);
     if (options.deadlineSeconds !== undefined) args.deadlineSeconds = options.deadlineSeconds;
     if (options.adopt !== undefined) args.adopt = options.adopt;
     const dependsOn = ((options.dependsOn as string[] | undefined) ?? []).map((d) => {

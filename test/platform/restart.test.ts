@@ -18,7 +18,10 @@ interface Proc {
 }
 
 async function startProcess(dataDir: string, root: string): Promise<Proc> {
-  const child = spawn(process.execPath, [MAIN, "start", "--data-dir", dataDir, "--port", "0", "--allow-root", root], { stdio: ["ignore", "pipe", "pipe"] });
+  // Unsandboxed: this test needs a job that outlives its platform, and a sandboxed job dies with it
+  // (platform/sandbox.ts); the recovery path under test is the same for both.
+  const env = { ...process.env, MLPLATFORM_SANDBOX: "off" };
+  const child = spawn(process.execPath, [MAIN, "start", "--data-dir", dataDir, "--port", "0", "--allow-root", root], { stdio: ["ignore", "pipe", "pipe"], env });
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
