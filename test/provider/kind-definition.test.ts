@@ -1,10 +1,8 @@
 // Each kind's definition is its schemas plus a little behaviour: which keys patch and which replace, the live
 // spec and the output keys come from the zod schemas (the lists below are the ones once written by hand per
-// kind), and what differs between backends is data on the definition, applied for the configured backend.
-import { afterEach, describe, expect, it } from "vitest";
+// kind). What differs between backends is the drivers' kind rules (sdk/kind-rules.ts, tested with each driver).
+import { describe, expect, it } from "vitest";
 import { handlersByKind } from "../../provider/handlers";
-import { handlersFor } from "../../provider/handlers/handlers-for";
-import { defineKind } from "../../provider/handlers/kind-definition";
 import { OUTPUT_KEYS } from "../../provider/resources";
 
 describe("definitions derived from the schemas", () => {
@@ -34,30 +32,5 @@ describe("definitions derived from the schemas", () => {
     ]);
     expect(OUTPUT_KEYS.Service).toContain("servedModels");
     expect(OUTPUT_KEYS.TrainingJob).toContain("metrics");
-  });
-});
-
-describe("per-backend facts as data", () => {
-  const def = defineKind({
-    kind: "Dataset",
-    defaultDeadlineSeconds: 300,
-    backends: { elsewhere: { defaultDeadlineSeconds: 42, taggable: false } },
-    emptyDefaults: {},
-    pathKeys: [],
-    taggable: true,
-    readyWhat: "Ready",
-    isReady: (o) => o.status === "Ready",
-    failure: async () => undefined,
-    progress: (o) => o.status,
-    extraOutputs: async (o) => ({ status: o.status, latestVersion: o.latestVersion }),
-  });
-  const h = handlersFor(def);
-  afterEach(() => h.configure({}));
-
-  it("applies the configured backend's facts, and the defaults elsewhere", async () => {
-    const spec = { name: "d", format: "csv", source: "s3://bucket/d.csv" };
-    expect((await h.check({}, spec)).inputs.deadlineSeconds).toBe(300);
-    h.configure({ backend: "elsewhere" });
-    expect((await h.check({}, spec)).inputs.deadlineSeconds).toBe(42);
   });
 });
