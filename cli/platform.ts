@@ -61,13 +61,17 @@ export async function findRunningPlatform(dataDir: string): Promise<RunningPlatf
     return undefined;
   }
   if (!info.endpoint || !info.pid || !processAlive(info.pid)) return undefined;
-  try {
-    const res = await fetch(`${info.endpoint}/v1/flavors`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(2000) });
-    if (res.status !== 200) return undefined;
-  } catch {
-    return undefined;
+  // Its pid is alive: a slow answer means a busy platform (a training job can take both cores), not none —
+  // starting a second one would only be refused. Give it time; a refused connection is a clear "no".
+  for (let attempt = 0; attempt < 4; attempt++) {
+    try {
+      const res = await fetch(`${info.endpoint}/v1/flavors`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(2000 + attempt * 2000) });
+      return res.status === 200 ? { endpoint: info.endpoint, token, pid: info.pid, dataDir } : undefined;
+    } catch (err) {
+      if ((err as Error).name !== "TimeoutError") return undefined;
+    }
   }
-  return { endpoint: info.endpoint, token, pid: info.pid, dataDir };
+  return undefined;
 }
 
 function processAlive(pid: number): boolean {

@@ -6,6 +6,7 @@ import { defaultDataDir } from "../sdk/connection";
 import { checkManifest } from "../provider/manifest/load";
 import { ensurePlatform } from "./platform";
 import { DEFAULT_MANIFEST, DEFAULT_STACK_NAME, openStack } from "./stack";
+import { recoverInterruptedRun } from "./stack-recovery";
 import { packageRoot } from "./package-root";
 
 export interface QuickstartOptions {
@@ -38,7 +39,8 @@ export async function runQuickstart(opts: QuickstartOptions = {}): Promise<Quick
   const platform = await ensurePlatform({ dataDir, allowedRoots: [workDir] }, say);
   say(`local platform: ${platform.endpoint} (data dir ${dataDir}; console: ${platform.endpoint}/ with the token in ${dataDir}/token)`);
 
-  const { stack, backendUrl } = await openStack({ workDir, dataDir, stackName: opts.stack ?? DEFAULT_STACK_NAME, manifestPath: DEFAULT_MANIFEST });
+  const { stack, backendUrl } = await openStack({ workDir, dataDir, stackName: opts.stack ?? DEFAULT_STACK_NAME, manifestPath: DEFAULT_MANIFEST, say });
+  await recoverInterruptedRun(stack, backendUrl, say);
   say(`deploying ${DEFAULT_MANIFEST} to stack "${stack.name}" (state: ${backendUrl})`);
   const result = await stack.up({ onOutput: (t) => out.write(t) });
 

@@ -1,6 +1,6 @@
 // Starting the local platform in this process: store, artifact store, controllers (recovered to a defined
 // state), the HTTP app on 127.0.0.1, and <dataDir>/platform.json so clients can find it.
-import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { resolve, join } from "node:path";
 import { registerConsole } from "./console/index";
 import { perfJobController } from "./perf/controller";
@@ -119,6 +119,9 @@ async function refuseIfOwned(dataDir: string): Promise<void> {
 export async function startPlatform(opts: StartOptions): Promise<RunningPlatform> {
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // New files are private by the entry points' umask; a data dir an earlier version made 0755 is closed here
+  // once, which shuts other users out of everything below it.
+  chmodSync(dataDir, 0o700);
   const allowedRoots = (opts.allowedRoots?.length ? opts.allowedRoots : [process.cwd()]).map((r) => resolve(r));
   await refuseIfOwned(dataDir);
   const host = opts.host ?? "127.0.0.1";

@@ -100,9 +100,24 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  if (projectDir && existsSync(dataDir)) await cli("platform", ["stop"]);
+  const info = projectDir ? join(dataDir, "platform.json") : "";
+  if (info && existsSync(info)) {
+    // The platform the commands started: stop it, and make sure it is gone before its data dir is.
+    const pid = JSON.parse(readFileSync(info, "utf8")).pid as number;
+    await cli("platform", ["stop"]);
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 200));
+    if (alive()) process.kill(pid, "SIGKILL");
+  }
   if (projectDir) removeDir(projectDir);
-});
+}, 60_000);
 
 describe.sequential("the mlplatform command, secrets and a killed run", () => {
   it("up: a fresh data dir is private from creation, with a generated passphrase it announces", async () => {
