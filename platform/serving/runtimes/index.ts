@@ -1,12 +1,13 @@
-// The runtime registry: model format → runtime. The model controller refuses formats no runtime serves;
-// replicas and perf jobs load artifacts through it.
+// The runtime registry: model format → runtime. The model controller refuses formats no runtime serves and
+// loads every new version through its runtime; replicas and perf jobs load artifacts through it.
 import { logregRuntime } from "./logreg";
+import { onnxRuntime } from "./onnx";
 import type { ModelRuntime } from "./types";
 
-export type { LoadedModel, ModelRuntime, Prediction, TensorMetadata } from "./types";
+export type { Datatype, LoadedModel, ModelRuntime, Prediction, Tensor, TensorData, TensorMetadata } from "./types";
 export { LogregArtifact, LogregModel, readLogregArtifact } from "./logreg";
 
-const runtimes = new Map<string, ModelRuntime>([[logregRuntime.format, logregRuntime]]);
+const runtimes = new Map<string, ModelRuntime>([logregRuntime, onnxRuntime].map((r) => [r.format, r]));
 
 export function canServe(format: string): boolean {
   return runtimes.has(format);
