@@ -66,7 +66,7 @@ def main():
     )
     with open(os.path.join(output_dir(), "model.onnx"), "wb") as f:
         f.write(onx.SerializeToString())
-    print(f"wrote model.onnx: {type(final).__name__}, {len(features)} features, classes {list(model.classes_)}")
+    print(f"wrote model.onnx: {type(final).__name__}, {len(features)} features, classes {[str(c) for c in model.classes_]}")
 
 
 if __name__ == "__main__":
