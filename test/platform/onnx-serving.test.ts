@@ -146,6 +146,32 @@ describe("serving ONNX over KServe v2", () => {
     }
   });
 
+  it("perf jobs measure real inference per batch size: a sample shaped from the signature, or one example repeated", async () => {
+    const model = (await p.api("GET", "/v1/models?name=iris-onnx")).body.items[0];
+    const shaped = await p.api("POST", "/v1/perf-jobs", { name: "onnx-shaped", modelId: model.id, modelVersion: 1, batchSize: [1, 16], concurrency: [2], durationSeconds: 0.5 });
+    expect(shaped.status).toBe(201);
+    const done = await waitUntil(p, "perf-jobs", shaped.body.id, (j) => !["Submitted", "Running"].includes(j.status), 60_000);
+    expect(done.status).toBe("Succeeded");
+    expect(done.tasks.map((t: any) => [t.batchSize, t.concurrency, t.status])).toEqual([[1, 2, "Succeeded"], [16, 2, "Succeeded"]]);
+    for (const t of done.tasks) {
+      expect(t.requests).toBeGreaterThan(5);
+      expect(t.errors).toBe(0);
+      expect(t.predictionsPerSecond).toBeCloseTo(t.throughput * t.batchSize, 0);
+    }
+    const words = (await p.api("GET", "/v1/models?name=strings-onnx")).body.items[0];
+    const strings = await p.api("POST", "/v1/perf-jobs", { name: "onnx-strings", modelId: words.id, modelVersion: 1, batchSize: [4], concurrency: [1], durationSeconds: 0.3 });
+    expect((await waitUntil(p, "perf-jobs", strings.body.id, (j) => !["Submitted", "Running"].includes(j.status), 60_000)).status).toBe("Succeeded");
+
+    const twoRows = [{ name: "input", datatype: "FP32", shape: [2, 4], data: [fx.irisExpected.rows[0], fx.irisExpected.rows[1]] }];
+    const repeated = await p.api("POST", "/v1/perf-jobs", { name: "onnx-two-rows", modelId: model.id, modelVersion: 1, batchSize: [8], sampleInput: twoRows, durationSeconds: 0.3 });
+    const failed = await waitUntil(p, "perf-jobs", repeated.body.id, (j) => !["Submitted", "Running"].includes(j.status), 60_000);
+    expect(failed).toMatchObject({ status: "Failed" });
+    expect(failed.statusMessage).toMatch(/sampleInput\[0\] \("input"\) has 2 rows; give one example \(shape\[0\] = 1\) to repeat to batch size 8/);
+    const misfit = await p.api("POST", "/v1/perf-jobs", { name: "onnx-misfit", modelId: model.id, modelVersion: 1, sampleInput: [{ name: "input", datatype: "FP32", shape: [1, 3], data: [1, 2, 3] }], durationSeconds: 0.3 });
+    const misfitDone = await waitUntil(p, "perf-jobs", misfit.body.id, (j) => !["Submitted", "Running"].includes(j.status), 60_000);
+    expect(misfitDone.statusMessage).toMatch(/sampleInput does not fit model "iris-onnx" version 1: inputs\[0\] \("input"\): shape\[1\] must be 4/);
+  });
+
   it("serves a registered ONNX model through a service endpoint, batch of 32", async () => {
     const model = (await p.api("GET", "/v1/models?name=iris-onnx")).body.items[0];
     const created = await p.api("POST", "/v1/services", { name: "iris-onnx-svc", models: [{ modelId: model.id, version: 1, weight: 100 }], replicas: 1 });

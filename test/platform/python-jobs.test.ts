@@ -74,6 +74,48 @@ describe("python training jobs", () => {
     expect(leftovers).toEqual([]);
   });
 
+  it("caches in the data dir by default: a stop mid-build keeps nothing, a restarted platform reuses what the next job built", async () => {
+    const shared = process.env.MLPLATFORM_PYTHON_ENV_CACHE;
+    delete process.env.MLPLATFORM_PYTHON_ENV_CACHE;
+    const { mkdtempSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const dataDir = mkdtempSync(join(tmpdir(), "mlp-py-restart-"));
+    const envs = join(dataDir, "python-envs");
+    const ready = () => (existsSync(envs) ? readdirSync(envs).filter((d) => existsSync(join(envs, d, ".mlp-env.json"))) : []);
+    // "pip" is already in every new virtualenv: the install needs no index, only the venv's own build.
+    const spec = { command: ["python", "-c", "import sys; print('prefix', sys.prefix != sys.base_prefix)"], python: { requirements: ["pip"] } };
+    let q = await startTestPlatform({ dataDir, root: p.root });
+    try {
+      const ds = await q.api("POST", "/v1/datasets", { name: "py-restart-data", format: "csv", source: "d.csv" });
+      await waitUntil(q, "datasets", ds.body.id, (o) => o.status === "Ready");
+      const stopped = await q.api("POST", "/v1/training-jobs", { name: "py-stopped", datasetId: ds.body.id, ...spec });
+      await waitUntil(q, "training-jobs", stopped.body.id, (o) => /^preparing the Python environment/.test(o.statusMessage ?? "") || ended(o));
+      expect((await q.api("POST", `/v1/training-jobs/${stopped.body.id}/stop`)).body).toMatchObject({ status: "Stopped", statusMessage: "stopped on request" });
+      expect(ready()).toEqual([]);
+      expect(existsSync(envs) ? readdirSync(envs) : []).toEqual([]); // neither a half-built environment nor its lock
+
+      const built = await q.api("POST", "/v1/training-jobs", { name: "py-build", datasetId: ds.body.id, ...spec });
+      expect((await waitUntil(q, "training-jobs", built.body.id, ended, 120_000)).status).toBe("Completed");
+      const buildLog = (await q.api("GET", `/v1/training-jobs/${built.body.id}/logs?tail=200`)).body.lines as string[];
+      expect(buildLog.some((l) => /^\[platform\] building Python environment [0-9a-f]{16} \(CPython [\d.]+, 1 requirement\): pip install$/.test(l))).toBe(true);
+      expect(buildLog.some((l) => /^\[platform\] Python environment [0-9a-f]{16} ready in [\d.]+ s$/.test(l))).toBe(true);
+      expect(buildLog).toContain("prefix True");
+      expect(ready()).toHaveLength(1);
+
+      await q.close();
+      q = await startTestPlatform({ dataDir, root: p.root });
+      const again = await q.api("POST", "/v1/training-jobs", { name: "py-after-restart", datasetId: ds.body.id, ...spec });
+      expect((await waitUntil(q, "training-jobs", again.body.id, ended, 60_000)).status).toBe("Completed");
+      const log = (await q.api("GET", `/v1/training-jobs/${again.body.id}/logs?tail=200`)).body.lines as string[];
+      expect(log.filter((l) => l.startsWith("[platform]"))).toEqual([`[platform] reusing Python environment ${ready()[0]} (1 requirement)`]);
+    } finally {
+      await q.close();
+      process.env.MLPLATFORM_PYTHON_ENV_CACHE = shared;
+      const { rmSync } = await import("node:fs");
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 300_000);
+
   it("fails a job whose requirements file is missing, naming it", async () => {
     const job = await p.api("POST", "/v1/training-jobs", { name: "py-nofile", command: ["python", "fit.py"], datasetId, python: { requirements: "nope.txt" } });
     const done = await waitUntil(p, "training-jobs", job.body.id, ended, 30_000);
