@@ -13,7 +13,7 @@ import type { ContainedPath } from "./core/contained";
 import { newId } from "./core/ids";
 import { type KindController, type PlatformContext, type StoredObject } from "./core/types";
 import { HttpError } from "./core/errors";
-import { canServe, LogregArtifact, runtimeFor, servableFormats, type TensorMetadata } from "./serving/runtimes";
+import { canServe, LogregArtifact, readSignature, servableFormats, type TensorMetadata } from "./serving/runtimes";
 import { jobOutputPath } from "./training-jobs";
 
 type ModelObject = Model & StoredObject;
@@ -45,16 +45,10 @@ type Signature = { inputs: TensorMetadata[]; outputs: TensorMetadata[] };
 
 /** Loads the artifact with its runtime, as a replica will, and returns the signature it reads. */
 async function loadSignature(path: string, format: string, shownSource: string): Promise<Signature> {
-  let model;
   try {
-    model = await runtimeFor(format).load(path);
+    return await readSignature(format, path);
   } catch (err) {
     throw HttpError.unprocessable(`${shownSource} cannot be served as format "${format}": ${(err as Error).message}`, "source");
-  }
-  try {
-    return { inputs: model.inputs, outputs: model.outputs };
-  } finally {
-    await model.close();
   }
 }
 

@@ -9,7 +9,7 @@ import { HttpError } from "../core/errors";
 import { requireFlavor } from "../serving/flavor-limits";
 import { BadRequest, batchRequest, parseInferRequest, sampleRequest } from "../serving/inference-protocol";
 import { ReplicaProcess } from "../serving/replica-process";
-import { runtimeFor } from "../serving/runtimes/index";
+import { readSignature } from "../serving/runtimes/index";
 import { resolveModelVersion } from "../serving/served-models";
 import type { LoadSummary } from "./load";
 import { driveLoadInWorker } from "./load-thread";
@@ -50,21 +50,20 @@ async function execute(id: string, ctx: PlatformContext, signal: AbortSignal): P
   write(ctx, id, () => ({ status: "Running", statusMessage: "starting" }));
   const { version, modelName } = resolveModelVersion(ctx, job.modelId, job.modelVersion, { modelId: "modelId", version: "modelVersion" });
   const artifactPath = await ctx.artifacts.path(version.artifactDigest);
-  // One request body per batch size, checked against the model's signature before any load runs.
-  const model = await runtimeFor(version.format).load(artifactPath);
+  // One request body per batch size, checked against the model's signature before any load runs: the one
+  // registration recorded, or (versions registered before signatures were recorded) the loaded model's.
+  const signature = version.inputs && version.outputs ? { inputs: version.inputs, outputs: version.outputs } : await readSignature(version.format, artifactPath);
   const batchSizes = job.batchSize ?? [1];
   const bodies = new Map<number, string>();
   try {
     for (const batchSize of batchSizes) {
-      const request = { inputs: job.sampleInput ? batchRequest(job.sampleInput, batchSize) : sampleRequest(model.inputs, batchSize).inputs };
-      parseInferRequest(request, model);
+      const request = { inputs: job.sampleInput ? batchRequest(job.sampleInput, batchSize) : sampleRequest(signature.inputs, batchSize).inputs };
+      parseInferRequest(request, signature);
       bodies.set(batchSize, JSON.stringify(request));
     }
   } catch (err) {
     if (err instanceof BadRequest) throw new Error(`sampleInput does not fit model "${modelName}" version ${job.modelVersion}: ${err.message}`);
     throw err;
-  } finally {
-    await model.close();
   }
 
   let index = 0;

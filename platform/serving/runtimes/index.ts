@@ -2,7 +2,7 @@
 // loads every new version through its runtime; replicas and perf jobs load artifacts through it.
 import { logregRuntime } from "./logreg";
 import { onnxRuntime } from "./onnx";
-import type { ModelRuntime } from "./types";
+import type { ModelRuntime, TensorMetadata } from "./types";
 
 export type { Datatype, LoadedModel, ModelRuntime, Prediction, Tensor, TensorData, TensorMetadata } from "./types";
 export { LogregArtifact, LogregModel, readLogregArtifact } from "./logreg";
@@ -22,4 +22,14 @@ export function runtimeFor(format: string): ModelRuntime {
   const runtime = runtimes.get(format);
   if (!runtime) throw new Error(`no local runtime serves model format "${format}" (servable: ${servableFormats().join(", ")})`);
   return runtime;
+}
+
+/** Loads an artifact as a replica would and returns its signature (the inputs and outputs requests use). */
+export async function readSignature(format: string, artifactPath: string): Promise<{ inputs: TensorMetadata[]; outputs: TensorMetadata[] }> {
+  const model = await runtimeFor(format).load(artifactPath);
+  try {
+    return { inputs: model.inputs, outputs: model.outputs };
+  } finally {
+    await model.close();
+  }
 }
