@@ -115,7 +115,7 @@ async function main(): Promise<void> {
   const runs: Record<BenchName, () => Promise<{ text: string; json: unknown }>> = {
     "platform-api": () => (opts.quick ? runPlatformApiBench(20, 5, 50) : runPlatformApiBench()),
     serving: () => (opts.quick ? runServingBench(1, [1, 8]) : runServingBench()),
-    onnx: () => (opts.quick ? runOnnxBench(1, { concurrencies: [8] }) : runOnnxBench()),
+    onnx: () => (opts.quick ? runOnnxBench(1, { concurrencies: [8] }) : runOnnxBench(2, { freshVenv: true })),
     latency: () => (opts.quick ? runLatencyBench(10, 8) : runLatencyBench(20, 20)),
     scale: () => (opts.quick ? runScaleBench([10, 50], 1) : runScaleBench([10, 50, 200], 3)),
     apply: () => (opts.quick ? runApplyBench(16) : runApplyBench(50)),
