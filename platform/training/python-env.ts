@@ -6,7 +6,7 @@
 // may share one cache: a lock directory per environment makes one build it while the others wait.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 
@@ -28,6 +28,8 @@ export class PipInstallError extends Error {}
 
 const READY_MARKER = ".mlp-env.json";
 const LOCK_POLL_MS = 500;
+/** A lock directory without a readable pid this long after its creation was left by a builder that died. */
+const LOCK_WITHOUT_PID_STALE_MS = 10_000;
 /** What pip may see of the platform's environment: how to reach an index, and where its caches are. */
 const PIP_ENV = /^(PATH|HOME|USER|LANG|LC_[A-Z]+|TMPDIR|PIP_[A-Z_]+|(HTTPS?|NO|ALL)_PROXY|(https?|no|all)_proxy|SSL_CERT_(FILE|DIR)|REQUESTS_CA_BUNDLE|XDG_(CACHE|CONFIG)_HOME|PYENV_[A-Z_]+)$/;
 
@@ -147,7 +149,14 @@ async function lock(lockDir: string, log: (line: string) => void, signal?: Abort
     } catch {
       /* being created or removed right now */
     }
-    if (Number.isInteger(holder) && holder > 0 && !pidAlive(holder)) {
+    const validPid = Number.isInteger(holder) && holder > 0;
+    let age = 0;
+    try {
+      age = Date.now() - statSync(lockDir).mtimeMs;
+    } catch {
+      continue; // removed meanwhile: try again
+    }
+    if ((validPid && !pidAlive(holder)) || (!validPid && age > LOCK_WITHOUT_PID_STALE_MS)) {
       rmSync(lockDir, { recursive: true, force: true }); // its builder died; take over
       continue;
     }
@@ -166,13 +175,18 @@ export interface EnsurePythonEnvOptions {
   python?: string;
 }
 
+/** Where the environment of these requirements lives (or will): its key and directory. */
+export async function pythonEnvLocation(opts: Pick<EnsurePythonEnvOptions, "cacheDir" | "requirements" | "python">): Promise<{ key: string; dir: string; interpreter: string }> {
+  const interpreter = await interpreterIdentity(opts.python ?? basePython());
+  const key = pythonEnvKey(interpreter, opts.requirements);
+  return { key, dir: join(opts.cacheDir, key), interpreter };
+}
+
 /** The cached environment for these requirements, built first when there is none. */
 export async function ensurePythonEnv(opts: EnsurePythonEnvOptions): Promise<PythonEnv> {
   const t0 = performance.now();
   const python = opts.python ?? basePython();
-  const interpreter = await interpreterIdentity(python);
-  const key = pythonEnvKey(interpreter, opts.requirements);
-  const dir = join(opts.cacheDir, key);
+  const { key, dir, interpreter } = await pythonEnvLocation(opts);
   const seconds = () => Math.round((performance.now() - t0) / 100) / 10;
   const what = `${opts.requirements.length} requirement${opts.requirements.length === 1 ? "" : "s"}`;
   if (existsSync(join(dir, READY_MARKER))) {
