@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: unit, platform, provider-protocol and end-to-end tests under the real Pulumi engine.
 # Installs what it needs first (Node >= 22, npm packages, the Pulumi CLI, Chromium for the console test,
-# Python 3 with venv for the Python training and ONNX tests; their packages come from PyPI into a shared cache).
+# bubblewrap for the job sandbox, Python 3 with venv for the Python training and ONNX tests; their packages
+# come from PyPI into a shared cache).
 source "$(dirname "${BASH_SOURCE[0]}")/toolchain.sh"
 mlp_setup
 mlp_ensure_chromium || mlp_log "Chromium could not be installed; the console page test will be skipped"

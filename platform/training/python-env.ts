@@ -19,6 +19,8 @@ export interface PythonEnv {
   /** Short content key (the environment's directory name). */
   key: string;
   dir: string;
+  /** The interpreter's sys.base_prefix (its standard library), which the environment links to. */
+  basePrefix: string;
   reused: boolean;
   /** Seconds spent: building, or finding the cached environment. */
   seconds: number;
@@ -99,15 +101,26 @@ function run(argv: string[], log: (line: string) => void, signal?: AbortSignal, 
   });
 }
 
-const interpreters = new Map<string, Promise<string>>();
-/** "CPython 3.11.7 <real executable>": part of the key, so another interpreter gets its own environment. */
-function interpreterIdentity(python: string): Promise<string> {
+interface Interpreter {
+  /** "CPython 3.11.7 <real executable>": part of the key, so another interpreter gets its own environment. */
+  identity: string;
+  /** sys.base_prefix: where its standard library lives, which a sandboxed job must see too. */
+  basePrefix: string;
+}
+
+const interpreters = new Map<string, Promise<Interpreter>>();
+function probeInterpreter(python: string): Promise<Interpreter> {
   let found = interpreters.get(python);
   if (!found) {
-    found = new Promise<string>((resolvePromise, reject) => {
+    found = new Promise<Interpreter>((resolvePromise, reject) => {
       const out: string[] = [];
-      run([python, "-c", "import os, platform, sys; print(platform.python_implementation(), platform.python_version(), os.path.realpath(sys.executable))"], (l) => out.push(l))
-        .then((code) => (code === 0 && out.length ? resolvePromise(out.join(" ").trim()) : reject(new PipInstallError(`${python} does not run (exit code ${code}): ${out.join(" ")}`))))
+      const script = "import json, os, platform, sys; print(json.dumps([platform.python_implementation(), platform.python_version(), os.path.realpath(sys.executable), sys.base_prefix]))";
+      run([python, "-c", script], (l) => out.push(l))
+        .then((code) => {
+          if (code !== 0 || !out.length) return reject(new PipInstallError(`${python} does not run (exit code ${code}): ${out.join(" ")}`));
+          const [impl, version, executable, basePrefix] = JSON.parse(out.join("")) as string[];
+          resolvePromise({ identity: `${impl} ${version} ${executable}`, basePrefix });
+        })
         .catch((err: Error) => reject(new PipInstallError(`no Python interpreter: ${err.message} (install python3, or set MLPLATFORM_PYTHON)`)));
     });
     found.catch(() => interpreters.delete(python));
@@ -176,29 +189,29 @@ export interface EnsurePythonEnvOptions {
 }
 
 /** Where the environment of these requirements lives (or will): its key and directory. */
-export async function pythonEnvLocation(opts: Pick<EnsurePythonEnvOptions, "cacheDir" | "requirements" | "python">): Promise<{ key: string; dir: string; interpreter: string }> {
-  const interpreter = await interpreterIdentity(opts.python ?? basePython());
-  const key = pythonEnvKey(interpreter, opts.requirements);
-  return { key, dir: join(opts.cacheDir, key), interpreter };
+export async function pythonEnvLocation(opts: Pick<EnsurePythonEnvOptions, "cacheDir" | "requirements" | "python">): Promise<{ key: string; dir: string; interpreter: string; basePrefix: string }> {
+  const { identity, basePrefix } = await probeInterpreter(opts.python ?? basePython());
+  const key = pythonEnvKey(identity, opts.requirements);
+  return { key, dir: join(opts.cacheDir, key), interpreter: identity, basePrefix };
 }
 
 /** The cached environment for these requirements, built first when there is none. */
 export async function ensurePythonEnv(opts: EnsurePythonEnvOptions): Promise<PythonEnv> {
   const t0 = performance.now();
   const python = opts.python ?? basePython();
-  const { key, dir, interpreter } = await pythonEnvLocation(opts);
+  const { key, dir, interpreter, basePrefix } = await pythonEnvLocation(opts);
   const seconds = () => Math.round((performance.now() - t0) / 100) / 10;
   const what = `${opts.requirements.length} requirement${opts.requirements.length === 1 ? "" : "s"}`;
   if (existsSync(join(dir, READY_MARKER))) {
     opts.log(`[platform] reusing Python environment ${key} (${what})`);
-    return { key, dir, reused: true, seconds: seconds() };
+    return { key, dir, basePrefix, reused: true, seconds: seconds() };
   }
   mkdirSync(opts.cacheDir, { recursive: true });
   const unlock = await lock(`${dir}.lock`, opts.log, opts.signal);
   try {
     if (existsSync(join(dir, READY_MARKER))) {
       opts.log(`[platform] reusing Python environment ${key} (${what}), built by another job meanwhile`);
-      return { key, dir, reused: true, seconds: seconds() };
+      return { key, dir, basePrefix, reused: true, seconds: seconds() };
     }
     opts.log(`[platform] building Python environment ${key} (${interpreter.split(" ").slice(0, 2).join(" ")}, ${what}): pip install`);
     rmSync(dir, { recursive: true, force: true }); // a build that died half-way
@@ -210,7 +223,7 @@ export async function ensurePythonEnv(opts: EnsurePythonEnvOptions): Promise<Pyt
     if (pip !== 0) throw new PipInstallError(`pip install failed with exit code ${pip}`);
     writeFileSync(join(dir, READY_MARKER), JSON.stringify({ key, interpreter: interpreter.split(" ").slice(0, 2).join(" "), requirements: opts.requirements, buildSeconds: seconds(), builtAt: new Date().toISOString() }, null, 2));
     opts.log(`[platform] Python environment ${key} ready in ${seconds()} s`);
-    return { key, dir, reused: false, seconds: seconds() };
+    return { key, dir, basePrefix, reused: false, seconds: seconds() };
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;

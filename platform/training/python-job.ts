@@ -37,7 +37,7 @@ export async function preparePythonEnv(opts: PreparePythonEnvOptions): Promise<{
   try {
     const pyEnv = await ensurePythonEnv({ cacheDir: pythonEnvCacheDir(opts.ctx.dataDir), requirements, log, signal: opts.signal });
     opts.ctx.log("python environment ready", { key: pyEnv.key, reused: pyEnv.reused, seconds: pyEnv.seconds });
-    return { env: withPythonEnv(opts.env, pyEnv), readOnlyPaths: [pyEnv.dir, helperModuleDir()] };
+    return { env: withPythonEnv(opts.env, pyEnv), readOnlyPaths: [pyEnv.dir, pyEnv.basePrefix, helperModuleDir()] };
   } catch (err) {
     if (opts.signal.aborted) return { failed: `stopped while preparing the Python environment: ${String(opts.signal.reason)}` };
     const tail = opts.readTail();
