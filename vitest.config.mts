@@ -1,6 +1,13 @@
 // The test runner's configuration: every test/**/*.test.ts, generous timeouts for tests that start real
-// platforms and the Pulumi engine, and two workers for a two-core machine.
+// platforms and the Pulumi engine, two workers for a two-core machine, and the shared cache of the Python
+// environments tests build.
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { defineConfig } from "vitest/config";
+
+// Python environments (scikit-learn, skl2onnx, ...) that tests build through the platform are cached
+// outside the repository and shared by every test and run, so only the first run on a machine installs.
+const cache = process.env.MLP_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "mlplatform");
 
 export default defineConfig({
   test: {
@@ -9,5 +16,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Tests start real platforms and processes; two cores do not gain from wide parallelism.
     maxWorkers: 2,
+    env: { MLPLATFORM_PYTHON_ENV_CACHE: process.env.MLPLATFORM_PYTHON_ENV_CACHE ?? join(cache, "venvs") },
   },
 });

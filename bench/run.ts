@@ -1,8 +1,8 @@
 // `npm run bench`: every benchmark in one run, side by side — the local platform's API, serving, and the
 // provider figures of issue 7 (state size, scale, wait latency, apply overhead, parallelism). Prints the
 // tables, a goal summary, and writes bench/results.json plus a dated Markdown copy under bench/results/.
-// Options: --quick (smaller sizes, for a smoke run), --only <name,...> (platform-api, serving, latency,
-// scale, apply).
+// Options: --quick (smaller sizes, for a smoke run), --only <name,...> (platform-api, serving, onnx,
+// latency, scale, apply).
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import { join } from "node:path";
@@ -11,9 +11,10 @@ import { runPlatformApiBench } from "./platform-api";
 import { runApplyBench, type ApplyResult } from "./provider-apply";
 import { runLatencyBench, type LatencyResult } from "./provider-latency";
 import { runScaleBench, PROVIDER_BYTES_BOUND, type ScaleRow } from "./provider-scale";
+import { runOnnxBench } from "./onnx";
 import { runServingBench } from "./serving";
 
-const BENCHES = ["platform-api", "serving", "latency", "scale", "apply"] as const;
+const BENCHES = ["platform-api", "serving", "onnx", "latency", "scale", "apply"] as const;
 type BenchName = (typeof BENCHES)[number];
 
 interface Options {
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
   const runs: Record<BenchName, () => Promise<{ text: string; json: unknown }>> = {
     "platform-api": () => (opts.quick ? runPlatformApiBench(20, 5, 50) : runPlatformApiBench()),
     serving: () => (opts.quick ? runServingBench(1, [1, 8]) : runServingBench()),
+    onnx: () => (opts.quick ? runOnnxBench(1, { concurrencies: [8] }) : runOnnxBench(2, { freshVenv: true })),
     latency: () => (opts.quick ? runLatencyBench(10, 8) : runLatencyBench(20, 20)),
     scale: () => (opts.quick ? runScaleBench([10, 50], 1) : runScaleBench([10, 50, 200], 3)),
     apply: () => (opts.quick ? runApplyBench(16) : runApplyBench(50)),

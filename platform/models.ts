@@ -1,16 +1,19 @@
 // Models: a registry entry with numbered versions. Each version's artifact (a local file/directory, or a
 // training job's output via mlp://training-jobs/<id>/output[/file]) is copied into the artifact store and
-// checked: the stored copy must hash to its digest, and a logreg-json artifact must parse with consistent
-// shapes (the serving runtime's own schema). Formats without a local runtime are refused, so nothing
-// unservable gets registered.
+// checked: the stored copy must hash to its digest, and the format's serving runtime must load it (a
+// logreg-json artifact parses with consistent shapes; an ONNX file loads in ONNX Runtime with tensor inputs
+// and outputs). The signature the runtime reads is recorded in the version, and must match the inputs and
+// outputs the spec declares. Formats without a local runtime are refused, so nothing unservable gets
+// registered.
 import { readFileSync, statSync } from "node:fs";
 import { join, normalize, sep } from "node:path";
-import { ModelPatch, ModelSpec, type Model, type ModelVersion } from "../schemas/index";
+import type { z } from "zod";
+import { ModelPatch, ModelSpec, TensorSpec, type Model, type ModelVersion } from "../schemas/index";
 import type { ContainedPath } from "./core/contained";
 import { newId } from "./core/ids";
 import { type KindController, type PlatformContext, type StoredObject } from "./core/types";
 import { HttpError } from "./core/errors";
-import { canServe, LogregArtifact, servableFormats } from "./serving/runtimes";
+import { canServe, LogregArtifact, readSignature, servableFormats, type TensorMetadata } from "./serving/runtimes";
 import { jobOutputPath } from "./training-jobs";
 
 type ModelObject = Model & StoredObject;
@@ -36,6 +39,34 @@ function validateArtifact(path: string, format: string, shownSource: string): vo
     const issues = r.error.issues.map((i) => `${i.path.join(".") || "(root)"} ${i.message}`).join("; ");
     throw HttpError.unprocessable(`${shownSource} is not a valid logreg-json/v1 artifact: ${issues}`, "source");
   }
+}
+
+type Signature = { inputs: TensorMetadata[]; outputs: TensorMetadata[] };
+
+/** Loads the artifact with its runtime, as a replica will, and returns the signature it reads. */
+async function loadSignature(path: string, format: string, shownSource: string): Promise<Signature> {
+  try {
+    return await readSignature(format, path);
+  } catch (err) {
+    throw HttpError.unprocessable(`${shownSource} cannot be served as format "${format}": ${(err as Error).message}`, "source");
+  }
+}
+
+const showTensor = (t: { name: string; datatype: string; shape: number[] }) => `"${t.name}" ${t.datatype} [${t.shape.join(", ")}]`;
+
+/** Declared inputs/outputs must name the artifact's tensors with their datatypes and compatible shapes (-1 fits any size). */
+function checkDeclared(declared: z.infer<typeof TensorSpec>[] | undefined, actual: TensorMetadata[], field: "inputs" | "outputs", shownSource: string): void {
+  if (!declared) return;
+  const problems: string[] = [];
+  for (const d of declared) {
+    const a = actual.find((t) => t.name === d.name);
+    if (!a) problems.push(`declares ${showTensor(d)}, which the model does not have`);
+    else if (a.datatype !== d.datatype || (a.shape.length > 0 && (a.shape.length !== d.shape.length || a.shape.some((n, i) => n >= 0 && d.shape[i] >= 0 && n !== d.shape[i])))) {
+      problems.push(`declares ${showTensor(d)}, the model has ${showTensor(a)}`);
+    }
+  }
+  for (const a of actual) if (!declared.some((d) => d.name === a.name)) problems.push(`does not declare ${showTensor(a)}`);
+  if (problems.length) throw HttpError.unprocessable(`${field} do not match ${shownSource}: ${problems.join("; ")}`, field);
 }
 
 /** `mlp://training-jobs/<id>/output[/sub/path]` → the job id and the path inside its output. */
@@ -75,7 +106,7 @@ function refuseUnservable(format: string): void {
 }
 
 /** Validates, stores and verifies one artifact; returns the version record (not yet saved). */
-async function registerVersion(ctx: PlatformContext, number: number, source: string, format: ModelVersion["format"], framework: string | undefined, metrics: Record<string, number> | undefined): Promise<ModelVersion> {
+async function registerVersion(ctx: PlatformContext, number: number, source: string, format: ModelVersion["format"], framework: string | undefined, metrics: Record<string, number> | undefined, declared: Partial<Signature> = {}): Promise<ModelVersion> {
   refuseUnservable(format);
   const { path, jobId } = await resolveSource(ctx, source);
   let stored: { digest: string; sizeBytes: number };
@@ -85,10 +116,15 @@ async function registerVersion(ctx: PlatformContext, number: number, source: str
     if (typeof path !== "string") path.close();
   }
   const { digest, sizeBytes } = stored;
-  // Validated in the store (which re-hashes it to its digest first): what is checked is what is served.
-  // A stored copy that fails is unreferenced and goes with the next artifact sweep.
+  // Validated and loaded in the store (which re-hashes it to its digest first): what is checked is what is
+  // served. A stored copy that fails is unreferenced and goes with the next artifact sweep.
+  let signature: Signature;
   try {
-    validateArtifact(await ctx.artifacts.path(digest), format, `source "${source}"`);
+    const storedPath = await ctx.artifacts.path(digest);
+    validateArtifact(storedPath, format, `source "${source}"`);
+    signature = await loadSignature(storedPath, format, `source "${source}"`);
+    checkDeclared(declared.inputs, signature.inputs, "inputs", `source "${source}"`);
+    checkDeclared(declared.outputs, signature.outputs, "outputs", `source "${source}"`);
   } catch (err) {
     ctx.artifacts.release(digest);
     throw err;
@@ -104,6 +140,8 @@ async function registerVersion(ctx: PlatformContext, number: number, source: str
     sizeBytes,
     metrics: metrics ?? jobMetrics,
     createdAt: new Date().toISOString(),
+    inputs: signature.inputs,
+    outputs: signature.outputs,
   };
 }
 
@@ -165,7 +203,7 @@ export const modelController: KindController = {
   async create(raw, ctx) {
     const spec = raw as ModelSpec;
     if (ctx.store.getByName(KIND, spec.name)) throw HttpError.conflict(`a model named "${spec.name}" already exists`, "name");
-    const v1 = await registerVersion(ctx, 1, spec.source, spec.format, spec.framework, spec.metrics);
+    const v1 = await registerVersion(ctx, 1, spec.source, spec.format, spec.framework, spec.metrics, spec);
     const id = newId("models");
     ctx.store.putChild(KIND, id, "versions", "1", v1);
     ctx.artifacts.release(v1.artifactDigest);
@@ -194,7 +232,10 @@ export const modelController: KindController = {
       let added: ModelVersion | undefined;
       if (patch.source !== undefined || patch.format !== undefined) {
         const highest = ctx.store.getChild<number>(KIND, cur.id, "meta", "highestVersion") ?? cur.latestVersion;
-        const candidate = await registerVersion(ctx, highest + 1, patch.source ?? cur.source, patch.format ?? cur.format, patch.framework ?? cur.framework, patch.metrics);
+        const candidate = await registerVersion(ctx, highest + 1, patch.source ?? cur.source, patch.format ?? cur.format, patch.framework ?? cur.framework, patch.metrics, {
+          inputs: patch.inputs ?? cur.inputs,
+          outputs: patch.outputs ?? cur.outputs,
+        });
         const latest = ctx.store.getChild<ModelVersion>(KIND, cur.id, "versions", String(cur.latestVersion));
         // Same bytes in the same format is the same version: no new number for a re-sent source.
         if (!latest || latest.artifactDigest !== candidate.artifactDigest || latest.format !== candidate.format) {

@@ -14,6 +14,7 @@ import { type KindController, type PlatformContext, type StoredObject } from "./
 import { HttpError } from "./core/errors";
 import { TrainingRun, type MetricLine, type RunEnd } from "./training-run";
 import { findExecutable, sandboxedArgv, signalInsideSandbox } from "./sandbox";
+import { preparePythonEnv } from "./training/python-job";
 
 type JobObject = TrainingJob & StoredObject;
 const KIND = "training-jobs" as const;
@@ -64,6 +65,8 @@ interface Runtime {
   launches: Map<string, Promise<void>>;
   /** The status a stopped run ends in: Stopped on request, Failed when the platform shuts down. */
   stopAs: Map<string, "Stopped" | "Failed">;
+  /** Jobs still preparing (building their Python environment): aborted by a stop or a shutdown. */
+  preparing: Map<string, AbortController>;
   shuttingDown: boolean;
 }
 
@@ -71,7 +74,7 @@ interface Runtime {
 const runtimes = new WeakMap<PlatformContext, Runtime>();
 function runtime(ctx: PlatformContext): Runtime {
   let rt = runtimes.get(ctx);
-  if (!rt) runtimes.set(ctx, (rt = { runs: new Map(), queue: [], running: new Map(), launches: new Map(), stopAs: new Map(), shuttingDown: false }));
+  if (!rt) runtimes.set(ctx, (rt = { runs: new Map(), queue: [], running: new Map(), launches: new Map(), stopAs: new Map(), preparing: new Map(), shuttingDown: false }));
   return rt;
 }
 
@@ -168,13 +171,46 @@ async function launch(ctx: PlatformContext, rt: Runtime, job: JobObject): Promis
   let env: Record<string, string>;
   let argv: string[];
   let sandboxed = false;
+  let dataset: { dir: string; file?: string };
   const cwd = job.workingDir ? ctx.resolvePath(job.workingDir, "workingDir") : ctx.allowedRoots[0];
   try {
-    const dataset = await prepareDataset(ctx, job);
+    dataset = await prepareDataset(ctx, job);
     env = jobEnv(job, dataset, outputDir);
+  } catch (err) {
+    write(ctx, job.id, () => ({ status: "Failed", finishedAt: new Date().toISOString(), statusMessage: (err as Error).message }));
+    return;
+  }
+  // A Python job first gets its cached virtualenv (training/python-job.ts), which the sandbox shows read-only.
+  const pythonPaths: string[] = [];
+  if (job.python) {
+    const abort = new AbortController();
+    rt.preparing.set(job.id, abort);
+    try {
+      const prepared = await preparePythonEnv({
+        ctx,
+        python: job.python,
+        workingDir: cwd,
+        env,
+        logPath: logPath(ctx, job.id),
+        readTail: () => tailLines(logPath(ctx, job.id), LOG_TAIL_IN_MESSAGE),
+        signal: abort.signal,
+        onStatus: (message) => write(ctx, job.id, (cur) => (cur.status === "Pending" ? { statusMessage: message } : undefined)),
+      });
+      if ("failed" in prepared) {
+        // A stop or a shutdown aborted the build: a stop already wrote Stopped; a shutdown leaves it Pending to re-queue.
+        if (!abort.signal.aborted) write(ctx, job.id, (cur) => (cur.status === "Pending" ? { status: "Failed", finishedAt: new Date().toISOString(), statusMessage: prepared.failed } : undefined));
+        return;
+      }
+      env = prepared.env;
+      pythonPaths.push(...prepared.readOnlyPaths);
+    } finally {
+      rt.preparing.delete(job.id);
+    }
+  }
+  try {
     // Confined to its inputs and output (platform/sandbox.ts); unconfined only when the sandbox is off or
     // unavailable, which the job's log says.
-    argv = sandboxedArgv(job.command, { dataDir: ctx.dataDir, roots: ctx.allowedRoots, inputs: [dataset.dir], outputs: [outputDir], cwd, env }) ?? job.command;
+    argv = sandboxedArgv(job.command, { dataDir: ctx.dataDir, roots: ctx.allowedRoots, inputs: [dataset.dir, ...pythonPaths], outputs: [outputDir], cwd, env }) ?? job.command;
     sandboxed = argv !== job.command;
     if (!sandboxed) appendFileSync(logPath(ctx, job.id), "[platform] no sandbox (MLPLATFORM_SANDBOX=off, or bubblewrap unavailable): the job runs with the platform's own file access\n");
   } catch (err) {
@@ -275,6 +311,7 @@ async function stopJob(ctx: PlatformContext, job: JobObject, reason: string, sto
   }
   const launching = rt.launches.get(job.id);
   if (!run && !launching) rt.queue = rt.queue.filter((q) => q !== job.id);
+  rt.preparing.get(job.id)?.abort(reason);
   // A job still being prepared (no process yet) does not start once it is no longer Pending.
   write(ctx, job.id, (cur) => (cur.status === "Pending" ? { status: stopAs, finishedAt: new Date().toISOString(), statusMessage: reason } : undefined));
   await launching;
@@ -322,6 +359,7 @@ export const trainingJobController: KindController = {
       datasetId: spec.datasetId,
       datasetVersion: version,
       hyperParameters: spec.hyperParameters ?? {},
+      ...(spec.python ? { python: spec.python } : {}),
       flavor: spec.flavor,
       instanceCount: spec.instanceCount,
       maxRuntimeSeconds: spec.maxRuntimeSeconds,
@@ -371,6 +409,8 @@ export const trainingJobController: KindController = {
   async shutdown(ctx) {
     const rt = runtime(ctx);
     rt.shuttingDown = true;
+    // A half-built Python environment is thrown away; its job stays Pending and queues again on restart.
+    for (const abort of rt.preparing.values()) abort.abort("the platform shut down");
     await Promise.all(
       [...rt.runs.entries()].map(async ([id]) => {
         const job = ctx.store.get<JobObject>(KIND, id);

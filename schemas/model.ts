@@ -6,10 +6,11 @@ import { Description, Name, ObjectMeta, Tags } from "./common";
 /** Formats a local runtime can serve. Anything else is refused at registration. */
 export const ModelFormat = z.enum(["logreg-json", "onnx"]);
 
+/** A KServe v2 tensor: name, datatype, shape (-1 = a dynamic dimension such as the batch). */
 export const TensorSpec = z.object({
   name: z.string(),
-  datatype: z.enum(["FP32", "FP64", "INT64", "INT32", "BYTES"]),
-  shape: z.array(z.number().int()),
+  datatype: z.enum(["BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP32", "FP64", "BYTES"]),
+  shape: z.array(z.number().int().min(-1)),
 });
 
 /** A registry entry; each new `source` registers a new numbered version. Only `name` is immutable. */
@@ -18,7 +19,7 @@ export const ModelSpec = z.strictObject({
   source: z.string().min(1).describe("a training job's outputUri (mlp://jobs/<id>/output[/file]) or a local file/directory"),
   format: ModelFormat,
   framework: z.string().optional(),
-  inputs: z.array(TensorSpec).optional(),
+  inputs: z.array(TensorSpec).optional().describe("the signature you expect; registration refuses an artifact whose own signature differs"),
   outputs: z.array(TensorSpec).optional(),
   metrics: z.record(z.string(), z.number()).optional(),
   description: Description.optional(),
@@ -43,6 +44,9 @@ export const ModelVersion = z.object({
   metrics: z.record(z.string(), z.number()),
   createdAt: z.string(),
   statusMessage: z.string().optional(),
+  /** The signature the runtime read from the artifact at registration (an ONNX graph's inputs and outputs). */
+  inputs: z.array(TensorSpec).optional(),
+  outputs: z.array(TensorSpec).optional(),
 });
 export type ModelVersion = z.infer<typeof ModelVersion>;
 

@@ -11,8 +11,9 @@ export const PerfJobSpec = z.strictObject({
   jobType: z.enum(["benchmark"]).default("benchmark"),
   flavors: z.array(z.string()).min(1).default(["local.small"]),
   concurrency: z.array(z.number().int().min(1).max(256)).min(1).default([1, 4]),
+  batchSize: z.array(z.number().int().min(1).max(4096)).min(1).default([1]).describe("rows per request; one task per flavor x batch size x concurrency"),
   durationSeconds: z.number().positive().max(600).default(3),
-  /** Sample request body (KServe v2 inputs); default: zeros shaped from the model's inputs. */
+  /** Sample request (KServe v2 inputs), one example repeated to each batch size; default: zeros shaped from the model's inputs. */
   sampleInput: z.array(z.object({ name: z.string(), datatype: z.string(), shape: z.array(z.number().int()), data: z.array(z.any()) })).optional(),
   slo: z.strictObject({
     p99LatencyMs: z.number().positive().optional(),
@@ -31,6 +32,7 @@ export const PerfJobStatus = z.enum(["Submitted", "Running", "Succeeded", "Faile
 
 export const PerfTask = z.object({
   flavor: z.string(),
+  batchSize: z.number().int().optional().describe("rows per request (absent on tasks recorded before batch sizes existed: 1)"),
   concurrency: z.number().int(),
   status: z.enum(["Pending", "Running", "Succeeded", "Failed", "Cancelled"]),
   requests: z.number().int(),
@@ -39,6 +41,7 @@ export const PerfTask = z.object({
   p90Ms: z.number().optional(),
   p99Ms: z.number().optional(),
   throughput: z.number().optional().describe("requests per second"),
+  predictionsPerSecond: z.number().optional().describe("rows predicted per second: throughput x batch size"),
 });
 export type PerfTask = z.infer<typeof PerfTask>;
 
@@ -48,6 +51,7 @@ export const PerfJob = ObjectMeta.extend({
   jobType: z.string(),
   flavors: z.array(z.string()),
   concurrency: z.array(z.number().int()),
+  batchSize: z.array(z.number().int()).optional(),
   durationSeconds: z.number(),
   sampleInput: PerfJobSpec.shape.sampleInput,
   slo: PerfJobSpec.shape.slo,

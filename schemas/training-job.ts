@@ -5,6 +5,14 @@ import { Description, Name, ObjectMeta, Tags } from "./common";
 
 export const HyperParameters = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.union([z.string(), z.number(), z.boolean()]));
 
+/** A Python job's packages: pip requirement lines, or a requirements file relative to workingDir. */
+export const PythonSpec = z.strictObject({
+  requirements: z
+    .union([z.array(z.string().min(1)).min(1), z.string().min(1)])
+    .describe('pip requirement lines (["scikit-learn==1.9.1"]), or the path of a requirements file in workingDir ("requirements.txt")'),
+});
+export type PythonSpec = z.infer<typeof PythonSpec>;
+
 /** One run of a training command on a dataset version. Everything but description and tags defines the run. */
 export const TrainingJobSpec = z.strictObject({
   name: Name,
@@ -14,6 +22,7 @@ export const TrainingJobSpec = z.strictObject({
   datasetId: z.string().min(1),
   datasetVersion: z.number().int().positive().optional().describe("default: the dataset's latest version at submission"),
   hyperParameters: HyperParameters.optional(),
+  python: PythonSpec.optional().describe("run in a virtualenv with these pip requirements (built once per distinct set, then cached)"),
   flavor: z.string().default("local.small"),
   instanceCount: z.number().int().min(1).max(1).default(1).describe("the local platform runs one process per job"),
   maxRuntimeSeconds: z.number().int().positive().max(7 * 24 * 3600).default(3600),
@@ -39,6 +48,7 @@ export const TrainingJob = ObjectMeta.extend({
   datasetId: z.string(),
   datasetVersion: z.number().int(),
   hyperParameters: HyperParameters,
+  python: PythonSpec.optional(),
   flavor: z.string(),
   instanceCount: z.number().int(),
   maxRuntimeSeconds: z.number().int(),

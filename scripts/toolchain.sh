@@ -79,6 +79,18 @@ mlp_setup() {
   mlp_ensure_pulumi
 }
 
+# Python 3 with venv/ensurepip, for Python training jobs (examples/sklearn and its tests): the platform builds
+# their virtualenvs itself, from PyPI, cached under ~/.cache/mlplatform/venvs in tests. Debian ships venv
+# apart from python3 (python3-venv).
+mlp_ensure_python() {
+  local python="${MLPLATFORM_PYTHON:-python3}"
+  "$python" -c 'import venv, ensurepip' 2>/dev/null && return 0
+  command -v apt-get >/dev/null || return 1
+  mlp_log "installing Debian's python3-venv for Python training jobs"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo -n"
+  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3 python3-venv >/dev/null; } || return 1
+}
+
 # Debian's Chromium, for the console page test in headless mode (playwright-core drives it).
 mlp_ensure_chromium() {
   [ -x /usr/bin/chromium ] && return 0

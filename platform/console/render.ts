@@ -1,6 +1,6 @@
 // The console page: every object of every kind with its status, training curves and perf charts,
 // rendered on the server into one self-contained HTML document (inline CSS and SVG, no scripts needed).
-import { KIND_BY_COLLECTION, KIND_REGISTRY, type MetricPoint, type PerfTask } from "../../schemas/index";
+import { KIND_BY_COLLECTION, KIND_REGISTRY, type MetricPoint, type ModelVersion, type PerfTask } from "../../schemas/index";
 import type { KindName, StoredObject } from "../core/types";
 import { barChart, lineChart, type Series } from "./charts";
 import { esc } from "./html";
@@ -10,6 +10,8 @@ export interface ConsoleSnapshot {
   kinds: { kind: KindName; items: StoredObject[] }[];
   /** Training-job id → its metric points. */
   metrics: Record<string, MetricPoint[]>;
+  /** Model id → its versions, each with the signature registration read from the artifact. */
+  versions?: Record<string, ModelVersion[]>;
   /** Seconds between automatic reloads, if asked for. */
   refreshSeconds?: number;
 }
@@ -63,10 +65,21 @@ function trainingCharts(points: MetricPoint[] | undefined): string {
   return [...byName.values()].map((s) => lineChart(s.name, [s])).join("");
 }
 
+const tensors = (list: ModelVersion["inputs"]) => (list ?? []).map((t) => `${esc(t.name)} <code>${esc(t.datatype)} [${t.shape.join(", ")}]</code>`).join("<br>");
+
+/** One row per version: what it is and its signature (the tensors a request must carry, and gets back). */
+function versionTable(versions: ModelVersion[] | undefined): string {
+  if (!versions?.length) return "";
+  const rows = versions
+    .map((v) => `<tr class="version" data-version="${v.version}"><td>v${v.version}</td><td>${badge(v.status)}</td><td>${esc(v.format)}</td><td class="inputs">${tensors(v.inputs)}</td><td class="outputs">${tensors(v.outputs)}</td></tr>`)
+    .join("");
+  return `<table class="tasks signature"><tr><th>version</th><th>status</th><th>format</th><th>inputs</th><th>outputs</th></tr>${rows}</table>`;
+}
+
 function perfCharts(tasks: PerfTask[] | undefined): string {
   const measured = (tasks ?? []).filter((t) => t.requests > 0);
   if (!measured.length) return "";
-  const label = (t: PerfTask) => `${t.flavor.replace(/^local\./, "")}×${t.concurrency}`;
+  const label = (t: PerfTask) => `${t.flavor.replace(/^local\./, "")}${t.batchSize && t.batchSize > 1 ? ` b${t.batchSize}` : ""}×${t.concurrency}`;
   const latency = barChart(
     "latency",
     "ms",
@@ -74,14 +87,18 @@ function perfCharts(tasks: PerfTask[] | undefined): string {
   );
   const throughput = barChart("throughput", "req/s", measured.map((t) => ({ label: label(t), values: [{ name: "req/s", value: t.throughput }] })));
   const rows = (tasks ?? [])
-    .map((t) => `<tr><td>${esc(t.flavor)}</td><td>${t.concurrency}</td><td>${badge(t.status)}</td><td>${t.requests}</td><td>${t.errors}</td><td>${t.p50Ms ?? ""}</td><td>${t.p90Ms ?? ""}</td><td>${t.p99Ms ?? ""}</td><td>${t.throughput ?? ""}</td></tr>`)
+    .map((t) => `<tr><td>${esc(t.flavor)}</td><td>${t.batchSize ?? 1}</td><td>${t.concurrency}</td><td>${badge(t.status)}</td><td>${t.requests}</td><td>${t.errors}</td><td>${t.p50Ms ?? ""}</td><td>${t.p90Ms ?? ""}</td><td>${t.p99Ms ?? ""}</td><td>${t.throughput ?? ""}</td><td>${t.predictionsPerSecond ?? ""}</td></tr>`)
     .join("");
-  return `${latency}${throughput}<table class="tasks"><tr><th>flavor</th><th>concurrency</th><th>status</th><th>requests</th><th>errors</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>req/s</th></tr>${rows}</table>`;
+  return `${latency}${throughput}<table class="tasks"><tr><th>flavor</th><th>batch</th><th>concurrency</th><th>status</th><th>requests</th><th>errors</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>req/s</th><th>predictions/s</th></tr>${rows}</table>`;
 }
 
 function section(kind: KindName, items: StoredObject[], snap: ConsoleSnapshot): string {
   const rows = items.map((o) => {
-    const extra = kind === "training-jobs" ? trainingCharts(snap.metrics[o.id]) : kind === "perf-jobs" ? perfCharts((o as any).tasks) : "";
+    const extra =
+      kind === "training-jobs" ? trainingCharts(snap.metrics[o.id])
+      : kind === "perf-jobs" ? perfCharts((o as any).tasks)
+      : kind === "models" ? versionTable(snap.versions?.[o.id])
+      : "";
     return `<tr class="object" data-kind="${kind}" data-id="${esc(o.id)}" data-status="${esc(o.status)}">
 <td><b>${esc(o.name)}</b><br><code>${esc(o.id)}</code></td><td>${badge(o.status)}${o.statusMessage ? `<div class="msg">${esc(o.statusMessage)}</div>` : ""}</td>
 <td>${details(kind, o as Record<string, unknown>)}${extra ? `<div class="charts">${extra}</div>` : ""}</td><td class="when">${esc(o.updatedAt)}</td></tr>`;

@@ -7,9 +7,9 @@ import { newId } from "../core/ids";
 import { type KindController, type PlatformContext, type StoredObject } from "../core/types";
 import { HttpError } from "../core/errors";
 import { requireFlavor } from "../serving/flavor-limits";
-import { BadRequest, parseInferRequest, zerosRequest } from "../serving/inference-protocol";
+import { BadRequest, batchRequest, parseInferRequest, sampleRequest } from "../serving/inference-protocol";
 import { ReplicaProcess } from "../serving/replica-process";
-import { runtimeFor } from "../serving/runtimes/index";
+import { readSignature } from "../serving/runtimes/index";
 import { resolveModelVersion } from "../serving/served-models";
 import type { LoadSummary } from "./load";
 import { driveLoadInWorker } from "./load-thread";
@@ -50,15 +50,21 @@ async function execute(id: string, ctx: PlatformContext, signal: AbortSignal): P
   write(ctx, id, () => ({ status: "Running", statusMessage: "starting" }));
   const { version, modelName } = resolveModelVersion(ctx, job.modelId, job.modelVersion, { modelId: "modelId", version: "modelVersion" });
   const artifactPath = await ctx.artifacts.path(version.artifactDigest);
-  const model = await runtimeFor(version.format).load(artifactPath);
-  const request = job.sampleInput ? { inputs: job.sampleInput } : zerosRequest(model.featureCount);
+  // One request body per batch size, checked against the model's signature before any load runs: the one
+  // registration recorded, or (versions registered before signatures were recorded) the loaded model's.
+  const signature = version.inputs && version.outputs ? { inputs: version.inputs, outputs: version.outputs } : await readSignature(version.format, artifactPath);
+  const batchSizes = job.batchSize ?? [1];
+  const bodies = new Map<number, string>();
   try {
-    parseInferRequest(request, model);
+    for (const batchSize of batchSizes) {
+      const request = { inputs: job.sampleInput ? batchRequest(job.sampleInput, batchSize) : sampleRequest(signature.inputs, batchSize).inputs };
+      parseInferRequest(request, signature);
+      bodies.set(batchSize, JSON.stringify(request));
+    }
   } catch (err) {
     if (err instanceof BadRequest) throw new Error(`sampleInput does not fit model "${modelName}" version ${job.modelVersion}: ${err.message}`);
     throw err;
   }
-  const body = JSON.stringify(request);
 
   let index = 0;
   for (const flavor of job.flavors) {
@@ -68,15 +74,15 @@ async function execute(id: string, ctx: PlatformContext, signal: AbortSignal): P
     try {
       // Unrecorded warm-up: the first requests pay for JIT compilation and new connections, which would
       // otherwise land in the first task's p99.
-      await driveLoadInWorker({ url: `${replica.url}/v2/models/${encodeURIComponent(modelName)}/infer`, body, concurrency: 1, durationMs: WARMUP_MS, signal });
-      for (const _ of job.concurrency) {
+      await driveLoadInWorker({ url: `${replica.url}/v2/models/${encodeURIComponent(modelName)}/infer`, body: bodies.get(batchSizes[0])!, concurrency: 1, durationMs: WARMUP_MS, signal });
+      for (let n = 0; n < batchSizes.length * job.concurrency.length; n++) {
         const task = job.tasks[index];
         if (signal.aborted) break;
         write(ctx, id, (cur) => ({ statusMessage: `running ${taskLabel(task)}`, tasks: cur.tasks.map((t, i) => (i === index ? { ...t, status: "Running" } : t)) }));
         const taskIndex = index;
         const summary = await driveLoadInWorker({
           url: `${replica.url}/v2/models/${encodeURIComponent(modelName)}/infer`,
-          body,
+          body: bodies.get(task.batchSize ?? 1)!,
           concurrency: task.concurrency,
           durationMs: job.durationSeconds * 1000,
           signal,
@@ -86,6 +92,7 @@ async function execute(id: string, ctx: PlatformContext, signal: AbortSignal): P
         const failed = summary.requests === 0 || summary.errors === summary.requests;
         setTask(ctx, id, index, {
           ...figures(summary),
+          predictionsPerSecond: Math.round(summary.throughput * (task.batchSize ?? 1) * 10) / 10,
           status: signal.aborted ? "Cancelled" : failed ? "Failed" : "Succeeded",
         });
         if (failed && !signal.aborted) ctx.log("perf task failed", { id, task: taskLabel(task), errors: summary.errorSamples });
@@ -160,7 +167,9 @@ export const perfJobController: KindController = {
     if (ctx.store.getByName("perf-jobs", spec.name)) throw HttpError.conflict(`a perf job named "${spec.name}" already exists`, "name");
     resolveModelVersion(ctx, spec.modelId, spec.modelVersion, { modelId: "modelId", version: "modelVersion" });
     spec.flavors.forEach((f, i) => requireFlavor(f, `flavors.${i}`));
-    const tasks: PerfTask[] = spec.flavors.flatMap((flavor) => spec.concurrency.map((concurrency) => ({ flavor, concurrency, status: "Pending" as const, requests: 0, errors: 0 })));
+    const tasks: PerfTask[] = spec.flavors.flatMap((flavor) =>
+      spec.batchSize.flatMap((batchSize) => spec.concurrency.map((concurrency) => ({ flavor, batchSize, concurrency, status: "Pending" as const, requests: 0, errors: 0 }))),
+    );
     const obj = ctx.store.insert<PerfJobObject>("perf-jobs", {
       id: newId("perf-jobs"),
       name: spec.name,
@@ -169,6 +178,7 @@ export const perfJobController: KindController = {
       jobType: spec.jobType,
       flavors: spec.flavors,
       concurrency: spec.concurrency,
+      batchSize: spec.batchSize,
       durationSeconds: spec.durationSeconds,
       ...(spec.sampleInput ? { sampleInput: spec.sampleInput } : {}),
       ...(spec.slo ? { slo: spec.slo } : {}),

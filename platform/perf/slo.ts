@@ -4,8 +4,8 @@ import type { PerfJobSpec, PerfTask } from "../../schemas/index";
 
 export type Slo = NonNullable<PerfJobSpec["slo"]>;
 
-export function taskLabel(task: Pick<PerfTask, "flavor" | "concurrency">): string {
-  return `${task.flavor} × concurrency ${task.concurrency}`;
+export function taskLabel(task: Pick<PerfTask, "flavor" | "concurrency" | "batchSize">): string {
+  return `${task.flavor} × ${task.batchSize && task.batchSize > 1 ? `batch ${task.batchSize} × ` : ""}concurrency ${task.concurrency}`;
 }
 
 /** The SLO breaches of one task, as readable phrases (empty when it meets the SLO). */

@@ -88,8 +88,7 @@ export function createReplicaServer(opts: ReplicaServerOptions): Server {
     }
     await slots.acquire();
     try {
-      const { rows, rowCount, id } = parseInferRequest(body, model);
-      return send(res, 200, inferResponse(model, modelName, version, rows, rowCount, id));
+      return send(res, 200, await inferResponse(model, modelName, version, parseInferRequest(body, model)));
     } catch (err) {
       if (err instanceof BadRequest) return send(res, 400, { error: err.message });
       throw err;

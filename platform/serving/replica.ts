@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const port = typeof address === "object" && address ? address.port : 0;
   const stop = () => {
     // Finish in-flight requests, then go; the parent escalates to SIGKILL if this hangs.
-    server.close(() => process.exit(0));
+    server.close(() => void model.close().finally(() => process.exit(0)));
     server.closeIdleConnections();
     setTimeout(() => process.exit(0), 2000).unref();
   };

@@ -31,7 +31,7 @@ export const perfJobDefinition = defineKind({
 
 function taskSummary(o: ObjectOf<"PerfJob">): string {
   return o.tasks
-    .map((t) => `  ${t.flavor} x${t.concurrency}: ${t.status}, ${t.requests} requests, ${t.errors} errors, p99 ${t.p99Ms ?? "-"} ms, ${t.throughput ?? "-"} req/s`)
+    .map((t) => `  ${t.flavor}${t.batchSize && t.batchSize > 1 ? ` batch ${t.batchSize}` : ""} x${t.concurrency}: ${t.status}, ${t.requests} requests, ${t.errors} errors, p99 ${t.p99Ms ?? "-"} ms, ${t.throughput ?? "-"} req/s`)
     .join("\n");
 }
 

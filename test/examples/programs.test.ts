@@ -14,7 +14,7 @@ beforeAll(async () => {
 beforeEach(() => rt.reset());
 
 describe("example manifests", () => {
-  it.each(["examples/quickstart/ml.yaml", "examples/canary/ml.yaml", "examples/canary/ml.promoted.yaml"])("%s passes every check", (path) => {
+  it.each(["examples/quickstart/ml.yaml", "examples/canary/ml.yaml", "examples/canary/ml.promoted.yaml", "examples/sklearn/ml.yaml"])("%s passes every check", (path) => {
     const checked = checkManifest(path, { workDir: REPO });
     expect(checked.graph.order.length).toBeGreaterThanOrEqual(5);
   });

@@ -39,6 +39,10 @@ beforeAll(async () => {
   ctx.controllers["training-jobs"] = {
     extraRoutes: [{ method: "GET", path: "/metrics", handler: async (job: { id: string }) => ({ points: job.id === "tj-1" ? metrics : [] }) }],
   } as unknown as KindController;
+  const signature = { inputs: [{ name: "input", datatype: "FP32", shape: [-1, 4] }], outputs: [{ name: "label", datatype: "BYTES", shape: [-1] }] };
+  ctx.controllers.models = {
+    extraRoutes: [{ method: "GET", path: "/versions", handler: async () => ({ items: [1, 2].map((version) => ({ version, status: "Ready", format: "onnx", ...signature })) }) }],
+  } as unknown as KindController;
   app = Fastify();
   registerConsole(app, ctx);
   base = await app.listen({ port: 0, host: "127.0.0.1" });
@@ -55,6 +59,8 @@ describe("console page", () => {
     const html = await res.text();
     expect(html).toContain("train-&lt;b&gt;");
     expect(html).not.toContain("train-<b>");
+    // each model version with its signature (also checked in Chromium below)
+    expect(html).toMatch(/<tr class="version" data-version="2">.*<td class="inputs">input <code>FP32 \[-1, 4\]<\/code><\/td><td class="outputs">label <code>BYTES \[-1\]<\/code>/);
     // nothing is loaded from elsewhere
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\/(?!127\.0\.0\.1)/);
   });
@@ -85,6 +91,9 @@ describe("console page", () => {
       expect(tallest).toMatchObject({ task: "small×4", metric: "p99" });
       expect(await page.textContent('tr[data-id="tj-2"]')).toContain("exit code 3");
       expect(await page.textContent('tr[data-id="sv-1"]')).toContain("2/2 ready");
+      // the model's signature next to each of its versions
+      const signatures = await page.$$eval('tr[data-id="md-1"] tr.version', (trs) => trs.map((tr) => [tr.getAttribute("data-version"), tr.querySelector(".inputs")!.textContent, tr.querySelector(".outputs")!.textContent]));
+      expect(signatures).toEqual([["1", "input FP32 [-1, 4]", "label BYTES [-1]"], ["2", "input FP32 [-1, 4]", "label BYTES [-1]"]]);
       expect(offsite).toEqual([]);
       await page.screenshot({ path: "/tmp/mlplatform-console.png", fullPage: true });
     } finally {

@@ -60,12 +60,12 @@ console.log(JSON.stringify({ metric: "accuracy", value: 0.97 }));`,
 });
 
 describe("refusals", () => {
-  it("refuses onnx (no runtime), a malformed artifact and a bad shape, writing nothing", async () => {
+  it("refuses a format the file is not, a malformed artifact and a bad shape, writing nothing", async () => {
     const before = await count();
     const onnx = await p.api("POST", "/v1/models", { name: "onnx-model", source: "m1.json", format: "onnx" });
     expect(onnx.status).toBe(422);
-    expect(onnx.body.field).toBe("format");
-    expect(onnx.body.message).toMatch(/serves: logreg-json/);
+    expect(onnx.body.field).toBe("source");
+    expect(onnx.body.message).toMatch(/cannot be served as format "onnx"/);
     writeFileSync(join(p.root, "broken.json"), "{not json");
     const broken = await p.api("POST", "/v1/models", { name: "broken", source: "broken.json", format: "logreg-json" });
     expect(broken.status).toBe(422);

@@ -62,8 +62,9 @@ describe("logreg-json runtime", () => {
 
   it("knows which formats it serves", () => {
     expect(canServe("logreg-json")).toBe(true);
-    expect(canServe("onnx")).toBe(false);
-    expect(() => runtimeFor("onnx")).toThrow(/no local runtime serves model format "onnx"/);
+    expect(canServe("onnx")).toBe(true);
+    expect(canServe("pmml")).toBe(false);
+    expect(() => runtimeFor("pmml")).toThrow(/no local runtime serves model format "pmml" \(servable: logreg-json, onnx\)/);
   });
 });
 

@@ -3,7 +3,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import type { LoadedModel, ModelRuntime, Prediction } from "./types";
+import type { LoadedModel, ModelRuntime, Prediction, Tensor, TensorMetadata } from "./types";
 
 const finite = z.number().refine(Number.isFinite, "must be a finite number");
 
@@ -54,8 +54,8 @@ export async function readLogregArtifact(artifactPath: string): Promise<LogregAr
 
 export class LogregModel implements LoadedModel {
   readonly featureCount: number;
-  readonly inputs;
-  readonly outputs;
+  readonly inputs: TensorMetadata[];
+  readonly outputs: TensorMetadata[];
   private readonly classCount: number;
   // Flattened once so predict() is a tight loop over typed arrays.
   private readonly weights: Float64Array;
@@ -110,6 +110,21 @@ export class LogregModel implements LoadedModel {
     }
     return { labels, probabilities, classCount: c };
   }
+
+  /** The one [n, features] FP32 (or FP64) input, already checked against the signature. */
+  async infer(inputs: Tensor[], outputNames?: string[]): Promise<Tensor[]> {
+    const [input] = inputs;
+    const rows = input.data instanceof Float32Array ? input.data : Float32Array.from(input.data as Float64Array);
+    const rowCount = input.shape[0];
+    const p = this.predict(rows, rowCount);
+    const all: Tensor[] = [
+      { name: "label", datatype: "BYTES", shape: [rowCount], data: p.labels },
+      { name: "probabilities", datatype: "FP32", shape: [rowCount, p.classCount], data: p.probabilities },
+    ];
+    return outputNames ? all.filter((t) => outputNames.includes(t.name)) : all;
+  }
+
+  async close(): Promise<void> {}
 }
 
 export const logregRuntime: ModelRuntime = {
