@@ -57,7 +57,7 @@ export async function runDrift(opts: DriftOptions = {}): Promise<DriftResult> {
     const refresh = refreshFromEvents(events);
     const report = buildDriftReport(
       { resources: refresh.resources, errors: engineError ? [...refresh.errors, engineError] : refresh.errors },
-      { stack: stackName },
+      { stack: stackName ?? refresh.stack },
     );
     const output = opts.json ? renderDriftJson(report) : renderDriftTable(report);
     if (opts.jsonOut) writeOut(opts.jsonOut, renderDriftJson(report));

@@ -49,13 +49,20 @@ async function livePreview(opts: ReviewOptions): Promise<{ deployment: Deploymen
   return { deployment, stack: stack.name, error: error ? shortError(error) : undefined };
 }
 
+/** A saved preview, titled with the stack its URNs name; a different `--stack` is a mistake worth stopping on. */
+function savedPreview(file: string, named: string | undefined): { deployment: Deployment; stack?: string; error?: string } {
+  const deployment = parseSavedPreview(readFileSync(file, "utf8"));
+  if (named && deployment.stack && named !== deployment.stack) {
+    throw new Error(`the saved preview is of stack \`${deployment.stack}\`, not \`${named}\``);
+  }
+  return { deployment, stack: deployment.stack ?? named };
+}
+
 /** The whole command as a function: callable from tests and other programs. Never throws. */
 export async function runReview(opts: ReviewOptions = {}): Promise<ReviewResult> {
   let result: ReviewResult;
   try {
-    const { deployment, stack, error } = opts.jsonFile
-      ? { deployment: parseSavedPreview(readFileSync(opts.jsonFile, "utf8")), stack: opts.stack, error: undefined }
-      : await livePreview(opts);
+    const { deployment, stack, error } = opts.jsonFile ? savedPreview(opts.jsonFile, opts.stack) : await livePreview(opts);
     // The engine's error diagnostics say what failed; the CLI's stderr is the fallback when there are none.
     const errors = deployment.errors.length > 0 || !error ? deployment.errors : [error];
     const report = buildReviewReport({ ...deployment, errors }, { stack });
@@ -75,7 +82,7 @@ export function registerReviewCommand(program: Command, defaults: Pick<ReviewOpt
   return program
     .command("review")
     .description("preview a stack and print the changes as Markdown for a pull-request comment (exit 0: no changes, 3: changes, 1: error)")
-    .option("-s, --stack <name>", "stack to preview", "dev")
+    .option("-s, --stack <name>", "stack to preview (default: the project's current stack; with --json: the stack the preview was made of)")
     .option("-m, --manifest <file>", "manifest to preview (default: the one the stack config remembers)")
     .option("--data-dir <dir>", "local platform data directory (default $MLPLATFORM_DATA_DIR or ~/.mlplatform)")
     .option("--json <file>", "read a saved `pulumi preview --json` document (or an engine event log) instead of running a preview")

@@ -47,7 +47,7 @@ describe("review golden files", () => {
 
 describe("drift golden files", () => {
   it("has an input for drifted properties, deletion out of band and a clean stack", () => {
-    expect(driftInputs.sort()).toEqual(["drift-clean.ndjson", "drift-deleted.ndjson", "drift-drifted.ndjson", "drift-platform.ndjson", "drift-real.ndjson"]);
+    expect(driftInputs.sort()).toEqual(["drift-clean.ndjson", "drift-deleted.ndjson", "drift-drifted.ndjson", "drift-health.ndjson", "drift-platform.ndjson", "drift-real.ndjson"]);
   });
   for (const input of driftInputs) {
     it(`renders ${input}`, () => {
