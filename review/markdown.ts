@@ -44,7 +44,8 @@ function propertyTable(properties: PropertyChange[]): string[] {
 
 function resourceSection(r: ResourceChange): string[] {
   const { symbol, verb } = OP_LABEL[r.op];
-  const lines = [`#### \`${symbol}\` ${verb} ${r.kind} ${inlineCode(r.name)}`, ""];
+  const lines = [`#### \`${symbol}\` ${verb} ${r.kind} ${inlineCode(r.name)}${r.condition ? " *(only if the condition below holds)*" : ""}`, ""];
+  if (r.condition) lines.push(`*Happens only if ${r.condition}; otherwise nothing changes here.*`, "");
   const table = propertyTable(r.properties);
   if (table.length > 0) lines.push(...table, "");
   else if (r.op === "update" || r.op === "replace") lines.push("*(no input property differs; the provider reported a change)*", "");

@@ -2,6 +2,7 @@
 // with secrets already masked, plus plain statements of what the changes mean for the ML system.
 import { kindOf, typeLabel } from "./kinds";
 import { explainChanges } from "./ml-notes";
+import { resolveDeployment } from "./resolve";
 import { addHiddenChanges, diffProperties, type PropertyDifference } from "./property-diff";
 import type { Deployment, ResourceOp, ResourceStep } from "./steps";
 import { formatPath, formatValue, isSecretPath, isSecretValue, SECRET_TEXT } from "./values";
@@ -27,6 +28,8 @@ export interface ResourceChange {
   /** Kind label (Service, Model, …) or the type token's last part for other resources. */
   kind: string;
   properties: PropertyChange[];
+  /** Set when the change happens only if this holds at apply ("the content at `s3://…` differs …"). */
+  condition?: string;
   /** Plain statements for this resource ("service `iris` rolls from model v3 to v4; 2 replicas"). */
   notes: string[];
   /**
@@ -50,9 +53,12 @@ export interface ReviewContext {
   stack?: string;
 }
 
-export function buildReviewReport(deployment: Deployment, context: ReviewContext = {}): ReviewReport {
+export function buildReviewReport(planned: Deployment, context: ReviewContext = {}): ReviewReport {
+  // Only what will happen: unknowns traced to their producers, changes that will not happen dropped.
+  const deployment = resolveDeployment(planned);
   const notes = explainChanges(deployment.steps);
   const resources = deployment.steps.map((step): ResourceChange => ({
+    ...(step.condition ? { condition: step.condition } : {}),
     op: step.op,
     urn: step.urn,
     name: step.name,
