@@ -43,10 +43,29 @@ function errorMarkdown(message: string, stack?: string): string {
 
 async function livePreview(opts: ReviewOptions): Promise<{ deployment: Deployment; stack: string; error?: string }> {
   const open = opts.openStack ?? openStackForReview;
-  const stack = await open({ stack: opts.stack, manifest: opts.manifest, dataDir: opts.dataDir, workDir: opts.workDir, checkManifest: true });
+  const stack = await open({ stack: opts.stack, manifest: opts.manifest, dataDir: opts.dataDir, workDir: opts.workDir, program: opts.program, checkManifest: true });
   const { events, error } = await collectEvents((onEvent) => stack.preview({ onEvent }));
   const deployment = deploymentFromPreviewEvents(events);
+  if (!error) assertStacksProgram(deployment, stack.name);
   return { deployment, stack: stack.name, error: error ? shortError(error) : undefined };
+}
+
+/**
+ * A review of the wrong program must not pass for a review: a stack and program with no mlplatform
+ * resources at all, or a program that would delete every one the stack has, is not what was meant.
+ */
+export function assertStacksProgram(deployment: Deployment, stack: string): void {
+  const ours = deployment.ours;
+  if (!ours) return;
+  if (ours.inState === 0 && ours.declared === 0) {
+    throw new Error(`stack \`${stack}\` has no mlplatform resources, and the program previewed declares none: nothing to review (is this the project that deploys them?)`);
+  }
+  if (ours.inState > 0 && ours.kept === 0) {
+    throw new Error(
+      `the program previewed is not stack \`${stack}\`'s: it would delete all ${ours.inState} mlplatform resources the stack has` +
+        `${ours.declared > 0 ? ` and create ${ours.declared} others` : ""}; run the review in the directory of the project that deployed the stack (or pass --work-dir / --manifest)`,
+    );
+  }
 }
 
 /** A saved preview, titled with the stack its URNs name; a different `--stack` is a mistake worth stopping on. */
@@ -84,11 +103,12 @@ export function registerReviewCommand(program: Command, defaults: Pick<ReviewOpt
     .description("preview a stack and print the changes as Markdown for a pull-request comment (exit 0: no changes, 3: changes, 1: error)")
     .option("-s, --stack <name>", "stack to preview (default: the project's current stack; with --json: the stack the preview was made of)")
     .option("-m, --manifest <file>", "manifest to preview (default: the one the stack config remembers)")
+    .option("-C, --work-dir <dir>", "Pulumi project directory (default: the project in the working directory or above, else the mlplatform package)")
     .option("--data-dir <dir>", "local platform data directory (default $MLPLATFORM_DATA_DIR or ~/.mlplatform)")
     .option("--json <file>", "read a saved `pulumi preview --json` document (or an engine event log) instead of running a preview")
     .option("-o, --out <file>", "also write the Markdown to this file")
-    .action(async (flags: { stack?: string; manifest?: string; dataDir?: string; json?: string; out?: string }) => {
-      const result = await runReview({ ...defaults, stack: flags.stack, manifest: flags.manifest, dataDir: flags.dataDir, jsonFile: flags.json, out: flags.out });
+    .action(async (flags: { stack?: string; manifest?: string; workDir?: string; dataDir?: string; json?: string; out?: string }) => {
+      const result = await runReview({ ...defaults, stack: flags.stack, manifest: flags.manifest, workDir: flags.workDir, dataDir: flags.dataDir, jsonFile: flags.json, out: flags.out });
       process.stdout.write(result.markdown);
       if (result.error) process.stderr.write(`mlplatform review: ${result.error}\n`);
       process.exitCode = result.exitCode;

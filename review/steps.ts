@@ -72,6 +72,17 @@ export interface Deployment {
   unchanged: number;
   /** Error diagnostics the engine reported (a failed preview must not read as "no changes"). */
   errors: string[];
+  /** mlplatform resources the stack's state holds, and how many of them the previewed program keeps (not deleted). */
+  ours?: { inState: number; kept: number; declared: number };
+}
+
+/** Counts mlplatform resources on each side of a preview, to tell a stack's own program from another one. */
+function countOurs(raw: readonly RawStep[]): { inState: number; kept: number; declared: number } {
+  const ours = (s: RawStep) => (s.type ?? urnType(s.urn)).startsWith("pulumi-nodejs:dynamic/mlplatform:");
+  const inState = new Set(raw.filter((s) => ours(s) && s.old && s.op !== "create").map((s) => s.urn));
+  const deleted = new Set(raw.filter((s) => ours(s) && (s.op === "delete" || s.op === "discard")).map((s) => s.urn));
+  const declared = new Set(raw.filter((s) => ours(s) && s.new && s.op !== "delete").map((s) => s.urn));
+  return { inState: inState.size, kept: [...inState].filter((u) => !deleted.has(u)).length, declared: declared.size };
 }
 
 const REPLACEMENT_OPS = new Set(["replace", "create-replacement", "delete-replaced"]);
@@ -198,7 +209,7 @@ export function deploymentFromPreviewDigest(doc: unknown): Deployment {
   const stackSame = raw.some((s) => s.op === "same" && s.type === "pulumi:pulumi:Stack") ? 1 : 0;
   const sames = raw.filter((s) => s.op === "same" && !isBookkeeping(s.type ?? urnType(s.urn))).length;
   const unchanged = Math.max(sames, (digest.changeSummary?.same ?? 0) - stackSame);
-  return { ...stackOf(raw.map((s) => s.urn)), steps: collapse(raw), unchanged, errors };
+  return { ...stackOf(raw.map((s) => s.urn)), steps: collapse(raw), unchanged, errors, ours: countOurs(raw) };
 }
 
 function rawFromMetadata(m: StepEventMetadata): RawStep {
@@ -221,7 +232,7 @@ export function deploymentFromPreviewEvents(events: readonly EngineEvent[]): Dep
   const raw = events.flatMap((e) => (e.resourcePreEvent ? [rawFromMetadata(e.resourcePreEvent.metadata)] : []));
   // The stream has a step for every resource, sames included; count those (the summary's count includes the stack).
   const sames = raw.filter((s) => s.op === "same" && !isBookkeeping(s.type ?? urnType(s.urn))).length;
-  return { ...stackOf(raw.map((s) => s.urn)), steps: collapse(raw), unchanged: sames, errors: errorsOf(events) };
+  return { ...stackOf(raw.map((s) => s.urn)), steps: collapse(raw), unchanged: sames, errors: errorsOf(events), ours: countOurs(raw) };
 }
 
 /** One resource as a refresh found it: `new` is absent when the object no longer exists. */
