@@ -53,7 +53,6 @@ export function declareChecked(checked: CheckedManifest): DeclaredManifest {
       if (k in spec) options[k] = spec[k];
       delete spec[k];
     }
-    spec.name ??= key;
     for (const prop of PATH_PROPERTIES[section] ?? []) {
       const v = spec[prop];
       if (typeof v === "string" && isLocalPath(v)) spec[prop] = rebasePath(v, manifestDir, workDir);

@@ -45,7 +45,7 @@ describe("checkManifest", () => {
       `${f}:18:18: services.web.models.0.modelId: unknown reference \${models.nope.id}: there is no models.nope (models defined: m1)`,
       `${f}:19:18: services.web.models.0.version: must be a version number or a reference such as \${models.iris.version}`,
       `${f}:21:15: services.web.replicas: Too small: expected number to be >=1`,
-      `${f}:22:3: services.x: invalid key "x": keys are 2-63 characters of a-z, 0-9 and '-', start with a letter and do not end with '-' (the key is the default object name)`,
+      `${f}:22:3: services.x: invalid key "x": keys are 2-63 characters of a-z, 0-9 and '-', start with a letter and do not end with '-' (the key, suffixed with the stack, is the default object name)`,
       `${f}:25:17: services.x.dependsOn.0: reference cycle: services.x -> services.x`,
     ]);
   });
