@@ -55,7 +55,7 @@ export const openStackForReview: OpenStack = async (selection) => {
     ? (["Pulumi.yaml", "Pulumi.yml"].some((f) => existsSync(join(explicitDir, f))) ? readProject(explicitDir) : undefined)
     : findProject(process.cwd()) ?? readProject(packageRoot());
   const workDir = explicitDir ?? project!.dir;
-  const manifestProject = !project || project.isPackage || selection.manifest !== undefined;
+  const manifestProject = !project || project.manifestDriven || selection.manifest !== undefined;
   const stackName = selection.stack ?? (manifestProject ? DEFAULT_STACK_NAME : await selectedStack(workDir));
 
   const { stack } = await openStack({

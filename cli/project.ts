@@ -26,7 +26,15 @@ export interface PulumiProject {
   backendUrl?: string;
   /** The mlplatform package's own project (manifest-driven quickstart), not a user's. */
   isPackage: boolean;
+  /**
+   * A project whose program is a manifest: the package's own, or the Pulumi.yaml the `mlplatform` commands
+   * write into a directory that had none (its stacks' state is in the local platform's data directory).
+   */
+  manifestDriven: boolean;
 }
+
+/** The description of the Pulumi.yaml the `mlplatform` commands write for a manifest project. */
+export const MANIFEST_PROJECT_DESCRIPTION = "mlplatform stack (manifest-driven)";
 
 /** The project whose Pulumi.yaml is in `from` or the nearest directory above it, as the pulumi CLI finds it. */
 export function findProject(from: string): PulumiProject | undefined {
@@ -58,6 +66,7 @@ export function readProject(dir: string, file = PROJECT_FILES.map((f) => join(di
     main: typeof doc?.main === "string" ? doc.main : undefined,
     backendUrl: typeof backend?.url === "string" ? backend.url : undefined,
     isPackage,
+    manifestDriven: isPackage || (doc?.description === MANIFEST_PROJECT_DESCRIPTION && doc?.main === undefined),
   };
 }
 

@@ -10,7 +10,11 @@ import {
   parseSavedPreview,
   renderReviewMarkdown,
   REVIEW_MARKER,
+  resolveDeployment,
+  versionChanges,
   type Deployment,
+  type ModelFacts,
+  type PerfFigures,
   type ReviewReport,
 } from "../review";
 import { registerDriftCommand } from "./drift";
@@ -77,6 +81,47 @@ function savedPreview(file: string, named: string | undefined): { deployment: De
   return { deployment, stack: deployment.stack ?? named };
 }
 
+/**
+ * What the platform knows of each model version the deployment moves between: the version's training
+ * metrics, and the perf jobs that benchmarked it (with the stack that ran them, from their URN tag).
+ * Best effort: a platform that does not answer leaves the tables without figures, it does not fail the review.
+ */
+export async function modelFacts(deployment: Deployment, dataDir?: string): Promise<ModelFacts> {
+  const changes = versionChanges(resolveDeployment(deployment).steps);
+  if (changes.length === 0) return {};
+  const facts: ModelFacts = {};
+  try {
+    const { openPlatform } = await import("../sdk/index.js");
+    const { URN_TAG } = await import("../schemas/common.js");
+    const platform = openPlatform({ dataDir }, { requestTimeoutMs: 5_000, retryLimit: 1 });
+    const perfJobs = await platform.perfJobs.listAll();
+    for (const modelId of new Set(changes.map((c) => c.modelId))) {
+      const model = await platform.models.get(modelId).catch(() => undefined);
+      const entry: ModelFacts[string] = { name: model?.name, versions: {} };
+      const wanted = changes.filter((c) => c.modelId === modelId).flatMap((c) => [c.from, c.to]).filter((v): v is number => v !== undefined);
+      for (const version of new Set(wanted)) {
+        const v = await platform.models.version(modelId, version).catch(() => undefined);
+        const perf = perfJobs
+          .filter((j) => j.modelId === modelId && j.modelVersion === version)
+          .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+          .map((j): PerfFigures => {
+            const task = [...j.tasks].sort((a, b) => b.concurrency - a.concurrency)[0];
+            const urn = j.tags?.[URN_TAG]?.split("/");
+            return {
+              perfJob: j.name, stack: urn && urn.length >= 4 ? urn[1] : undefined, status: j.status, sloMet: j.sloMet,
+              concurrency: task?.concurrency ?? 0, p50Ms: task?.p50Ms, p99Ms: task?.p99Ms, throughput: task?.throughput,
+            };
+          });
+        entry.versions[version] = { metrics: v?.metrics, perf };
+      }
+      facts[modelId] = entry;
+    }
+  } catch (err) {
+    process.stderr.write(`mlplatform review: no metrics or perf figures (${err instanceof Error ? err.message : String(err)})\n`);
+  }
+  return facts;
+}
+
 /** The whole command as a function: callable from tests and other programs. Never throws. */
 export async function runReview(opts: ReviewOptions = {}): Promise<ReviewResult> {
   let result: ReviewResult;
@@ -84,7 +129,9 @@ export async function runReview(opts: ReviewOptions = {}): Promise<ReviewResult>
     const { deployment, stack, error } = opts.jsonFile ? savedPreview(opts.jsonFile, opts.stack) : await livePreview(opts);
     // The engine's error diagnostics say what failed; the CLI's stderr is the fallback when there are none.
     const errors = deployment.errors.length > 0 || !error ? deployment.errors : [error];
-    const report = buildReviewReport({ ...deployment, errors }, { stack });
+    // Metrics and perf figures of the versions the review moves between, from the platform when it answers.
+    const models = opts.jsonFile && !opts.dataDir && !process.env.MLPLATFORM_ENDPOINT ? undefined : await modelFacts(deployment, opts.dataDir);
+    const report = buildReviewReport({ ...deployment, errors }, { stack, models });
     const failed = report.errors.length > 0 || error !== undefined;
     const exitCode = failed ? REVIEW_EXIT.error : report.hasChanges ? REVIEW_EXIT.changes : REVIEW_EXIT.noChanges;
     result = { exitCode, markdown: renderReviewMarkdown(report), report, error: failed ? [...report.errors].join("; ") || error : undefined };

@@ -9,6 +9,7 @@ import * as auto from "@pulumi/pulumi/automation";
 import { defaultDataDir } from "../sdk/connection";
 import { declareManifest } from "../provider/manifest/load";
 import { packageRoot } from "./package-root";
+import { MANIFEST_PROJECT_DESCRIPTION } from "./project";
 
 /** The manifest deployed when neither --manifest nor the stack config `mlplatform:manifest` names one. */
 export const DEFAULT_MANIFEST = "examples/quickstart/ml.yaml";
@@ -104,7 +105,7 @@ export async function openStack(opts: OpenStackOptions): Promise<OpenedStack> {
     workDir,
     envVars,
     pulumiCommand: pulumiRoot ? await auto.PulumiCommand.get({ root: pulumiRoot, skipVersionCheck: false }) : undefined,
-    ...(hasProjectFile ? {} : { projectSettings: { name: projectName, runtime: "nodejs" as const, description: "mlplatform stack (manifest-driven)" } }),
+    ...(hasProjectFile ? {} : { projectSettings: { name: projectName, runtime: "nodejs" as const, description: MANIFEST_PROJECT_DESCRIPTION } }),
   };
   const stack = opts.mustExist
     ? await selectExisting(opts.stackName, projectName, program, workspaceOptions)

@@ -102,7 +102,8 @@ function explain(kind: Kind, step: ResourceStep & { condition?: string }, models
   const keys = [...changedTopKeys(step)].filter((k) => k !== "deadlineSeconds" && k !== "sourceDigest");
   if (keys.length === 0) return [];
   const list = keys.length === 1 ? keys[0]! : `${keys.slice(0, -1).join(", ")} and ${keys[keys.length - 1]}`;
-  return [`${noun} ${name}: ${list} ${keys.length === 1 ? "changes" : "change"}`];
+  // "description changes", "tags change": the verb agrees with the property's own number.
+  return [`${noun} ${name}: ${list} ${keys.length === 1 && !keys[0]!.endsWith("s") ? "changes" : "change"}`];
 }
 
 /** "training job `t` re-runs if …": what a kind's step does, for conditional statements. */
@@ -300,6 +301,9 @@ function datasetNotes(step: ResourceStep, name: string): string[] {
   if (!["source", "sourceDigest"].some((k) => changedTopKeys(step).has(k))) return [];
   const from = num(step.old?.outputs.latestVersion);
   const version = from === undefined ? "a new version" : `v${from + 1}`;
+  // A local source's content digest is known at preview: a changed digest is new content, for certain.
+  const [oldDigest, newDigest] = [str(step.old?.inputs.sourceDigest), str(step.new?.inputs.sourceDigest)];
+  if (oldDigest && newDigest && oldDigest !== newDigest) return [`dataset ${name} ingests the new content of ${source ? code(source) : "its source"} as ${version} (its content digest changed)`];
   return [`dataset ${name} ingests ${source ? code(source) : "its new source"} as ${version} if the content differs`];
 }
 

@@ -3,6 +3,7 @@
 import { kindOf, typeLabel } from "./kinds";
 import { explainChanges } from "./ml-notes";
 import { resolveDeployment } from "./resolve";
+import { promotionNote, versionChanges, type ModelFacts, type VersionChange } from "./versions";
 import { addHiddenChanges, diffProperties, type PropertyDifference } from "./property-diff";
 import type { Deployment, ResourceOp, ResourceStep } from "./steps";
 import { formatPath, formatValue, isSecretPath, isSecretValue, SECRET_TEXT } from "./values";
@@ -47,10 +48,17 @@ export interface ReviewReport {
   hasChanges: boolean;
   /** Errors the engine reported during the preview. */
   errors: string[];
+  /** Model version changes, with the facts known about each side. */
+  versionChanges: VersionChange[];
+  models: ModelFacts;
+  /** "service `x` is promoted to model `m` v3, as measured in stack `staging` …". */
+  promotions: string[];
 }
 
 export interface ReviewContext {
   stack?: string;
+  /** What the platform knows of the model versions the review moves between (metrics, perf figures). */
+  models?: ModelFacts;
 }
 
 export function buildReviewReport(planned: Deployment, context: ReviewContext = {}): ReviewReport {
@@ -70,8 +78,13 @@ export function buildReviewReport(planned: Deployment, context: ReviewContext = 
   }));
   const counts: Record<ResourceOp, number> = { create: 0, update: 0, replace: 0, delete: 0, import: 0 };
   for (const r of resources) counts[r.op]++;
+  const changes = versionChanges(deployment.steps);
+  const models = context.models ?? {};
   return {
     stack: context.stack,
+    versionChanges: changes,
+    models,
+    promotions: changes.map((c) => promotionNote(c, models, context.stack)).filter((n): n is string => n !== undefined),
     resources,
     counts,
     unchanged: deployment.unchanged,

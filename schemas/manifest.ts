@@ -7,6 +7,8 @@
 // exactly one reference takes the output's value and type (a number stays a number); references inside a
 // longer string are interpolated as text (`"${trainingJobs.train.outputUri}/model.json"`). `$${` writes a
 // literal `${`. References are the dependency graph: an object is created after the objects it refers to.
+// `${stacks.<key>.<output>}` reads an output of another stack named in the `stacks:` section (a Pulumi
+// StackReference): how prod takes the model version that passed its perf job in staging.
 import { z } from "zod";
 import { DatasetSpec } from "./dataset";
 import { TrainingJobSpec } from "./training-job";
@@ -139,6 +141,13 @@ export const Manifest = z.strictObject({
   apiVersion: z.literal(MANIFEST_API_VERSION),
   description: z.string().optional(),
   ...sections,
+  stacks: z
+    .record(ManifestKey, z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+){0,2}$/, "a stack name: <stack>, <project>/<stack> or <organization>/<project>/<stack>"))
+    .optional()
+    .describe(
+      "stack references (Pulumi StackReference): key → another stack, whose outputs `${stacks.<key>.<output>}` reads, " +
+        "e.g. prod serving the model version staging benchmarked: `stacks: { staging: organization/mlplatform/staging }`",
+    ),
   outputs: z
     .record(
       z

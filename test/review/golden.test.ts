@@ -33,7 +33,9 @@ const driftInputs = inputs.filter((f) => f.startsWith("drift-"));
 
 describe("review golden files", () => {
   it("has an input for every case the review must cover", () => {
-    for (const name of ["create", "update-in-place", "replace", "version-bump", "canary", "delete", "secret", "no-changes"]) {
+    for (const name of ["create", "update-in-place", "replace", "version-bump", "canary", "delete", "secret", "no-changes",
+      // Recorded from the real engine (record-golden.test.ts): only what will happen, issue 11.
+      "description-only", "tags-only", "hyper-parameter", "new-content", "traffic-shift", "scale", "replica-only"]) {
       expect(reviewInputs.some((f) => f.startsWith(`${name}.`)), name).toBe(true);
     }
   });
