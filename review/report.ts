@@ -3,7 +3,7 @@
 import { kindOf, typeLabel } from "./kinds";
 import { explainChanges } from "./ml-notes";
 import { resolveDeployment } from "./resolve";
-import { promotionNote, versionChanges, type ModelFacts, type VersionChange } from "./versions";
+import { promotionNote, versionChanges, withPerfFromSteps, type ModelFacts, type VersionChange } from "./versions";
 import { addHiddenChanges, diffProperties, type PropertyDifference } from "./property-diff";
 import type { Deployment, ResourceOp, ResourceStep } from "./steps";
 import { formatPath, formatValue, isSecretPath, isSecretValue, SECRET_TEXT } from "./values";
@@ -79,7 +79,7 @@ export function buildReviewReport(planned: Deployment, context: ReviewContext = 
   const counts: Record<ResourceOp, number> = { create: 0, update: 0, replace: 0, delete: 0, import: 0 };
   for (const r of resources) counts[r.op]++;
   const changes = versionChanges(deployment.steps);
-  const models = context.models ?? {};
+  const models = withPerfFromSteps(context.models ?? {}, deployment.steps, context.stack);
   return {
     stack: context.stack,
     versionChanges: changes,

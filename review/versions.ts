@@ -91,6 +91,32 @@ export function versionChanges(steps: readonly ResolvedStep[]): VersionChange[] 
   return out;
 }
 
+/**
+ * Adds what the deployment itself knows: a perf job this deployment replaces still carries, in its old
+ * outputs, the figures it measured for the version it benchmarked (the platform forgets them once the job
+ * is replaced).
+ */
+export function withPerfFromSteps(facts: ModelFacts, steps: readonly ResolvedStep[], stack: string | undefined): ModelFacts {
+  const out: ModelFacts = structuredClone(facts);
+  for (const step of steps) {
+    if (kindOf(step.type) !== "PerfJob" || !step.old) continue;
+    const { inputs, outputs } = step.old;
+    const modelId = str(inputs.modelId);
+    const version = num(inputs.modelVersion);
+    const tasks = Array.isArray(outputs.tasks) ? outputs.tasks.filter(isObject) : [];
+    if (!modelId || version === undefined || tasks.length === 0) continue;
+    const model = (out[modelId] ??= { versions: {} });
+    const entry = (model.versions[version] ??= { perf: [] });
+    if (entry.perf.length > 0) continue;
+    const task = [...tasks].sort((a, b) => (num(b.concurrency) ?? 0) - (num(a.concurrency) ?? 0))[0]!;
+    entry.perf.push({
+      perfJob: str(outputs.name) ?? name(step), stack, status: str(outputs.status) ?? "Succeeded", sloMet: typeof outputs.sloMet === "boolean" ? outputs.sloMet : undefined,
+      concurrency: num(task.concurrency) ?? 0, p50Ms: num(task.p50Ms), p99Ms: num(task.p99Ms), throughput: num(task.throughput),
+    });
+  }
+  return out;
+}
+
 const fmt = (v: number | undefined, digits = 4) => (v === undefined ? "–" : String(+v.toFixed(digits)));
 
 function delta(a: number | undefined, b: number | undefined, digits = 4): string {
