@@ -78,7 +78,14 @@ describe("checkManifest", () => {
   it("refuses references to unknown sections", () => {
     const text = ["apiVersion: mlplatform/v1", "outputs:", "  a: ${clusters.gpu.id}", ""].join("\n");
     expect(problemsOf("s.yaml", text)).toEqual([
-      "s.yaml:3:6: outputs.a: unknown reference ${clusters.gpu.id}: \"clusters\" is not a section (sections: datasets, trainingJobs, models, perfJobs, services)",
+      "s.yaml:3:6: outputs.a: unknown reference ${clusters.gpu.id}: \"clusters\" is not a section (sections: datasets, trainingJobs, models, perfJobs, services, stacks)",
+    ]);
+  });
+
+  it("reads other stacks' outputs only through the stacks it declares", () => {
+    const text = ["apiVersion: mlplatform/v1", "stacks:", "  staging: staging", "outputs:", "  a: ${stacks.staging.promotedVersion}", "  b: ${stacks.qa.promotedVersion}", ""].join("\n");
+    expect(problemsOf("s.yaml", text)).toEqual([
+      "s.yaml:6:6: outputs.b: unknown reference ${stacks.qa.promotedVersion}: there is no stacks.qa (stacks declared: staging)",
     ]);
   });
 });
