@@ -36,7 +36,8 @@ interface Prediction {
 
 type Path = (string | number)[];
 
-const CONTENT_KEYS: Partial<Record<Kind, readonly string[]>> = {
+/** Inputs whose change makes a dataset ingest, or a model register, a new version (else the version stays). */
+export const CONTENT_KEYS: Partial<Record<Kind, readonly string[]>> = {
   Dataset: ["source", "sourceDigest"],
   Model: ["source", "format", "sourceDigest"],
 };

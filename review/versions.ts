@@ -4,7 +4,7 @@
 // with their deltas, and which perf job (of which stack) measured them. Pure: the facts are gathered by
 // the caller (cli/review.ts asks the platform) and passed in; nothing here does I/O.
 import { kindOf } from "./kinds";
-import type { ResolvedStep } from "./resolve";
+import { CONTENT_KEYS, type ResolvedStep } from "./resolve";
 import { isObject, isUnknownValue } from "./values";
 
 /** The benchmark that measured a version: the task at the highest concurrency it ran. */
@@ -69,7 +69,7 @@ export function versionChanges(steps: readonly ResolvedStep[]): VersionChange[] 
       if (Array.isArray(servedNames)) for (const m of servedNames.filter(isObject)) if (str(m.modelId) && str(m.modelName)) names.set(m.modelId as string, m.modelName as string);
     }
     if (kind !== "Model" || step.op !== "update" || !id) continue;
-    const registers = ["source", "format", "sourceDigest"].some((k) => JSON.stringify(step.old?.inputs[k]) !== JSON.stringify(step.new?.inputs[k]));
+    const registers = (CONTENT_KEYS.Model ?? []).some((k) => JSON.stringify(step.old?.inputs[k]) !== JSON.stringify(step.new?.inputs[k]));
     if (registers) registering.set(id, { name: name(step), from: num(step.old?.outputs.version) });
   }
   const out: VersionChange[] = [];
