@@ -1,7 +1,7 @@
 // Issue 13, item 2: a review or drift report masks a credential by what it looks like, not only by the
 // engine's secret marking or a key name: `DATABASE_URL` is no credential-like name, its value is.
 import { describe, expect, it } from "vitest";
-import { formatValue, maskDeep, SECRET_TEXT } from "../../provider/review/values";
+import { formatValue, maskDeep, SECRET_TEXT } from "../../review/values";
 
 const CREDENTIALS = [
   "postgres://ml:Db-Pa55-9c1e7f@db.internal:5432/features",
