@@ -17,6 +17,8 @@ export { runStackCommand, plainOutputs, type StackAction, type StackCommandOptio
 export { runReview, REVIEW_EXIT, type ReviewOptions, type ReviewResult, type ReviewExitCode } from "../cli/review";
 export { openStackForReview, type StackSelection, type OpenStack, type PreviewableStack } from "../cli/preview-stack";
 export { runDrift, DRIFT_EXIT, type DriftOptions, type DriftResult, type DriftExitCode } from "../cli/drift";
+/** A plain Pulumi project's program run in-process (no Node language host needed), and how its project is found. */
+export { findProject, readProject, projectProgram, noProgram, type PulumiProject } from "../cli/project";
 export { ensurePlatform, findRunningPlatform, startPlatformDetached, stopPlatform, type PlatformStartOptions, type RunningPlatform } from "../cli/platform";
 export { packageRoot } from "../cli/package-root";
 export { defaultDataDir } from "../sdk/connection";

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import {
   buildDriftReport,
+  kindOf,
   parseEventLog,
   refreshFromEvents,
   renderDriftJson,
@@ -19,7 +20,7 @@ export type DriftExitCode = (typeof DRIFT_EXIT)[keyof typeof DRIFT_EXIT];
 export interface DriftOptions {
   stack?: string;
   dataDir?: string;
-  /** Project directory; default: the mlplatform package directory. */
+  /** Project directory; default: the Pulumi project in the working directory or above, else the mlplatform package. */
   workDir?: string;
   /** Render JSON (for machines) instead of the table. */
   json?: boolean;
@@ -48,16 +49,21 @@ export async function runDrift(opts: DriftOptions = {}): Promise<DriftResult> {
       events = parseEventLog(readFileSync(opts.eventsFile, "utf8"));
     } else {
       // No manifest: a refresh reads what the state holds and never runs the program.
-      const stack = await (opts.openStack ?? openStackForReview)({ stack: opts.stack, dataDir: opts.dataDir, workDir: opts.workDir });
+      const stack = await (opts.openStack ?? openStackForReview)({ stack: opts.stack, dataDir: opts.dataDir, workDir: opts.workDir, stateOnly: true });
       stackName = stack.name;
       const collected = await collectEvents((onEvent) => stack.previewRefresh({ onEvent }));
       events = collected.events;
       engineError = collected.error ? shortError(collected.error) : undefined;
     }
     const refresh = refreshFromEvents(events);
+    // A stack without mlplatform resources (a wrong stack, project or backend) has nothing to drift: say so.
+    if (!engineError && refresh.errors.length === 0 && !refresh.resources.some((r) => kindOf(r.type))) {
+      const name = stackName ?? refresh.stack;
+      throw new Error(`stack${name ? ` \`${name}\`` : ""} has no mlplatform resources in its state, so there is nothing to check for drift (was it deployed from another project or backend?)`);
+    }
     const report = buildDriftReport(
       { resources: refresh.resources, errors: engineError ? [...refresh.errors, engineError] : refresh.errors },
-      { stack: stackName },
+      { stack: stackName ?? refresh.stack },
     );
     const output = opts.json ? renderDriftJson(report) : renderDriftTable(report);
     if (opts.jsonOut) writeOut(opts.jsonOut, renderDriftJson(report));
@@ -74,13 +80,14 @@ export function registerDriftCommand(program: Command, defaults: Pick<DriftOptio
   return program
     .command("drift")
     .description("compare the stack's state with the live platform without changing either (exit 0: clean, 2: drift, 1: error)")
-    .option("-s, --stack <name>", "stack to check", "dev")
+    .option("-s, --stack <name>", "stack to check (default: the project's selected stack; for the mlplatform package, dev)")
+    .option("-C, --work-dir <dir>", "Pulumi project directory (default: the project in the working directory or above, else the mlplatform package)")
     .option("--data-dir <dir>", "local platform data directory (default $MLPLATFORM_DATA_DIR or ~/.mlplatform)")
     .option("--json", "print the report as JSON")
     .option("--json-out <file>", "also write the JSON report to this file")
     .option("--events <file>", "read a saved engine event log of a refresh preview instead of running one")
-    .action(async (flags: { stack?: string; dataDir?: string; json?: boolean; jsonOut?: string; events?: string }) => {
-      const result = await runDrift({ ...defaults, stack: flags.stack, dataDir: flags.dataDir, json: flags.json, jsonOut: flags.jsonOut, eventsFile: flags.events });
+    .action(async (flags: { stack?: string; workDir?: string; dataDir?: string; json?: boolean; jsonOut?: string; events?: string }) => {
+      const result = await runDrift({ ...defaults, stack: flags.stack, workDir: flags.workDir, dataDir: flags.dataDir, json: flags.json, jsonOut: flags.jsonOut, eventsFile: flags.events });
       process.stdout.write(result.output);
       if (result.error) process.stderr.write(`mlplatform drift: ${result.error}\n`);
       process.exitCode = result.exitCode;

@@ -9,6 +9,7 @@ import * as auto from "@pulumi/pulumi/automation";
 import { defaultDataDir } from "../sdk/connection";
 import { declareManifest } from "../provider/manifest/load";
 import { packageRoot } from "./package-root";
+import { MANIFEST_PROJECT_DESCRIPTION } from "./project";
 
 /** The manifest deployed when neither --manifest nor the stack config `mlplatform:manifest` names one. */
 export const DEFAULT_MANIFEST = "examples/quickstart/ml.yaml";
@@ -28,8 +29,14 @@ export interface OpenStackOptions {
   manifestPath?: string;
   /** A program instead of a manifest (TypeScript stacks, tests). */
   program?: auto.PulumiFn;
-  /** Default: $PULUMI_BACKEND_URL, else file://<dataDir>/state. */
-  backendUrl?: string;
+  /**
+   * Default: $PULUMI_BACKEND_URL, else file://<dataDir>/state. `"project"`: whatever the project and the
+   * pulumi CLI choose (Pulumi.yaml `backend.url`, $PULUMI_BACKEND_URL, `pulumi login`), as for a user's
+   * own project deployed with plain `pulumi`.
+   */
+  backendUrl?: string | "project";
+  /** Select an existing stack only; a missing one is an error (review and drift never create stacks). */
+  mustExist?: boolean;
   /** Default: the environment's PULUMI_HOME (Pulumi's own default when unset). */
   pulumiHome?: string;
   /** Local platform data directory (default $MLPLATFORM_DATA_DIR, else ~/.mlplatform); passed to the provider. */
@@ -67,7 +74,8 @@ export function manifestProgram(workDir: string, manifestPath?: string): auto.Pu
 export async function openStack(opts: OpenStackOptions): Promise<OpenedStack> {
   const workDir = resolve(opts.workDir);
   const dataDir = resolve(opts.dataDir ?? defaultDataDir());
-  const backendUrl = opts.backendUrl ?? defaultBackendUrl(dataDir);
+  const projectBackend = opts.backendUrl === "project";
+  const backendUrl = projectBackend ? process.env.PULUMI_BACKEND_URL ?? "" : opts.backendUrl ?? defaultBackendUrl(dataDir);
   const projectName = opts.projectName ?? DEFAULT_PROJECT_NAME;
   const manifestPath = opts.manifestPath === undefined ? undefined : toWorkDirRelative(workDir, opts.manifestPath);
   const pulumiRoot = opts.pulumiRoot ?? process.env.MLP_PULUMI_ROOT ?? toolchainPulumiRoot();
@@ -79,7 +87,7 @@ export async function openStack(opts: OpenStackOptions): Promise<OpenedStack> {
     PATH: [dirname(process.execPath), pulumiRoot && join(pulumiRoot, "bin"), dynamicProviderPluginDir(workDir, pulumiRoot), process.env.PATH]
       .filter(Boolean)
       .join(delimiter),
-    PULUMI_BACKEND_URL: backendUrl,
+    ...(backendUrl ? { PULUMI_BACKEND_URL: backendUrl } : {}),
     PULUMI_SKIP_UPDATE_CHECK: "true",
     MLPLATFORM_DATA_DIR: dataDir,
     ...(opts.pulumiHome ? { PULUMI_HOME: opts.pulumiHome } : {}),
@@ -93,18 +101,42 @@ export async function openStack(opts: OpenStackOptions): Promise<OpenedStack> {
   const program = opts.program ?? manifestProgram(workDir, manifestPath);
   // A Pulumi.yaml already in workDir is the project's own and is respected; otherwise one is written.
   const hasProjectFile = ["Pulumi.yaml", "Pulumi.yml", "Pulumi.json"].some((f) => existsSync(join(workDir, f)));
-  const stack = await auto.LocalWorkspace.createOrSelectStack(
-    { stackName: opts.stackName, projectName, program },
-    {
-      workDir,
-      envVars,
-      pulumiCommand: pulumiRoot ? await auto.PulumiCommand.get({ root: pulumiRoot, skipVersionCheck: false }) : undefined,
-      ...(hasProjectFile ? {} : { projectSettings: { name: projectName, runtime: "nodejs" as const, description: "mlplatform stack (manifest-driven)" } }),
-    },
-  );
+  const workspaceOptions: auto.LocalWorkspaceOptions = {
+    workDir,
+    envVars,
+    pulumiCommand: pulumiRoot ? await auto.PulumiCommand.get({ root: pulumiRoot, skipVersionCheck: false }) : undefined,
+    ...(hasProjectFile ? {} : { projectSettings: { name: projectName, runtime: "nodejs" as const, description: MANIFEST_PROJECT_DESCRIPTION } }),
+  };
+  const stack = opts.mustExist
+    ? await selectExisting(opts.stackName, projectName, program, workspaceOptions)
+    : await auto.LocalWorkspace.createOrSelectStack({ stackName: opts.stackName, projectName, program }, workspaceOptions);
   // Remember the manifest on the stack, so refresh/destroy/preview later deploy the same one without flags.
   if (manifestPath !== undefined) await stack.setConfig(MANIFEST_CONFIG_KEY, { value: manifestPath });
   return { stack, manifestPath, backendUrl };
+}
+
+/** Thrown when a command that only reads a stack is pointed at one that does not exist. */
+export class StackNotFoundError extends Error {}
+
+async function selectExisting(stackName: string, projectName: string, program: auto.PulumiFn, options: auto.LocalWorkspaceOptions): Promise<auto.Stack> {
+  try {
+    return await auto.LocalWorkspace.selectStack({ stackName, projectName, program }, options);
+  } catch (err) {
+    if (!(err instanceof auto.StackNotFoundError) && !/no stack named|not found/i.test(String((err as Error).message))) throw err;
+    const ws = await auto.LocalWorkspace.create({ ...options, program });
+    const project = (await ws.projectSettings()).name;
+    const known = await ws.listStacks().then((l) => l.map((s) => s.name)).catch(() => [] as string[]);
+    const where = options.envVars?.PULUMI_BACKEND_URL ? ` in the backend ${redactUrl(options.envVars.PULUMI_BACKEND_URL)}` : "";
+    throw new StackNotFoundError(
+      `stack "${stackName}" does not exist in project "${project}"${where} (stacks there: ${known.length ? known.join(", ") : "none"}); ` +
+        `pass --stack, or run the command in the directory of the project that deployed it`,
+    );
+  }
+}
+
+/** A backend URL fit for a message: no credentials, and a file backend's path kept (it is the user's own). */
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^/@]*@/, "//");
 }
 
 /** Platform settings given explicitly (env or stack config) mean "do not start the local one". */
@@ -122,7 +154,16 @@ export async function stackManifest(stack: auto.Stack, explicit?: string): Promi
   return all[MANIFEST_CONFIG_KEY]?.value ?? DEFAULT_MANIFEST;
 }
 
-/** The directory of the @pulumi/pulumi the project resolves, which holds pulumi-resource-pulumi-nodejs. */
+/** The stack `pulumi stack select` chose for the project in `workDir`. */
+export async function selectedStack(workDir: string): Promise<string> {
+  const root = process.env.MLP_PULUMI_ROOT ?? toolchainPulumiRoot();
+  const pulumiCommand = root ? await auto.PulumiCommand.get({ root, skipVersionCheck: false }) : undefined;
+  const ws = await auto.LocalWorkspace.create({ workDir, pulumiCommand });
+  const current = await ws.stack().catch(() => undefined);
+  if (!current) throw new Error(`no stack is selected for the project in ${workDir}: pass --stack <name> (or run \`pulumi stack select\`)`);
+  return current.name;
+}
+
 /**
  * Where @pulumi/pulumi keeps the dynamic-provider plugin, for PATH — unless a copy is bundled beside the CLI
  * binary (the setup scripts put one there): then a second one on PATH makes the engine warn on every run,

@@ -6,6 +6,7 @@ import type { z } from "zod";
 import type { DatasetSpec, ModelSpec, PerfJobSpec, ServiceSpec, TrainingJobSpec } from "../schemas";
 import { KIND_REGISTRY, perKind, type Kind, type SpecOf } from "../schemas/kinds";
 import { OUTPUT_EXTRAS, type OutputExtrasOf } from "./output-schemas";
+import { stackScopedName } from "../schemas/common";
 import type { ProviderInputs } from "./handlers/kind-definition";
 import { providers } from "./shim";
 
@@ -60,8 +61,10 @@ function props(kind: Kind, name: string, args: object): pulumi.Inputs {
   const out: pulumi.Inputs = {};
   for (const k of OUTPUT_KEYS[kind]) out[k] = undefined;
   Object.assign(out, args);
-  // Default the platform name to the resource name, like most providers do.
-  out.name ??= name;
+  // Default the platform name to the resource name scoped by the stack (schemas/common.ts), so the stacks
+  // of one program share a platform; an explicit name is kept as written, and an adopted object keeps the
+  // resource name (existing objects were named before stacks were part of names).
+  out.name ??= out.adopt !== undefined ? name : stackScopedName(name, pulumi.getStack());
   out.logicalName = `${pulumi.getProject()}/${pulumi.getStack()}/${kind}/${name}`;
   return out;
 }

@@ -9,3 +9,5 @@ export { buildReviewReport, propertyChanges, type PropertyChange, type ResourceC
 export { explainChanges } from "./ml-notes";
 export { renderReviewMarkdown, summaryLine, REVIEW_MARKER } from "./markdown";
 export * from "./drift";
+export { resolveDeployment, type ResolvedStep } from "./resolve";
+export { versionChanges, versionTables, type ModelFacts, type PerfFigures, type VersionChange, type VersionFacts } from "./versions";

@@ -1,6 +1,7 @@
 // Renders a ReviewReport as Markdown for a pull-request comment.
 import type { PropertyChange, ResourceChange, ReviewReport } from "./report";
 import type { ResourceOp } from "./steps";
+import { versionTables } from "./versions";
 
 const OP_LABEL: Record<ResourceOp, { symbol: string; verb: string }> = {
   create: { symbol: "+", verb: "create" },
@@ -44,7 +45,8 @@ function propertyTable(properties: PropertyChange[]): string[] {
 
 function resourceSection(r: ResourceChange): string[] {
   const { symbol, verb } = OP_LABEL[r.op];
-  const lines = [`#### \`${symbol}\` ${verb} ${r.kind} ${inlineCode(r.name)}`, ""];
+  const lines = [`#### \`${symbol}\` ${verb} ${r.kind} ${inlineCode(r.name)}${r.condition ? " *(only if the condition below holds)*" : ""}`, ""];
+  if (r.condition) lines.push(`*Happens only if ${r.condition}; otherwise nothing changes here.*`, "");
   const table = propertyTable(r.properties);
   if (table.length > 0) lines.push(...table, "");
   else if (r.op === "update" || r.op === "replace") lines.push("*(no input property differs; the provider reported a change)*", "");
@@ -73,8 +75,9 @@ export function renderReviewMarkdown(report: ReviewReport, opts: { maxChars?: nu
   }
   if (failed) lines.push("Changes planned before it stopped:", "");
   lines.push(summaryLine(report), "");
-  const notes = report.resources.flatMap((r) => r.notes);
+  const notes = [...report.resources.flatMap((r) => r.notes), ...report.promotions];
   if (notes.length > 0) lines.push("**What changes for the ML system**", "", ...notes.map((n) => `- ${n}`), "");
+  if (report.versionChanges.length > 0) lines.push("**Model versions: metrics and perf figures**", "", ...versionTables(report.versionChanges, report.models));
   lines.push("<details open><summary>Changes by resource</summary>", "");
   // Sections are added while they fit; the summary and the ML statements above always do.
   let length = lines.join("\n").length + 200;

@@ -90,10 +90,32 @@ export function explainChanges(steps: readonly ResourceStep[]): Map<string, stri
   return out;
 }
 
-function explain(kind: Kind, step: ResourceStep, models: Map<string, ModelPlan>, rerunJobs: Map<string, string>): string[] {
+function explain(kind: Kind, step: ResourceStep & { condition?: string }, models: Map<string, ModelPlan>, rerunJobs: Map<string, string>): string[] {
   const name = code(displayName(step));
   const noun = kindNoun(kind);
   if (step.op === "delete") return [deleteNote(kind, step, `${noun} ${name}`)];
+  // What depends on apply is said as a condition, never as a fact.
+  if (step.condition) return [`${noun} ${name} ${CONDITIONAL_VERB[kind][step.op === "replace" ? "replace" : "update"]} if ${step.condition}`];
+  const notes = kindNotes(kind, step, name, models, rerunJobs);
+  if (notes.length > 0 || step.op !== "update") return notes;
+  // An in-place change with no consequence for the ML system: say exactly what changes.
+  const keys = [...changedTopKeys(step)].filter((k) => k !== "deadlineSeconds" && k !== "sourceDigest");
+  if (keys.length === 0) return [];
+  const list = keys.length === 1 ? keys[0]! : `${keys.slice(0, -1).join(", ")} and ${keys[keys.length - 1]}`;
+  // "description changes", "tags change": the verb agrees with the property's own number.
+  return [`${noun} ${name}: ${list} ${keys.length === 1 && !keys[0]!.endsWith("s") ? "changes" : "change"}`];
+}
+
+/** "training job `t` re-runs if …": what a kind's step does, for conditional statements. */
+const CONDITIONAL_VERB: Record<Kind, { update: string; replace: string }> = {
+  Dataset: { update: "ingests a new version", replace: "is replaced" },
+  TrainingJob: { update: "is updated", replace: "re-runs" },
+  Model: { update: "registers a new version", replace: "is replaced" },
+  PerfJob: { update: "is updated", replace: "re-runs its benchmark" },
+  Service: { update: "rolls to the new model version", replace: "is replaced" },
+};
+
+function kindNotes(kind: Kind, step: ResourceStep, name: string, models: Map<string, ModelPlan>, rerunJobs: Map<string, string>): string[] {
   switch (kind) {
     case "Service": return serviceNotes(step, name, models);
     case "Model": return modelNotes(step, name, rerunJobs);
@@ -279,6 +301,9 @@ function datasetNotes(step: ResourceStep, name: string): string[] {
   if (!["source", "sourceDigest"].some((k) => changedTopKeys(step).has(k))) return [];
   const from = num(step.old?.outputs.latestVersion);
   const version = from === undefined ? "a new version" : `v${from + 1}`;
+  // A local source's content digest is known at preview: a changed digest is new content, for certain.
+  const [oldDigest, newDigest] = [str(step.old?.inputs.sourceDigest), str(step.new?.inputs.sourceDigest)];
+  if (oldDigest && newDigest && oldDigest !== newDigest) return [`dataset ${name} ingests the new content of ${source ? code(source) : "its source"} as ${version} (its content digest changed)`];
   return [`dataset ${name} ingests ${source ? code(source) : "its new source"} as ${version} if the content differs`];
 }
 

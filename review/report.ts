@@ -2,6 +2,8 @@
 // with secrets already masked, plus plain statements of what the changes mean for the ML system.
 import { kindOf, typeLabel } from "./kinds";
 import { explainChanges } from "./ml-notes";
+import { resolveDeployment } from "./resolve";
+import { promotionNote, versionChanges, withPerfFromSteps, type ModelFacts, type VersionChange } from "./versions";
 import { addHiddenChanges, diffProperties, type PropertyDifference } from "./property-diff";
 import type { Deployment, ResourceOp, ResourceStep } from "./steps";
 import { formatPath, formatValue, isSecretPath, isSecretValue, SECRET_TEXT } from "./values";
@@ -27,6 +29,8 @@ export interface ResourceChange {
   /** Kind label (Service, Model, …) or the type token's last part for other resources. */
   kind: string;
   properties: PropertyChange[];
+  /** Set when the change happens only if this holds at apply ("the content at `s3://…` differs …"). */
+  condition?: string;
   /** Plain statements for this resource ("service `iris` rolls from model v3 to v4; 2 replicas"). */
   notes: string[];
   /**
@@ -44,15 +48,25 @@ export interface ReviewReport {
   hasChanges: boolean;
   /** Errors the engine reported during the preview. */
   errors: string[];
+  /** Model version changes, with the facts known about each side. */
+  versionChanges: VersionChange[];
+  models: ModelFacts;
+  /** "service `x` is promoted to model `m` v3, as measured in stack `staging` …". */
+  promotions: string[];
 }
 
 export interface ReviewContext {
   stack?: string;
+  /** What the platform knows of the model versions the review moves between (metrics, perf figures). */
+  models?: ModelFacts;
 }
 
-export function buildReviewReport(deployment: Deployment, context: ReviewContext = {}): ReviewReport {
+export function buildReviewReport(planned: Deployment, context: ReviewContext = {}): ReviewReport {
+  // Only what will happen: unknowns traced to their producers, changes that will not happen dropped.
+  const deployment = resolveDeployment(planned);
   const notes = explainChanges(deployment.steps);
   const resources = deployment.steps.map((step): ResourceChange => ({
+    ...(step.condition ? { condition: step.condition } : {}),
     op: step.op,
     urn: step.urn,
     name: step.name,
@@ -64,8 +78,13 @@ export function buildReviewReport(deployment: Deployment, context: ReviewContext
   }));
   const counts: Record<ResourceOp, number> = { create: 0, update: 0, replace: 0, delete: 0, import: 0 };
   for (const r of resources) counts[r.op]++;
+  const changes = versionChanges(deployment.steps);
+  const models = withPerfFromSteps(context.models ?? {}, deployment.steps, context.stack);
   return {
     stack: context.stack,
+    versionChanges: changes,
+    models,
+    promotions: changes.map((c) => promotionNote(c, models, context.stack)).filter((n): n is string => n !== undefined),
     resources,
     counts,
     unchanged: deployment.unchanged,

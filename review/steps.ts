@@ -64,11 +64,25 @@ export interface DigestResource {
 }
 
 export interface Deployment {
+  /** The stack and project the engine worked on, read from the URNs (`urn:pulumi:<stack>::<project>::…`). */
+  stack?: string;
+  project?: string;
   steps: ResourceStep[];
   /** Resources the engine leaves as they are (from changeSummary / summaryEvent). */
   unchanged: number;
   /** Error diagnostics the engine reported (a failed preview must not read as "no changes"). */
   errors: string[];
+  /** mlplatform resources the stack's state holds, and how many of them the previewed program keeps (not deleted). */
+  ours?: { inState: number; kept: number; declared: number };
+}
+
+/** Counts mlplatform resources on each side of a preview, to tell a stack's own program from another one. */
+function countOurs(raw: readonly RawStep[]): { inState: number; kept: number; declared: number } {
+  const ours = (s: RawStep) => (s.type ?? urnType(s.urn)).startsWith("pulumi-nodejs:dynamic/mlplatform:");
+  const inState = new Set(raw.filter((s) => ours(s) && s.old && s.op !== "create").map((s) => s.urn));
+  const deleted = new Set(raw.filter((s) => ours(s) && (s.op === "delete" || s.op === "discard")).map((s) => s.urn));
+  const declared = new Set(raw.filter((s) => ours(s) && s.new && s.op !== "delete").map((s) => s.urn));
+  return { inState: inState.size, kept: [...inState].filter((u) => !deleted.has(u)).length, declared: declared.size };
 }
 
 const REPLACEMENT_OPS = new Set(["replace", "create-replacement", "delete-replaced"]);
@@ -76,6 +90,21 @@ const REPLACEMENT_OPS = new Set(["replace", "create-replacement", "delete-replac
 export function urnName(urn: string): string {
   const i = urn.lastIndexOf("::");
   return i >= 0 ? urn.slice(i + 2) : urn;
+}
+
+/** The stack and project a URN belongs to: `urn:pulumi:<stack>::<project>::<type>::<name>`. */
+export function urnStack(urn: string): { stack: string; project: string } | undefined {
+  const m = /^urn:pulumi:([^:]+)::([^:]+)::/.exec(urn);
+  return m ? { stack: m[1]!, project: m[2]! } : undefined;
+}
+
+/** The one stack every URN of a deployment names (the first one found). */
+export function stackOf(urns: readonly string[]): { stack?: string; project?: string } {
+  for (const urn of urns) {
+    const found = urnStack(urn);
+    if (found) return found;
+  }
+  return {};
 }
 
 export function urnType(urn: string): string {
@@ -180,7 +209,7 @@ export function deploymentFromPreviewDigest(doc: unknown): Deployment {
   const stackSame = raw.some((s) => s.op === "same" && s.type === "pulumi:pulumi:Stack") ? 1 : 0;
   const sames = raw.filter((s) => s.op === "same" && !isBookkeeping(s.type ?? urnType(s.urn))).length;
   const unchanged = Math.max(sames, (digest.changeSummary?.same ?? 0) - stackSame);
-  return { steps: collapse(raw), unchanged, errors };
+  return { ...stackOf(raw.map((s) => s.urn)), steps: collapse(raw), unchanged, errors, ours: countOurs(raw) };
 }
 
 function rawFromMetadata(m: StepEventMetadata): RawStep {
@@ -203,7 +232,7 @@ export function deploymentFromPreviewEvents(events: readonly EngineEvent[]): Dep
   const raw = events.flatMap((e) => (e.resourcePreEvent ? [rawFromMetadata(e.resourcePreEvent.metadata)] : []));
   // The stream has a step for every resource, sames included; count those (the summary's count includes the stack).
   const sames = raw.filter((s) => s.op === "same" && !isBookkeeping(s.type ?? urnType(s.urn))).length;
-  return { steps: collapse(raw), unchanged: sames, errors: errorsOf(events) };
+  return { ...stackOf(raw.map((s) => s.urn)), steps: collapse(raw), unchanged: sames, errors: errorsOf(events), ours: countOurs(raw) };
 }
 
 /** One resource as a refresh found it: `new` is absent when the object no longer exists. */
@@ -226,8 +255,9 @@ function refreshResult(op: string, raw: RawStep): RefreshedResource["result"] {
 }
 
 /** Reads the events of a refresh preview (`stack.previewRefresh({ onEvent })` or a saved event log). */
-export function refreshFromEvents(events: readonly EngineEvent[]): { resources: RefreshedResource[]; errors: string[] } {
+export function refreshFromEvents(events: readonly EngineEvent[]): { stack?: string; project?: string; resources: RefreshedResource[]; errors: string[] } {
   const resources: RefreshedResource[] = [];
+  const urns = events.flatMap((e) => [e.resOutputsEvent?.metadata.urn, e.resourcePreEvent?.metadata.urn]).filter((u): u is string => Boolean(u));
   for (const e of events) {
     const m = e.resOutputsEvent?.metadata;
     if (!m) continue;
@@ -236,7 +266,7 @@ export function refreshFromEvents(events: readonly EngineEvent[]): { resources: 
     const raw = rawFromMetadata(m);
     resources.push({ result: refreshResult(m.op, raw), urn: m.urn, type, name: urnName(m.urn), old: raw.old, new: raw.new, diffKeys: raw.diffKeys });
   }
-  return { resources, errors: errorsOf(events) };
+  return { ...stackOf(urns), resources, errors: errorsOf(events) };
 }
 
 /** Parses an NDJSON engine event log (one EngineEvent a line, as `--event-log` writes it). */

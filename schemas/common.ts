@@ -8,6 +8,24 @@ export const Name = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,61}[a-z0-9]$/, "must be 2-63 characters of a-z, 0-9 and '-', start with a letter and not end with '-'");
 
+/**
+ * The platform name of an object whose program does not name it: `<name>-<stack>`, so the stacks of one
+ * program (dev, staging, prod) live side by side on one platform without colliding; names are unique per
+ * kind on the platform (and on the cloud platforms). The stack part is folded into the Name alphabet; a
+ * result longer than 63 characters keeps its first part and a short hash of the whole, so it stays unique.
+ * An object declared with an explicit `name` keeps exactly that name in every stack (that is how an
+ * existing object is adopted, or a name other systems know is pinned).
+ */
+export function stackScopedName(name: string, stack: string): string {
+  const suffix = stack.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+/g, "-").replace(/^-|-$/g, "") || "stack";
+  const full = `${name}-${suffix}`;
+  if (full.length <= 63) return full;
+  let hash = 0;
+  for (const ch of full) hash = (Math.imul(hash, 31) + ch.charCodeAt(0)) >>> 0;
+  const tag = hash.toString(36).padStart(7, "0").slice(0, 7);
+  return `${full.slice(0, 63 - tag.length - 1).replace(/-+$/, "")}-${tag}`;
+}
+
 /** Free-form key/value labels (called tags on some platforms). Keys under `mlplatform/` are reserved. */
 export const Tags = z.record(
   z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/, "tag keys are 1-63 characters of A-Z a-z 0-9 . _ / -"),

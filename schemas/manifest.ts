@@ -7,6 +7,8 @@
 // exactly one reference takes the output's value and type (a number stays a number); references inside a
 // longer string are interpolated as text (`"${trainingJobs.train.outputUri}/model.json"`). `$${` writes a
 // literal `${`. References are the dependency graph: an object is created after the objects it refers to.
+// `${stacks.<key>.<output>}` reads an output of another stack named in the `stacks:` section (a Pulumi
+// StackReference): how prod takes the model version that passed its perf job in staging.
 import { z } from "zod";
 import { DatasetSpec } from "./dataset";
 import { TrainingJobSpec } from "./training-job";
@@ -21,10 +23,10 @@ export const MANIFEST_API_VERSION = "mlplatform/v1";
 export const SECTIONS: readonly KindSection[] = KINDS.map((k) => KIND_REGISTRY[k].section);
 export type Section = KindSection;
 
-/** Logical keys: the Pulumi resource name, and the object's `name` when none is given. */
+/** Logical keys: the Pulumi resource name, and (scoped by the stack, `<key>-<stack>`) the object's `name` when none is given. */
 export const ManifestKey = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{0,61}[a-z0-9]$/, "keys are 2-63 characters of a-z, 0-9 and '-', start with a letter and do not end with '-' (the key is the default object name)");
+  .regex(/^[a-z][a-z0-9-]{0,61}[a-z0-9]$/, "keys are 2-63 characters of a-z, 0-9 and '-', start with a letter and do not end with '-' (the key, suffixed with the stack, is the default object name)");
 
 /** The inside of a reference, `<section>.<key>.<output>`; the loader checks that all three exist. */
 export const REFERENCE_BODY = /^([A-Za-z]+)\.([a-z][a-z0-9-]*)\.([A-Za-z]+)$/;
@@ -77,7 +79,7 @@ const ObjectOptions = {
     .describe("objects to wait for without referring to their outputs, e.g. a service waiting for its perf job's SLO gate"),
 };
 
-/** `name` defaults to the key, so it is optional in a manifest. */
+/** `name` defaults to `<key>-<stack>` (schemas/common.ts stackScopedName), so it is optional in a manifest. */
 const optionalName = { name: DatasetSpec.shape.name.optional() };
 
 export const ManifestDataset = DatasetSpec.extend({ ...optionalName, ...ObjectOptions });
@@ -139,6 +141,13 @@ export const Manifest = z.strictObject({
   apiVersion: z.literal(MANIFEST_API_VERSION),
   description: z.string().optional(),
   ...sections,
+  stacks: z
+    .record(ManifestKey, z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+){0,2}$/, "a stack name: <stack>, <project>/<stack> or <organization>/<project>/<stack>"))
+    .optional()
+    .describe(
+      "stack references (Pulumi StackReference): key → another stack, whose outputs `${stacks.<key>.<output>}` reads, " +
+        "e.g. prod serving the model version staging benchmarked: `stacks: { staging: organization/mlplatform/staging }`",
+    ),
   outputs: z
     .record(
       z

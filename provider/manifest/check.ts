@@ -45,7 +45,7 @@ export function checkManifest(path: string, opts: LoadOptions = {}): CheckedMani
 }
 
 function sectionsOnly(raw: Record<string, any>): Record<string, any> {
-  const out: Record<string, any> = { outputs: isRecord(raw.outputs) ? raw.outputs : undefined };
+  const out: Record<string, any> = { outputs: isRecord(raw.outputs) ? raw.outputs : undefined, stacks: isRecord(raw.stacks) ? raw.stacks : undefined };
   for (const s of SECTIONS) if (isRecord(raw[s])) out[s] = Object.fromEntries(Object.entries(raw[s]).filter(([, v]) => isRecord(v)));
   return out;
 }

@@ -7,7 +7,7 @@ import { KIND_BY_SECTION, perSection } from "../../schemas/kinds";
 import type { Section } from "../../schemas/manifest";
 import { RESOURCE_CLASSES } from "../resources";
 import { checkManifest, type CheckedManifest, type LoadOptions } from "./check";
-import { parseTemplate } from "./references";
+import { parseTemplate, STACKS_SECTION } from "./references";
 import { isLocalPath, PATH_PROPERTIES, rebasePath } from "./paths";
 import { resolveSecretEnv, SECRET_ENV_SECTIONS } from "./secrets";
 
@@ -37,7 +37,14 @@ export function declareChecked(checked: CheckedManifest): DeclaredManifest {
   const { manifest, graph, manifestDir, workDir } = checked;
   const resources = perSection(() => ({})) as ManifestResources;
   const lookup = (section: string, key: string) => (resources as unknown as Record<string, Record<string, AnyResource>>)[section][key];
+  const stackRefs = new Map<string, pulumi.StackReference>();
   const outputOf = (section: string, key: string, output: string): pulumi.Output<unknown> => {
+    if (section === STACKS_SECTION) {
+      // One StackReference per declared stack; requireOutput fails the run, naming the output, when it is missing.
+      let ref = stackRefs.get(key);
+      if (!ref) stackRefs.set(key, (ref = new pulumi.StackReference(`stacks-${key}`, { name: (manifest.stacks as Record<string, string>)[key]! })));
+      return ref.requireOutput(output);
+    }
     const r = lookup(section, key);
     if (output === "id") return r.id;
     const value = r[output];
@@ -53,7 +60,6 @@ export function declareChecked(checked: CheckedManifest): DeclaredManifest {
       if (k in spec) options[k] = spec[k];
       delete spec[k];
     }
-    spec.name ??= key;
     for (const prop of PATH_PROPERTIES[section] ?? []) {
       const v = spec[prop];
       if (typeof v === "string" && isLocalPath(v)) spec[prop] = rebasePath(v, manifestDir, workDir);

@@ -11,6 +11,9 @@ import type { ManifestProblem } from "./problems";
 const withId = (outputs: readonly string[]) => ["id", "name", ...outputs.filter((k) => k !== "name")] as const;
 export const REFERENCEABLE_OUTPUTS: Record<Section, readonly string[]> = perSection((kind) => withId(OUTPUT_KEYS[kind]));
 
+/** `${stacks.<key>.<output>}`: an output of another stack, declared in the manifest's `stacks:` section. */
+export const STACKS_SECTION = "stacks";
+
 export interface ReferenceToken {
   section: string;
   key: string;
@@ -69,10 +72,17 @@ export function buildGraph(src: ManifestSource, manifest: Record<string, unknown
     (SECTIONS as readonly string[]).includes(section) && sections[section as Section]?.[key] !== undefined;
   const edges = new Map<NodeId, Edge[]>();
 
+  const stackRefs = (manifest.stacks ?? {}) as Record<string, unknown>;
   const checkTarget = (path: PropertyKey[], section: string, key: string, output?: string, text?: string): boolean => {
     const what = text ?? `${section}.${key}`;
+    // Another stack's outputs: the key must be declared under `stacks:`; which outputs it has is known at run time.
+    if (section === STACKS_SECTION) {
+      if (output === undefined) problems.push(problemAt(src, path, `${what}: a stack reference has no object to wait for; refer to one of its outputs, \${stacks.${key}.<output>}`));
+      else if (!(key in stackRefs)) problems.push(problemAt(src, path, `unknown reference ${what}: there is no stacks.${key} (stacks declared: ${Object.keys(stackRefs).join(", ") || "none"})`));
+      return false;
+    }
     if (!(SECTIONS as readonly string[]).includes(section)) {
-      problems.push(problemAt(src, path, `unknown reference ${what}: "${section}" is not a section (sections: ${SECTIONS.join(", ")})`));
+      problems.push(problemAt(src, path, `unknown reference ${what}: "${section}" is not a section (sections: ${[...SECTIONS, STACKS_SECTION].join(", ")})`));
       return false;
     }
     if (!exists(section, key)) {

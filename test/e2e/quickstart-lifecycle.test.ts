@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as auto from "@pulumi/pulumi/automation";
 import { declareManifest } from "../../provider/manifest/load";
+import { stackScopedName } from "../../schemas/common";
 import { REPO_ROOT, exportState, makeProjectDir, openE2EStack, removeDir, startPlatformProcess, type E2EPlatform } from "./harness";
 
 const timings: Record<string, number> = {};
@@ -70,7 +71,11 @@ function providerProcessesIn(dir: string): number[] {
   return pids;
 }
 
-async function listByName(kind: string, name: string): Promise<any[]> {
+/** Platform names are scoped by the stack (`<key>-test`): tests speak of the manifest's keys. */
+const scoped = (key: string) => stackScopedName(key, "test");
+
+async function listByName(kind: string, key: string): Promise<any[]> {
+  const name = scoped(key);
   const r = await platform.api("GET", `/v1/${kind}?name=${encodeURIComponent(name)}`);
   expect(r.status).toBe(200);
   return r.body.items;
@@ -78,7 +83,7 @@ async function listByName(kind: string, name: string): Promise<any[]> {
 
 async function one(kind: string, name: string): Promise<any> {
   const items = await listByName(kind, name);
-  expect(items.map((i) => i.name)).toEqual([name]);
+  expect(items.map((i) => i.name)).toEqual([scoped(name)]);
   return items[0];
 }
 
@@ -116,7 +121,7 @@ describe.sequential("quickstart under the real engine", () => {
     expect((await one("perf-jobs", "iris-latency")).status).toBe("Succeeded");
     const service = await one("services", "iris");
     expect(service).toMatchObject({ status: "Running", replicas: 2, readyReplicas: 2 });
-    const p = await predict(endpoint, "iris");
+    const p = await predict(endpoint, scoped("iris"));
     expect(p.status).toBe(200);
     expect(p.body.outputs.find((o: any) => o.name === "label").data).toEqual(["setosa"]);
   }, 600_000);
@@ -147,7 +152,7 @@ describe.sequential("quickstart under the real engine", () => {
       while (rolling) {
         sent++;
         try {
-          const p = await predict(endpoint, "iris");
+          const p = await predict(endpoint, scoped("iris"));
           if (p.status !== 200) failures.push(`HTTP ${p.status}: ${JSON.stringify(p.body)}`);
         } catch (e) {
           failures.push(String(e));

@@ -27,7 +27,7 @@ describe("example manifests", () => {
     const model = rt.byName("Model", "iris");
     const perf = rt.byName("PerfJob", "iris-latency");
     const svc = rt.byName("Service", "iris");
-    expect(ds.inputs).toMatchObject({ name: "iris", format: "csv", source: "examples/quickstart/data/iris.csv" });
+    expect(ds.inputs).toMatchObject({ name: "iris-dev", format: "csv", source: "examples/quickstart/data/iris.csv" });
     expect(tj.inputs).toMatchObject({ command: ["node", "train.ts"], workingDir: "examples/quickstart", datasetId: ds.id, datasetVersion: 3 });
     // The model's source names the job that produced it, so a replaced job registers a new version.
     expect(model.inputs.source).toBe(`mlp://training-jobs/${tj.id}/output/model.json`);

@@ -45,7 +45,7 @@ describe("checkManifest", () => {
       `${f}:18:18: services.web.models.0.modelId: unknown reference \${models.nope.id}: there is no models.nope (models defined: m1)`,
       `${f}:19:18: services.web.models.0.version: must be a version number or a reference such as \${models.iris.version}`,
       `${f}:21:15: services.web.replicas: Too small: expected number to be >=1`,
-      `${f}:22:3: services.x: invalid key "x": keys are 2-63 characters of a-z, 0-9 and '-', start with a letter and do not end with '-' (the key is the default object name)`,
+      `${f}:22:3: services.x: invalid key "x": keys are 2-63 characters of a-z, 0-9 and '-', start with a letter and do not end with '-' (the key, suffixed with the stack, is the default object name)`,
       `${f}:25:17: services.x.dependsOn.0: reference cycle: services.x -> services.x`,
     ]);
   });
@@ -78,7 +78,14 @@ describe("checkManifest", () => {
   it("refuses references to unknown sections", () => {
     const text = ["apiVersion: mlplatform/v1", "outputs:", "  a: ${clusters.gpu.id}", ""].join("\n");
     expect(problemsOf("s.yaml", text)).toEqual([
-      "s.yaml:3:6: outputs.a: unknown reference ${clusters.gpu.id}: \"clusters\" is not a section (sections: datasets, trainingJobs, models, perfJobs, services)",
+      "s.yaml:3:6: outputs.a: unknown reference ${clusters.gpu.id}: \"clusters\" is not a section (sections: datasets, trainingJobs, models, perfJobs, services, stacks)",
+    ]);
+  });
+
+  it("reads other stacks' outputs only through the stacks it declares", () => {
+    const text = ["apiVersion: mlplatform/v1", "stacks:", "  staging: staging", "outputs:", "  a: ${stacks.staging.promotedVersion}", "  b: ${stacks.qa.promotedVersion}", ""].join("\n");
+    expect(problemsOf("s.yaml", text)).toEqual([
+      "s.yaml:6:6: outputs.b: unknown reference ${stacks.qa.promotedVersion}: there is no stacks.qa (stacks declared: staging)",
     ]);
   });
 });

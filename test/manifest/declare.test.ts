@@ -26,10 +26,10 @@ describe("declareManifest under mocks", () => {
     );
   });
 
-  it("passes specs through, names defaulting to keys, local paths relative to the project directory", async () => {
+  it("passes specs through, names defaulting to <key>-<stack>, explicit names kept, local paths relative to the project directory", async () => {
     await settle(declareManifest("test/manifest/fixtures/good.yaml", { workDir: REPO }));
     const ds = byName("Dataset", "tiny").inputs;
-    expect(ds).toMatchObject({ name: "tiny", format: "csv", source: "test/manifest/fixtures/data/tiny.csv", tags: { team: "ml" } });
+    expect(ds).toMatchObject({ name: "tiny-dev", format: "csv", source: "test/manifest/fixtures/data/tiny.csv", tags: { team: "ml" } });
     const tj = byName("TrainingJob", "train").inputs;
     expect(tj).toMatchObject({ name: "tiny-train", command: ["node", "train.js"], workingDir: "test/manifest/fixtures", deadlineSeconds: 120 });
     expect(tj.hyperParameters).toEqual({ learning_rate: 0.5, epochs: 10 });
@@ -70,9 +70,9 @@ describe("declareManifest under mocks", () => {
     expect(await value(outputs.banner)).toBe("served at http://127.0.0.1:9999/web");
     const modelId = byName("Model", "model").id;
     expect(await value(outputs.services)).toEqual({
-      web: { name: "web", endpoint: "http://127.0.0.1:9999/web", models: [{ modelId, version: 2, weight: 100, modelName: "model" }] },
+      web: { name: "web-dev", endpoint: "http://127.0.0.1:9999/web", models: [{ modelId, version: 2, weight: 100, modelName: "model" }] },
     });
-    expect(await value(outputs.models)).toMatchObject({ model: { id: modelId, name: "model", version: 2, latestVersion: 2 } });
+    expect(await value(outputs.models)).toMatchObject({ model: { id: modelId, name: "model-dev", version: 2, latestVersion: 2 } });
   });
 
   it("declares nothing when the manifest is invalid", async () => {

@@ -13,7 +13,7 @@ describe("schemas/manifest.schema.json", () => {
   });
 
   it("describes every section, references and the per-object options", () => {
-    expect(Object.keys(committed.properties)).toEqual(["apiVersion", "description", "datasets", "trainingJobs", "models", "perfJobs", "services", "outputs"]);
+    expect(Object.keys(committed.properties)).toEqual(["apiVersion", "description", "datasets", "trainingJobs", "models", "perfJobs", "services", "stacks", "outputs"]);
     const perfJob = committed.properties.perfJobs.additionalProperties;
     expect(perfJob.properties.modelVersion.anyOf.map((s: any) => s.type)).toEqual(["integer", "string"]);
     expect(perfJob.properties).toHaveProperty("deadlineSeconds");

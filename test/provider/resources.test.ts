@@ -38,7 +38,7 @@ describe("resource classes", () => {
     const byName = Object.fromEntries(registered.map((r) => [r.name, r]));
     expect(byName["training-data"].type).toBe("pulumi-nodejs:dynamic/mlplatform:Dataset");
     expect(byName["iris-svc"].type).toBe("pulumi-nodejs:dynamic/mlplatform:Service");
-    expect(byName["training-data"].inputs).toMatchObject({ name: "training-data", logicalName: "proj/dev/Dataset/training-data", format: "csv" });
+    expect(byName["training-data"].inputs).toMatchObject({ name: "training-data-dev", logicalName: "proj/dev/Dataset/training-data", format: "csv" });
     // an output of one resource flows into another's nested input
     expect(byName["iris-svc"].inputs.models).toEqual([{ modelId: "iris-id", version: 3 }]);
     const shim = byName["training-data"].inputs.__provider as string;

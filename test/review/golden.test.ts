@@ -33,7 +33,9 @@ const driftInputs = inputs.filter((f) => f.startsWith("drift-"));
 
 describe("review golden files", () => {
   it("has an input for every case the review must cover", () => {
-    for (const name of ["create", "update-in-place", "replace", "version-bump", "canary", "delete", "secret", "no-changes"]) {
+    for (const name of ["create", "update-in-place", "replace", "version-bump", "canary", "delete", "secret", "no-changes",
+      // Recorded from the real engine (record-golden.test.ts): only what will happen, issue 11.
+      "description-only", "tags-only", "hyper-parameter", "new-content", "traffic-shift", "scale", "replica-only"]) {
       expect(reviewInputs.some((f) => f.startsWith(`${name}.`)), name).toBe(true);
     }
   });
@@ -47,7 +49,7 @@ describe("review golden files", () => {
 
 describe("drift golden files", () => {
   it("has an input for drifted properties, deletion out of band and a clean stack", () => {
-    expect(driftInputs.sort()).toEqual(["drift-clean.ndjson", "drift-deleted.ndjson", "drift-drifted.ndjson", "drift-platform.ndjson", "drift-real.ndjson"]);
+    expect(driftInputs.sort()).toEqual(["drift-clean.ndjson", "drift-deleted.ndjson", "drift-drifted.ndjson", "drift-health.ndjson", "drift-platform.ndjson", "drift-real.ndjson"]);
   });
   for (const input of driftInputs) {
     it(`renders ${input}`, () => {

@@ -322,7 +322,7 @@ describe("runDrift", () => {
     const result = await runDrift({ stack: "prod", openStack: fake.openStack });
     expect(fake.calls).toEqual(["open:prod", "previewRefresh"]);
     expect(result.exitCode).toBe(0);
-    expect(result.output).toContain("No drift in stack ci: 2 resources match the state.");
+    expect(result.output).toContain("No drift in stack ci: the declared properties of 2 resources match the state.");
   });
 
   it("exits 1 when the refresh fails or the stack cannot be opened", async () => {
