@@ -44,6 +44,7 @@ export const VOLCENGINE_RULES: BackendRules = {
         description: "perf jobs have no description on Volcengine",
         concurrency: "Volcengine perf tasks choose their own load (one task per flavor)",
         durationSeconds: "Volcengine perf tasks choose their own duration",
+        batchSize: "Volcengine perf tasks choose their own batch size",
         sampleInput: "the tensor config (MinShape/MaxShape) is derived from the model version's inputs",
       },
       taggable: false,

@@ -8,9 +8,9 @@ import { OUTPUT_KEYS } from "../../provider/resources";
 describe("definitions derived from the schemas", () => {
   it.each([
     ["Dataset", ["name", "format"], ["source", "description", "tags"]],
-    ["TrainingJob", ["name", "command", "workingDir", "env", "datasetId", "datasetVersion", "hyperParameters", "flavor", "instanceCount", "maxRuntimeSeconds"], ["description", "tags"]],
+    ["TrainingJob", ["name", "command", "workingDir", "env", "datasetId", "datasetVersion", "hyperParameters", "python", "flavor", "instanceCount", "maxRuntimeSeconds"], ["description", "tags"]],
     ["Model", ["name"], ["source", "format", "framework", "inputs", "outputs", "metrics", "description", "tags"]],
-    ["PerfJob", ["name", "modelId", "modelVersion", "jobType", "flavors", "concurrency", "durationSeconds", "sampleInput", "slo"], ["description", "tags"]],
+    ["PerfJob", ["name", "modelId", "modelVersion", "jobType", "flavors", "concurrency", "batchSize", "durationSeconds", "sampleInput", "slo"], ["description", "tags"]],
     ["Service", ["name"], ["models", "replicas", "flavor", "env", "description", "tags"]],
   ] as const)("%s: replace and patch keys", (kind, replaceKeys, patchKeys) => {
     const def = handlersByKind[kind].definition;
