@@ -1,0 +1,154 @@
+// The vendor-neutral handlers over the Qianfan driver, against the emulator (signatures verified, vendor rules
+// and codes, BOS uploads in moto): check-time refusals from the backend's kind rules (PerfJob, command/flavor
+// on a run, hyper-parameter ranges, model sources, one model per service), the dataset uploaded only when its
+// content changed, adoption of an existing dataset, a failed run explained, a private-pool service waiting
+// for payment that stops at its deadline with that reason, and every request one the vendor SDK was proven on.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as dataset from "../../provider/handlers/dataset";
+import * as model from "../../provider/handlers/model";
+import * as perfJob from "../../provider/handlers/perf-job";
+import * as service from "../../provider/handlers/service";
+import * as trainingJob from "../../provider/handlers/training-job";
+import { platform } from "../../provider/handlers/context";
+import type { QianfanPlatform } from "../../sdk/qianfan";
+import { startMoto, type MotoServer } from "../emulators/s3/moto";
+import { QianfanEmulator } from "../emulators/qianfan/server";
+import { DRIVER_ACTIONS } from "./oracle-venv";
+
+const AK = "qf-handlers-ak";
+const SK = "qf-handlers-sk";
+const BUCKET = "handlers-bucket";
+let moto: MotoServer;
+let emu: QianfanEmulator;
+let dir: string;
+
+const rows = (n: number, tag = "") => Array.from({ length: n }, (_, i) => JSON.stringify({ prompt: `q${i}${tag}`, response: [[`a${i}`]] })).join("\n") + "\n";
+const HP = { baseModel: "ERNIE-Speed-8K", learningRate: 0.00003 };
+
+beforeAll(async () => {
+  moto = await startMoto();
+  emu = new QianfanEmulator({ keys: { [AK]: SK }, s3Endpoint: moto.endpoint, delays: { trainMs: 200, deployMs: 100 }, failRuns: ["doomed"] });
+  await emu.start();
+  await emu.createBucket(BUCKET);
+  dataset.configure({
+    backend: "qianfan", endpoint: emu.endpoint, objectStoreEndpoint: moto.endpoint, objectStoreBucket: BUCKET, accessKey: AK, secretKey: SK,
+    retryBaseMs: 20, retryMaxMs: 200, waitChunkMs: 1_000,
+  } as any);
+  dir = mkdtempSync(join(tmpdir(), "mlp-qf-"));
+  writeFileSync(join(dir, "train.jsonl"), rows(40));
+}, 15 * 60_000);
+afterAll(async () => {
+  await emu?.stop();
+  await moto?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function checked(h: typeof dataset, news: Record<string, unknown>) {
+  const r = await h.check({}, { logicalName: `p/s/${String(news.name)}`, ...news });
+  expect(r.failures).toEqual([]);
+  return r.inputs;
+}
+
+describe("check on the Qianfan backend", () => {
+  it("refuses PerfJob, naming what the backend offers", async () => {
+    const r = await perfJob.check({}, { name: "bench", modelId: "am-1", modelVersion: 1, flavors: ["public"] });
+    expect(r.failures.map((f) => f.reason).join("\n")).toMatch(/Baidu Qianfan backend \(mlplatform:backend=qianfan\) does not offer PerfJob: Qianfan has no performance-benchmark API.*It offers Dataset, TrainingJob, Model, Service/);
+  });
+
+  it("takes a run without a command, and refuses a command, a flavor and out-of-range hyper-parameters by property", async () => {
+    const ok = await trainingJob.check({}, { name: "run", datasetId: "ds-1", hyperParameters: HP });
+    expect(ok.failures).toEqual([]);
+    expect(ok.inputs.hyperParameters).toEqual({ ...HP, trainMode: "SFT", parameterScale: "LoRA", epoch: 1, maxSeqLen: 4096, splitRatio: 20 });
+    expect(ok.inputs.flavor).toBeUndefined();
+    const bad = await trainingJob.check({}, {
+      name: "run", datasetId: "ds-1", command: ["python", "train.py"], flavor: "local.small",
+      hyperParameters: { baseModel: "ERNIE-Speed-8K", learningRate: 0.001, epoch: 80, maxSeqLen: 2048, batch: 4 },
+    });
+    const byProperty = Object.fromEntries(bad.failures.map((f) => [f.property, f.reason]));
+    expect(Object.keys(byProperty).sort()).toEqual(["command", "flavor", "hyperParameters", "hyperParameters.epoch", "hyperParameters.maxSeqLen"].sort());
+    expect(byProperty.command).toMatch(/not supported by the Baidu Qianfan backend: a Qianfan fine-tuning run trains a vendor base model/);
+    expect(byProperty.hyperParameters).toMatch(/batch/);
+    // Ranges that depend on the base model are checked once the rest is valid.
+    const lr = await trainingJob.check({}, { name: "run", datasetId: "ds-1", hyperParameters: { baseModel: "ERNIE-Speed-8K", learningRate: 0.001 } });
+    expect(lr.failures).toEqual([{ property: "hyperParameters.learningRate", reason: expect.stringContaining("outside the range Qianfan accepts for ERNIE-Speed-8K (0.00001–0.00004)") }]);
+  });
+
+  it("refuses model sources that are not Qianfan runs, declared formats, and services with more than one model", async () => {
+    const m = await model.check({}, { name: "m1", source: "./model.onnx", format: "onnx" });
+    expect(m.failures.map((f) => f.property).sort()).toEqual(["format"]);
+    const src = await model.check({}, { name: "m1", source: "./model.onnx" });
+    expect(src.failures).toEqual([{ property: "source", reason: expect.stringContaining("publishes models only from its own fine-tuning runs") }]);
+    const s = await service.check({}, { name: "svc", models: [{ modelId: "am-1", version: 1, weight: 50 }, { modelId: "am-2", version: 1, weight: 50 }] });
+    expect(s.failures).toEqual([{ property: "models", reason: expect.stringContaining("exactly one model version") }]);
+    const pool = await service.check({}, { name: "svc", models: [{ modelId: "am-1", version: 1 }], flavor: "ml.large" });
+    expect(pool.failures.map((f) => f.property)).toEqual(["flavor"]);
+  });
+});
+
+describe("lifecycle against the emulator", () => {
+  let dsOuts: Record<string, any>;
+
+  it("creates a dataset from a local file (uploaded once), adds a version only for new content, and adopts an existing one", async () => {
+    const p = platform() as QianfanPlatform;
+    const inputs = await checked(dataset, { name: "faq", format: "jsonl", source: join(dir, "train.jsonl") });
+    const created = await dataset.create(inputs);
+    dsOuts = created.outs;
+    expect(dsOuts).toMatchObject({ status: "Ready", latestVersion: 1, source: join(dir, "train.jsonl") });
+    expect(p.store.uploadedFiles).toBe(1);
+    const read = await dataset.read(created.id, dsOuts);
+    expect(dataset.diff(created.id, read.props, inputs).changes).toBe(false);
+    writeFileSync(join(dir, "train.jsonl"), rows(40, "-v2"));
+    const next = await checked(dataset, { name: "faq", format: "jsonl", source: join(dir, "train.jsonl") });
+    expect(dataset.diff(created.id, dsOuts, next)).toMatchObject({ changes: true, replaces: [] });
+    dsOuts = (await dataset.update(created.id, dsOuts, next)).outs;
+    expect(dsOuts.latestVersion).toBe(2);
+    expect(p.store.uploadedFiles).toBe(2);
+    // The same bytes again (a forced re-send): no upload, no version.
+    dsOuts = (await dataset.update(created.id, { ...dsOuts, sourceDigest: "sha256:old" }, next)).outs;
+    expect(dsOuts.latestVersion).toBe(2);
+    expect(p.store.uploadedFiles).toBe(2);
+    // Adoption: a second resource takes over the same dataset without creating one.
+    const adopted = await dataset.create({ ...next, adopt: created.id });
+    expect(adopted.id).toBe(created.id);
+    expect(emu.datasets.size).toBe(1);
+  });
+
+  it("a failed run says so with the vendor's message", async () => {
+    const inputs = await checked(trainingJob as any, { name: "doomed", datasetId: dsOuts.id, hyperParameters: HP, deadlineSeconds: 30 });
+    const e = await trainingJob.create(inputs).catch((x) => x);
+    expect(String(e.message)).toMatch(/training job doomed \(task-\w+\) failed: Failed: training failed: loss diverged/);
+  });
+
+  it("a private-pool service waiting for payment is not deployed: the wait says so and stops at its deadline", async () => {
+    const run = await trainingJob.create(await checked(trainingJob as any, { name: "good", datasetId: dsOuts.id, datasetVersion: 2, hyperParameters: HP }));
+    expect(run.outs).toMatchObject({ status: "Completed", datasetVersion: 2, outputUri: expect.stringMatching(/^qianfan:\/\/finetuning\/job-\w+\/task-\w+$/) });
+    const m = await model.create(await checked(model as any, { name: "faq-model", source: run.outs.outputUri }));
+    expect(m.outs).toMatchObject({ status: "Ready", version: 1 });
+    const logs: string[] = [];
+    const log = console.log;
+    console.log = (...a: unknown[]) => void logs.push(a.join(" "));
+    let e: any;
+    try {
+      e = await service.create(await checked(service as any, { name: "paid", models: [{ modelId: m.id, version: 1 }], flavor: "private", deadlineSeconds: 2 })).catch((x) => x);
+    } finally {
+      console.log = log;
+    }
+    expect(logs.join("\n")).toMatch(/Deploying \(New: waiting for the resource payment in the Qianfan console; not deployed until it is paid\)/);
+    expect(String(e.message)).toMatch(/did not become Running with every replica ready within its deadline .*waiting for the resource payment/);
+    const [svc] = [...emu.services.values()];
+    expect(svc.body.billing).toEqual({ paymentTiming: "Prepaid" });
+    // Paid in the console: the next wait sees it deploy.
+    emu.pay(svc.serviceId);
+    const r = await service.read(svc.serviceId, { ...e.properties, logicalName: "p/s/paid" });
+    expect(r.props.status).toBe("Deploying");
+  });
+
+  it("sends only actions the vendor's SDK was proven to be answered for, every one signed", () => {
+    const sent = new Set(emu.requests.map((r) => r.action));
+    expect([...sent].filter((a) => !DRIVER_ACTIONS.includes(a))).toEqual([]);
+    expect(emu.requests.filter((r) => r.code === 500002)).toEqual([]);
+  });
+});
