@@ -146,6 +146,27 @@ describe("lifecycle against the emulator", () => {
     expect(r.props.status).toBe("Deploying");
   });
 
+  it("20 % throttling/5xx and lost answers on every create: each object made once, the chain completes", async () => {
+    writeFileSync(join(dir, "faults.jsonl"), rows(36, "-faults"));
+    const counts = () => [emu.datasets.size, emu.jobs.size, emu.tasks.size, emu.modelSets.size, emu.models.size, emu.services.size];
+    const before = counts();
+    emu.faults = {
+      rate: 0.2, kinds: ["throttle", "unavailable", "lostResponse"],
+      next: { CreateDataset: "lostResponse", CreateDatasetVersion: "lostResponse", CreateImportTask: "lostResponse", CreateFineTuningJob: "lostResponse", CreateFineTuningTask: "lostResponse", CreateCustomModelSet: "lostResponse", CreateCustomModel: "lostResponse", CreateService: "lostResponse" },
+    };
+    try {
+      const d = await dataset.create(await checked(dataset, { name: "faults", format: "jsonl", source: join(dir, "faults.jsonl") }));
+      const run = await trainingJob.create(await checked(trainingJob as any, { name: "faults-run", datasetId: d.id, hyperParameters: HP }));
+      const m = await model.create(await checked(model as any, { name: "faults-model", source: run.outs.outputUri }));
+      const s = await service.create(await checked(service as any, { name: "faults-svc", models: [{ modelId: m.id, version: 1 }] }));
+      expect(s.outs).toMatchObject({ status: "Running", servedModels: [{ modelId: m.id, version: 1 }] });
+    } finally {
+      emu.faults = { rate: 0, kinds: [] };
+    }
+    expect(counts().map((n, i) => n - before[i])).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(emu.requests.filter((r) => r.fault === "lostResponse").length).toBeGreaterThanOrEqual(8);
+  });
+
   it("sends only actions the vendor's SDK was proven to be answered for, every one signed", () => {
     const sent = new Set(emu.requests.map((r) => r.action));
     expect([...sent].filter((a) => !DRIVER_ACTIONS.includes(a))).toEqual([]);
