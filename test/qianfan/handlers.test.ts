@@ -122,6 +122,22 @@ describe("lifecycle against the emulator", () => {
     expect(String(e.message)).toMatch(/training job doomed \(task-\w+\) failed: Failed: training failed: loss diverged/);
   });
 
+  it("destroying a run that is still training stops it first, then deletes the run and its job", async () => {
+    emu.delays.trainMs = 60_000;
+    try {
+      const p = platform();
+      const inputs = await checked(trainingJob as any, { name: "long", datasetId: dsOuts.id, hyperParameters: HP });
+      const live = await p.trainingJobs.create(inputs as any, { idempotencyKey: "k" });
+      expect(["Pending", "Running"]).toContain(live.status);
+      await trainingJob.delete(live.id, { ...inputs, id: live.id });
+      expect(emu.count("StopFineTuningTask", (r) => r.status === 200)).toBe(1);
+      expect(emu.tasks.has(live.id)).toBe(false);
+      expect([...emu.jobs.values()].some((j) => j.name === "long")).toBe(false);
+    } finally {
+      emu.delays.trainMs = 200;
+    }
+  });
+
   it("a private-pool service waiting for payment is not deployed: the wait says so and stops at its deadline", async () => {
     const run = await trainingJob.create(await checked(trainingJob as any, { name: "good", datasetId: dsOuts.id, datasetVersion: 2, hyperParameters: HP }));
     expect(run.outs).toMatchObject({ status: "Completed", datasetVersion: 2, outputUri: expect.stringMatching(/^qianfan:\/\/finetuning\/job-\w+\/task-\w+$/) });

@@ -105,7 +105,8 @@ export class QianfanEmulator {
   readonly services = new Map<string, Service>();
   private server?: Server;
   private readonly s3: S3Client;
-  private readonly delays: QianfanDelays;
+  /** Mutable: a test may slow one phase down (a long run to stop). */
+  readonly delays: QianfanDelays;
   private rng: number;
   endpoint = "";
 
