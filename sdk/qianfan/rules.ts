@@ -72,6 +72,7 @@ export const QIANFAN_RULES: BackendRules = {
         flavor: NOT_A_COMMAND,
         instanceCount: NOT_A_COMMAND,
         maxRuntimeSeconds: "Qianfan sets no run-time limit; deadlineSeconds is how long up waits",
+        python: NOT_A_COMMAND,
         tags: NO_TAGS,
       },
       taggable: false,

@@ -64,11 +64,11 @@ describe("check on the Qianfan backend", () => {
     expect(ok.inputs.hyperParameters).toEqual({ ...HP, trainMode: "SFT", parameterScale: "LoRA", epoch: 1, maxSeqLen: 4096, splitRatio: 20 });
     expect(ok.inputs.flavor).toBeUndefined();
     const bad = await trainingJob.check({}, {
-      name: "run", datasetId: "ds-1", command: ["python", "train.py"], flavor: "local.small",
+      name: "run", datasetId: "ds-1", command: ["python", "train.py"], flavor: "local.small", python: { requirements: ["numpy"] },
       hyperParameters: { baseModel: "ERNIE-Speed-8K", learningRate: 0.001, epoch: 80, maxSeqLen: 2048, batch: 4 },
     });
     const byProperty = Object.fromEntries(bad.failures.map((f) => [f.property, f.reason]));
-    expect(Object.keys(byProperty).sort()).toEqual(["command", "flavor", "hyperParameters", "hyperParameters.epoch", "hyperParameters.maxSeqLen"].sort());
+    expect(Object.keys(byProperty).sort()).toEqual(["command", "flavor", "hyperParameters", "hyperParameters.epoch", "hyperParameters.maxSeqLen", "python"].sort());
     expect(byProperty.command).toMatch(/not supported by the Baidu Qianfan backend: a Qianfan fine-tuning run trains a vendor base model/);
     expect(byProperty.hyperParameters).toMatch(/batch/);
     // Ranges that depend on the base model are checked once the rest is valid.
@@ -147,8 +147,9 @@ describe("lifecycle against the emulator", () => {
     const log = console.log;
     console.log = (...a: unknown[]) => void logs.push(a.join(" "));
     let e: any;
+    const declared = await checked(service as any, { name: "paid", models: [{ modelId: m.id, version: 1 }], flavor: "private", deadlineSeconds: 2 });
     try {
-      e = await service.create(await checked(service as any, { name: "paid", models: [{ modelId: m.id, version: 1 }], flavor: "private", deadlineSeconds: 2 })).catch((x) => x);
+      e = await service.create(declared).catch((x) => x);
     } finally {
       console.log = log;
     }
@@ -156,10 +157,11 @@ describe("lifecycle against the emulator", () => {
     expect(String(e.message)).toMatch(/did not become Running with every replica ready within its deadline .*waiting for the resource payment/);
     const [svc] = [...emu.services.values()];
     expect(svc.body.billing).toEqual({ paymentTiming: "Prepaid" });
-    // Paid in the console: the next wait sees it deploy.
+    // Paid in the console: the next up (an update of the half-created service) waits until it runs.
     emu.pay(svc.serviceId);
-    const r = await service.read(svc.serviceId, { ...e.properties, logicalName: "p/s/paid" });
-    expect(r.props.status).toBe("Deploying");
+    const next = await service.update(svc.serviceId, e.properties, { ...declared, deadlineSeconds: 30 });
+    expect(next.outs).toMatchObject({ status: "Running", readyReplicas: 1 });
+    expect(emu.services.size).toBe(1);
   });
 
   it("20 % throttling/5xx and lost answers on every create: each object made once, the chain completes", async () => {
