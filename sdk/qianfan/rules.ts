@@ -35,6 +35,14 @@ export type QianfanHyperParameters = z.infer<typeof QianfanHyperParameters>;
 
 const NOT_A_COMMAND = "a Qianfan fine-tuning run trains a vendor base model (hyperParameters.baseModel); there is no user command, image or machine to choose";
 
+/** What a Qianfan run takes; every other TrainingJob key (today's and any added later for local runs) is refused. */
+const RUN_KEYS = ["name", "datasetId", "datasetVersion", "hyperParameters", "description"];
+const RUN_REFUSALS: Record<string, string> = {
+  ...Object.fromEntries(Object.keys(TrainingJobSpec.shape).filter((k) => !RUN_KEYS.includes(k)).map((k) => [k, NOT_A_COMMAND])),
+  maxRuntimeSeconds: "Qianfan sets no run-time limit; deadlineSeconds is how long up waits",
+  tags: NO_TAGS,
+};
+
 export const QIANFAN_RULES: BackendRules = {
   backend: "qianfan",
   vendor: "Baidu Qianfan",
@@ -65,16 +73,7 @@ export const QIANFAN_RULES: BackendRules = {
       }),
       replaceKeys: ["name", "datasetId", "datasetVersion", "hyperParameters", "description"],
       patchKeys: [],
-      unsupported: {
-        command: NOT_A_COMMAND,
-        workingDir: NOT_A_COMMAND,
-        env: NOT_A_COMMAND,
-        flavor: NOT_A_COMMAND,
-        instanceCount: NOT_A_COMMAND,
-        maxRuntimeSeconds: "Qianfan sets no run-time limit; deadlineSeconds is how long up waits",
-        python: NOT_A_COMMAND,
-        tags: NO_TAGS,
-      },
+      unsupported: RUN_REFUSALS,
       taggable: false,
       onDestroy: "StopFineTuningTask when it runs, then DeleteFineTuningTask and DeleteFineTuningJob",
     },
