@@ -33,10 +33,16 @@ type OutputsFor<K extends Kind> = SpecOf<K> & Bookkeeping & OutputExtrasOf<K>;
 export type DatasetArgs = ArgsOf<z.input<typeof DatasetSpec>>;
 export type DatasetOutputs = OutputsFor<"Dataset">;
 
-export type TrainingJobArgs = ArgsOf<z.input<typeof TrainingJobSpec>>;
+/**
+ * Keys one backend requires and another refuses are optional in the TypeScript type; check enforces them per
+ * backend (the local platform runs a command; a Qianfan fine-tuning run has none, its models no format).
+ */
+type BackendRequired<Spec, K extends keyof Spec> = Omit<Spec, K> & Partial<Pick<Spec, K>>;
+
+export type TrainingJobArgs = ArgsOf<BackendRequired<z.input<typeof TrainingJobSpec>, "command">>;
 export type TrainingJobOutputs = OutputsFor<"TrainingJob">;
 
-export type ModelArgs = ArgsOf<z.input<typeof ModelSpec>>;
+export type ModelArgs = ArgsOf<BackendRequired<z.input<typeof ModelSpec>, "format">>;
 export type ModelOutputs = OutputsFor<"Model">;
 
 export type PerfJobArgs = ArgsOf<z.input<typeof PerfJobSpec>>;

@@ -25,6 +25,7 @@ export function makeShimProvider(kind: HandlerModule): pulumi.dynamic.ResourcePr
         accessKey: req.config.get("mlplatform:accessKey"),
         secretKey: req.config.get("mlplatform:secretKey"),
         objectStoreEndpoint: req.config.get("mlplatform:objectStoreEndpoint"),
+        objectStoreBucket: req.config.get("mlplatform:objectStoreBucket"),
       });
     },
     check: async (olds: any, news: any) => handler().check(olds, news),

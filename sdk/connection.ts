@@ -5,17 +5,19 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
-export const BACKENDS = ["local", "volcengine"] as const;
+export const BACKENDS = ["local", "volcengine", "qianfan"] as const;
 export type Backend = (typeof BACKENDS)[number];
 
 export interface ConnectionSettings {
-  /** "local" (default) or a cloud backend ("volcengine"). */
+  /** "local" (default) or a cloud backend ("volcengine", "qianfan"). */
   backend?: string;
   /** Cloud backends: region, credentials (stack secrets) and the object store endpoint override. */
   region?: string;
   accessKey?: string;
   secretKey?: string;
   objectStoreEndpoint?: string;
+  /** Bucket local sources are uploaded to, where the vendor API names none (Baidu BOS for Qianfan datasets). */
+  objectStoreBucket?: string;
   endpoint?: string;
   token?: string;
   /** Data directory of the local platform (default $MLPLATFORM_DATA_DIR, else ~/.mlplatform). */

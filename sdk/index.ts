@@ -3,6 +3,7 @@ import { resolveBackend, resolveConnection, type ConnectionSettings } from "./co
 import type { BackendRules } from "./kind-rules";
 import { LocalPlatform, type LocalPlatformOptions } from "./local";
 import type { Platform } from "./platform";
+import { openQianfan, QIANFAN_RULES } from "./qianfan";
 import { openVolcengine, VOLCENGINE_RULES } from "./volcengine";
 
 export * from "./errors";
@@ -12,7 +13,7 @@ export * from "./kind-rules";
 export { LocalPlatform, requestStats, type LocalPlatformOptions, type RequestStats } from "./local";
 
 /** Each cloud backend's kind rules (the local platform has none: the kinds' defaults are its rules). */
-const RULES: Record<string, BackendRules> = { volcengine: VOLCENGINE_RULES };
+const RULES: Record<string, BackendRules> = { volcengine: VOLCENGINE_RULES, qianfan: QIANFAN_RULES };
 
 export function backendRules(backend: string): BackendRules | undefined {
   return RULES[backend];
@@ -31,6 +32,11 @@ export function openPlatform(
     }
     case "volcengine":
       return openVolcengine(settings, {
+        requestTimeoutMs: tuning.requestTimeoutMs,
+        retry: { retries: tuning.retryLimit, baseMs: tuning.retryBaseMs, maxMs: tuning.retryMaxMs },
+      });
+    case "qianfan":
+      return openQianfan(settings, {
         requestTimeoutMs: tuning.requestTimeoutMs,
         retry: { retries: tuning.retryLimit, baseMs: tuning.retryBaseMs, maxMs: tuning.retryMaxMs },
       });

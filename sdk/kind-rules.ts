@@ -2,12 +2,19 @@
 // the kinds' defaults (which kinds it offers, what changes in place, what it cannot take, what it does not
 // keep). The handlers apply them generically (provider/handlers/backend-rules.ts), so diff, preview,
 // review and drift say what this vendor will do, with no `if (backend === ...)` anywhere in the handlers.
+import type { z } from "zod";
 import type { Kind } from "../schemas/kinds";
 
 /** A kind of the registry (schemas/kinds.ts). */
 export type KindName = Kind;
 
 export interface KindRule {
+  /**
+   * The backend's own spec schema for this kind, checked instead of the registry's: where the vendor's object
+   * takes inputs of its own (a fine-tuning run's base model and hyper-parameter ranges instead of a command).
+   * Derive it from the registry's schema (`.extend`) so the shared keys keep their rules.
+   */
+  specSchema?: z.ZodObject<any>;
   /** Replaces the kind's own list: changes to these replace the object. */
   replaceKeys?: readonly string[];
   /** Replaces the kind's own list: keys an update may change in place. */

@@ -1,5 +1,5 @@
 // The platform seen from the provider: one client per kind with the same verbs, plus each kind's extras.
-// Drivers (the local platform over HTTP, sdk/volcengine for Volcengine ML Platform) implement this; handlers
+// Drivers (the local platform over HTTP, sdk/volcengine for Volcengine ML Platform, sdk/qianfan for Baidu Qianfan) implement this; handlers
 // only ever talk to this interface. Where a backend differs per kind, its rules are data (sdk/kind-rules.ts).
 import type { z } from "zod";
 import type { DatasetVersion, LocalFlavor, MetricPoint, ModelVersion, PerfJob, TrainingJob } from "../schemas";

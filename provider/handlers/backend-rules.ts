@@ -18,6 +18,7 @@ export function effectiveDefinition(def: KindDefinition): KindDefinition {
   const kept = rule.keptInState ?? [];
   return {
     ...def,
+    specSchema: rule.specSchema ?? def.specSchema,
     replaceKeys: rule.replaceKeys ?? def.replaceKeys,
     patchKeys: rule.patchKeys ?? def.patchKeys,
     taggable: rule.taggable ?? def.taggable,

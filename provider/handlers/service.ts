@@ -12,7 +12,8 @@ export const serviceDefinition = defineKind({
   readyWhat: "Running with every replica ready",
   isReady: (o) => o.status === "Running" && o.readyReplicas === o.replicas,
   failure: async (o) => (o.status === "Failed" || o.status === "Stopped" ? `${o.status}: ${o.statusMessage ?? "no message"}` : undefined),
-  progress: (o) => `${o.status}, ${o.readyReplicas}/${o.replicas} replicas ready`,
+  // A service held back by something outside the platform (a Qianfan service waiting for payment) says why.
+  progress: (o) => `${o.status}${o.status === "Deploying" && o.statusMessage ? ` (${o.statusMessage})` : ""}, ${o.readyReplicas}/${o.replicas} replicas ready`,
   liveSpec: (o) => ({
     name: o.name,
     // The spec's shape (no server-added modelName), so a declared list compares equal to the live one.

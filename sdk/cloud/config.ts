@@ -14,6 +14,8 @@ export interface CloudVendorSpec {
   secretKeyEnv: readonly string[];
   regionEnv: readonly string[];
   sessionTokenEnv?: readonly string[];
+  /** Env vars naming the upload bucket (drivers whose API does not hand one out). */
+  objectStoreBucketEnv?: readonly string[];
   defaultRegion?: string;
   /** The API endpoint of a region (an override replaces it: private endpoints, tests). */
   endpointFor(region: string): string;
@@ -21,7 +23,7 @@ export interface CloudVendorSpec {
   objectStoreEndpointFor(region: string): string;
 }
 
-/** Settings from stack config (mlplatform:region, :endpoint, :accessKey, :secretKey, :objectStoreEndpoint). */
+/** Settings from stack config (mlplatform:region, :endpoint, :accessKey, :secretKey, :objectStoreEndpoint, :objectStoreBucket). */
 export interface CloudSettings {
   region?: string;
   endpoint?: string;
@@ -29,6 +31,7 @@ export interface CloudSettings {
   secretKey?: string;
   sessionToken?: string;
   objectStoreEndpoint?: string;
+  objectStoreBucket?: string;
 }
 
 export interface CloudCredentials {
@@ -42,6 +45,8 @@ export interface CloudConfig {
   region: string;
   endpoint: string;
   objectStoreEndpoint: string;
+  /** Upload bucket from mlplatform:objectStoreBucket or the vendor's env var, when the vendor API names none. */
+  objectStoreBucket?: string;
   credentials: CloudCredentials;
   /** Where the credentials came from ("stack config", "VOLC_ACCESSKEY"), for error messages; never the values. */
   credentialSource: string;
@@ -96,6 +101,7 @@ export function resolveCloudConfig(spec: CloudVendorSpec, settings: CloudSetting
     region,
     endpoint: (settings.endpoint || spec.endpointFor(region)).replace(/\/+$/, ""),
     objectStoreEndpoint: (settings.objectStoreEndpoint || spec.objectStoreEndpointFor(region)).replace(/\/+$/, ""),
+    objectStoreBucket: settings.objectStoreBucket || firstEnv(env, spec.objectStoreBucketEnv)?.value,
     credentials: hiddenCredentials(accessKeyId, secretAccessKey, sessionToken),
     credentialSource,
   };
