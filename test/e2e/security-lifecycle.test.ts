@@ -7,7 +7,12 @@ import { spawn } from "node:child_process";
 import { cpSync, existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_STACK_NAME } from "../../cli/stack";
+import { stackScopedName } from "../../schemas/common";
 import { REPO_ROOT, makeProjectDir, removeDir } from "./harness";
+
+/** Platform names carry the stack: the CLI deploys its default stack here. */
+const scoped = (key: string) => stackScopedName(key, DEFAULT_STACK_NAME);
 
 const DB_URL = "postgres://ml:Db-Pa55-9c1e7f@db.internal:5432/features";
 const API_KEY = "api-key-4b8e1d2c9a7f";
@@ -127,9 +132,9 @@ describe.sequential("the mlplatform command, secrets and a killed run", () => {
     expect(up.output).toMatch(/generated a passphrase .*passphrase/);
     expect(existsSync(join(dataDir, "passphrase"))).toBe(true);
     // The values arrived where they are used: the platform hands them to the job and the service.
-    const job = (await api("GET", "/v1/training-jobs?name=iris-train")).items[0];
+    const job = (await api("GET", `/v1/training-jobs?name=${scoped("iris-train")}`)).items[0];
     expect(job.env.DB_URL).toBe(DB_URL);
-    const svc = (await api("GET", "/v1/services?name=iris")).items[0];
+    const svc = (await api("GET", `/v1/services?name=${scoped("iris")}`)).items[0];
     expect(svc.env.API_KEY).toBe(API_KEY);
   }, 600_000);
 
@@ -146,11 +151,11 @@ describe.sequential("the mlplatform command, secrets and a killed run", () => {
 
   it("a killed up leaves a lock and interrupted operations; the next plain up clears them, and the one after is quiet", async () => {
     writeFileSync(join(projectDir, manifestPath), readFileSync(join(projectDir, manifestPath), "utf8").replace(/learning_rate: [0-9.]+/, "learning_rate: 0.3").replace(/epochs: \d+/, "epochs: 4000"));
-    const before = (await api("GET", "/v1/training-jobs?name=iris-train")).items[0];
+    const before = (await api("GET", `/v1/training-jobs?name=${scoped("iris-train")}`)).items[0];
     const killed = spawn(process.execPath, cliArgs("up", stackArgs()), { cwd: projectDir, env: cliEnv(), stdio: "ignore", detached: true });
     const deadline = Date.now() + 180_000;
     for (;;) {
-      const jobs = (await api("GET", "/v1/training-jobs?name=iris-train")).items;
+      const jobs = (await api("GET", `/v1/training-jobs?name=${scoped("iris-train")}`)).items;
       if (jobs.some((j: any) => j.id !== before.id && j.status === "Running")) break;
       if (Date.now() > deadline) throw new Error("the replacement training job never started");
       await new Promise((r) => setTimeout(r, 200));
@@ -163,7 +168,7 @@ describe.sequential("the mlplatform command, secrets and a killed run", () => {
     expect(next.code, next.output).toBe(0);
     expect(next.output).toContain("cleared the lock");
     expect(next.output).toMatch(/resolving \d+ operation/);
-    const jobs = (await api("GET", "/v1/training-jobs?name=iris-train")).items;
+    const jobs = (await api("GET", `/v1/training-jobs?name=${scoped("iris-train")}`)).items;
     expect(jobs).toHaveLength(1);
     expect(jobs[0].status).toBe("Completed");
 
