@@ -15,9 +15,9 @@ import { SqliteObjectStore } from "./core/store";
 import { ensureToken } from "./core/token";
 import { fileLog, stderrLog } from "./core/log";
 import type { KindController, KindName, PlatformContext } from "./core/types";
-import { datasetController } from "./datasets";
-import { modelController } from "./models";
-import { trainingJobController } from "./training-jobs";
+import { datasetController } from "./datasets/controller";
+import { modelController } from "./models/controller";
+import { trainingJobController } from "./training/controller";
 
 export interface StartOptions {
   dataDir: string;

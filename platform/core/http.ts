@@ -114,7 +114,7 @@ export function buildApp(opts: HttpOptions): FastifyInstance {
 
 function registerKind(app: FastifyInstance, c: KindController, ctx: PlatformContext, idempotency: IdempotencyKeys): void {
   const base = `/v1/${c.kind}`;
-  const noun = KIND_REGISTRY[KIND_BY_COLLECTION[c.kind]].noun;
+  const { noun, spec: specSchema, patch: patchSchema } = KIND_REGISTRY[KIND_BY_COLLECTION[c.kind]];
 
   const load = (id: string): StoredObject => {
     const obj = ctx.store.get(c.kind, id);
@@ -132,7 +132,7 @@ function registerKind(app: FastifyInstance, c: KindController, ctx: PlatformCont
   app.post(base, async (request, reply) => {
     const key = request.headers["idempotency-key"] as string | undefined;
     const create = async () => {
-      const spec = parseBody(c.specSchema, request.body, `${noun} spec`);
+      const spec = parseBody(specSchema, request.body, `${noun} spec`);
       return c.create(spec, ctx);
     };
     if (!key) return sendObject(reply, 201, await create());
@@ -171,7 +171,7 @@ function registerKind(app: FastifyInstance, c: KindController, ctx: PlatformCont
   app.patch(`${base}/:id`, async (request, reply) => {
     const current = load((request.params as Query).id);
     checkIfMatch(request, current);
-    const patch = parseBody(c.patchSchema, request.body, `${noun} patch`);
+    const patch = parseBody(patchSchema, request.body, `${noun} patch`);
     return sendObject(reply, 200, await c.patch(current, patch, ctx));
   });
 

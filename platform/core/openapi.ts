@@ -4,10 +4,11 @@ import { z } from "zod";
 import * as S from "../../schemas/index";
 import type { KindController, KindName } from "./types";
 
-/** The output schema of each stored kind and its component name (the kind's name, schemas/kinds.ts). */
-function kindComponent(collection: KindName): { title: string; object: z.ZodType } {
+/** The schemas of each stored kind and its component name (the kind's name, schemas/kinds.ts). */
+function kindComponent(collection: KindName): { title: string; object: z.ZodType; spec: z.ZodType; patch: z.ZodType } {
   const kind = S.KIND_BY_COLLECTION[collection];
-  return { title: kind, object: S.KIND_REGISTRY[kind].object };
+  const { object, spec, patch } = S.KIND_REGISTRY[kind];
+  return { title: kind, object, spec, patch };
 }
 
 function schemaOf(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
@@ -35,10 +36,10 @@ export function buildOpenApi(controllers: KindController[], version: string): Re
   };
   const idParam = { name: "id", in: "path", required: true, schema: { type: "string" } };
   for (const c of controllers) {
-    const { title, object } = kindComponent(c.kind);
+    const { title, object, spec, patch } = kindComponent(c.kind);
     schemas[title] = schemaOf(object, "output");
-    schemas[`${title}Spec`] = schemaOf(c.specSchema, "input");
-    schemas[`${title}Patch`] = schemaOf(c.patchSchema, "input");
+    schemas[`${title}Spec`] = schemaOf(spec, "input");
+    schemas[`${title}Patch`] = schemaOf(patch, "input");
     const base = `/v1/${c.kind}`;
     paths[base] = {
       post: {

@@ -1,7 +1,6 @@
 // The seams inside the local platform: a document store that every kind shares, and one controller per
 // kind that does the real work. The HTTP layer (routes, auth, idempotency, etags, waits, pagination) is
 // generic over these, so a kind's logic lives in exactly one controller.
-import type { z } from "zod";
 import type { KindCollection } from "../../schemas/kinds";
 import type { ContainedPath } from "./contained";
 
@@ -78,15 +77,13 @@ export interface PlatformContext {
 }
 
 /**
- * One per kind. The HTTP layer validates the body with `specSchema`/`patchSchema` (400 naming the field),
+ * One per kind. The HTTP layer validates the body with the kind's spec/patch schema (400 naming the field),
  * applies Idempotency-Key and If-Match, and calls these. Long work (ingest, runs, deploys) is started here
  * and continues in the background, writing status through the store.
  */
 export interface KindController {
+  /** The stored kind; its spec and patch schemas are the registry's (schemas/kinds.ts). */
   kind: KindName;
-  idPrefix: string;
-  specSchema: z.ZodType;
-  patchSchema: z.ZodType;
   create(spec: unknown, ctx: PlatformContext): Promise<StoredObject>;
   patch(current: StoredObject, patch: unknown, ctx: PlatformContext): Promise<StoredObject>;
   /** Stops whatever runs for the object, then removes it. Throws 409 when something still uses it. */

@@ -6,6 +6,7 @@ import { PerfJob, PerfJobPatch, PerfJobSpec, type PerfTask } from "../../schemas
 import { newId } from "../core/ids";
 import { type KindController, type PlatformContext, type StoredObject } from "../core/types";
 import { HttpError } from "../core/errors";
+import { perPlatform } from "../core/runtime-state";
 import { requireFlavor } from "../serving/flavor-limits";
 import { BadRequest, batchRequest, parseInferRequest, sampleRequest } from "../serving/inference-protocol";
 import { ReplicaProcess } from "../serving/replica-process";
@@ -22,7 +23,8 @@ interface Run {
   done: Promise<void>;
 }
 
-const runs = new Map<string, Run>();
+/** The running benchmarks of each platform, by perf job id. */
+const runsOf = perPlatform(() => new Map<string, Run>());
 const ACTIVE = new Set(["Submitted", "Running"]);
 const PROGRESS_EVERY_MS = 500;
 const WARMUP_MS = 300;
@@ -141,16 +143,16 @@ function start(id: string, ctx: PlatformContext): void {
         tasks: cur.tasks.map((t) => (t.status === "Pending" || t.status === "Running" ? { ...t, status: abort.signal.aborted ? "Cancelled" : "Failed" } : t)),
       }));
     })
-    .finally(() => runs.delete(id));
-  runs.set(id, { abort, done });
+    .finally(() => runsOf(ctx).delete(id));
+  runsOf(ctx).set(id, { abort, done });
 }
 
 function cancelReason(signal: AbortSignal): string {
   return typeof signal.reason === "string" ? signal.reason : "cancelled on request";
 }
 
-async function cancelRun(id: string, reason = "cancelled on request"): Promise<void> {
-  const run = runs.get(id);
+async function cancelRun(ctx: PlatformContext, id: string, reason = "cancelled on request"): Promise<void> {
+  const run = runsOf(ctx).get(id);
   if (!run) return;
   run.abort.abort(reason);
   await run.done;
@@ -158,9 +160,6 @@ async function cancelRun(id: string, reason = "cancelled on request"): Promise<v
 
 export const perfJobController: KindController = {
   kind: "perf-jobs",
-  idPrefix: "pj",
-  specSchema: PerfJobSpec,
-  patchSchema: PerfJobPatch,
 
   async create(input, ctx) {
     const spec = PerfJobSpec.parse(input);
@@ -201,7 +200,7 @@ export const perfJobController: KindController = {
   },
 
   async remove(current, ctx) {
-    await cancelRun(current.id);
+    await cancelRun(ctx, current.id);
     ctx.store.delete("perf-jobs", current.id);
   },
 
@@ -221,8 +220,8 @@ export const perfJobController: KindController = {
     } while (pageToken);
   },
 
-  async shutdown() {
-    await Promise.all([...runs.keys()].map((id) => cancelRun(id, "cancelled: the platform shut down")));
+  async shutdown(ctx) {
+    await Promise.all([...runsOf(ctx).keys()].map((id) => cancelRun(ctx, id, "cancelled: the platform shut down")));
   },
 
   extraRoutes: [
@@ -233,7 +232,7 @@ export const perfJobController: KindController = {
         if (!ACTIVE.has(current.status)) {
           throw HttpError.conflict(`perf job "${current.name}" is already ${current.status}`);
         }
-        await cancelRun(current.id);
+        await cancelRun(ctx, current.id);
         return ctx.store.get("perf-jobs", current.id);
       },
     },

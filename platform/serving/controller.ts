@@ -7,6 +7,7 @@ import { Service, ServicePatch, ServiceSpec } from "../../schemas/index";
 import { newId } from "../core/ids";
 import { type KindController, type PlatformContext, type StoredObject } from "../core/types";
 import { HttpError } from "../core/errors";
+import { perPlatform } from "../core/runtime-state";
 import { ServiceFleet, type DesiredFleet } from "./fleet";
 import { requireFlavor, requireReplicasWithin } from "./flavor-limits";
 import { liveReplicaPids } from "./replica-process";
@@ -29,7 +30,8 @@ interface ServiceState {
   restartTimer?: NodeJS.Timeout;
 }
 
-const states = new Map<string, ServiceState>();
+/** Each platform's running services (fleet and reconcile loop), by service id. */
+const statesOf = perPlatform(() => new Map<string, ServiceState>());
 
 /** The part of a service that decides what its replicas run; a change of it means a roll or a scale. */
 function specKey(s: { models: ServedModel[]; replicas: number; flavor: string; env: Record<string, string> }): string {
@@ -92,12 +94,12 @@ async function reconcileOnce(id: string, ctx: PlatformContext, state: ServiceSta
   try {
     await state.fleet.apply(await desiredFleet(svc, ctx));
     // A newer spec is waiting (its pass decides the status), or the service was stopped meanwhile.
-    if (state.again || states.get(id) !== state) return;
+    if (state.again || statesOf(ctx).get(id) !== state) return;
     write(ctx, id, (cur) => ({ status: "Running", statusMessage: undefined, readyReplicas: state.fleet.readyReplicas() }));
   } catch (err) {
     // Stopped meanwhile (delete or platform shutdown): not a failure of the service, keep its status
     // so recover() restarts it.
-    if (states.get(id) !== state) return;
+    if (statesOf(ctx).get(id) !== state) return;
     const message = (err as Error).message;
     ctx.log("service failed", { id, error: message });
     const serving = state.fleet.readyReplicas();
@@ -110,7 +112,7 @@ async function reconcileOnce(id: string, ctx: PlatformContext, state: ServiceSta
 }
 
 function requestReconcile(id: string, ctx: PlatformContext): void {
-  const state = states.get(id);
+  const state = statesOf(ctx).get(id);
   if (!state) return;
   if (state.running) {
     state.again = true;
@@ -121,7 +123,7 @@ function requestReconcile(id: string, ctx: PlatformContext): void {
     do {
       state.again = false;
       await reconcileOnce(id, ctx, state);
-    } while (state.again && states.get(id) === state);
+    } while (state.again && statesOf(ctx).get(id) === state);
     state.running = false;
   })();
 }
@@ -149,14 +151,14 @@ function startFleet(id: string, name: string, ctx: PlatformContext): ServiceStat
       },
     }),
   };
-  states.set(id, state);
+  statesOf(ctx).set(id, state);
   return state;
 }
 
-async function stopFleet(id: string): Promise<void> {
-  const state = states.get(id);
+async function stopFleet(ctx: PlatformContext, id: string): Promise<void> {
+  const state = statesOf(ctx).get(id);
   if (!state) return;
-  states.delete(id);
+  statesOf(ctx).delete(id);
   clearTimeout(state.restartTimer);
   await state.fleet.stop();
   await state.idle;
@@ -164,9 +166,6 @@ async function stopFleet(id: string): Promise<void> {
 
 export const serviceController: KindController = {
   kind: "services",
-  idPrefix: "sv",
-  specSchema: ServiceSpec,
-  patchSchema: ServicePatch,
 
   async create(input, ctx) {
     const spec = ServiceSpec.parse(input);
@@ -194,7 +193,7 @@ export const serviceController: KindController = {
       requestReconcile(id, ctx);
       return obj;
     } catch (err) {
-      await stopFleet(id);
+      await stopFleet(ctx, id);
       throw err;
     }
   },
@@ -219,7 +218,7 @@ export const serviceController: KindController = {
       ...(changed ? { status: "Updating", statusMessage: "rolling replicas to the new spec" } : {}),
     }));
     if (changed) {
-      if (!states.has(svc.id)) {
+      if (!statesOf(ctx).has(svc.id)) {
         const state = startFleet(svc.id, svc.name, ctx);
         await listenOnEndpoint(state.fleet, updated, ctx);
       }
@@ -229,7 +228,7 @@ export const serviceController: KindController = {
   },
 
   async remove(current, ctx) {
-    await stopFleet(current.id);
+    await stopFleet(ctx, current.id);
     ctx.store.delete("services", current.id);
   },
 
@@ -251,8 +250,8 @@ export const serviceController: KindController = {
     } while (pageToken);
   },
 
-  async shutdown() {
-    await Promise.all([...states.keys()].map(stopFleet));
+  async shutdown(ctx) {
+    await Promise.all([...statesOf(ctx).keys()].map((id) => stopFleet(ctx, id)));
   },
 };
 

@@ -2,7 +2,7 @@
 // under load with zero failed requests, an 80/20 split, recovery after a restart, removal.
 import { afterAll, describe, expect, it } from "vitest";
 import { HttpError } from "../../platform/core/errors";
-import { servicesUsing } from "../../platform/models";
+import { servicesUsing } from "../../platform/models/controller";
 import { liveReplicaPids, serviceController } from "../../platform/serving/controller";
 import { inferBody, writeLogregArtifact } from "./serving-fixtures";
 import { memoryContext } from "./serving-memory-context";

@@ -4,11 +4,12 @@
 import { createReadStream, statSync } from "node:fs";
 import { basename, relative, sep } from "node:path";
 import { createInterface } from "node:readline";
-import { DatasetPatch, DatasetSpec, type Dataset, type DatasetVersion } from "../schemas/index";
-import { listFiles } from "./core/artifacts";
-import { newId } from "./core/ids";
-import { type KindController, type PlatformContext, type StoredObject } from "./core/types";
-import { HttpError } from "./core/errors";
+import { DatasetPatch, DatasetSpec, type Dataset, type DatasetVersion } from "../../schemas/index";
+import { listFiles } from "../core/artifacts";
+import { newId } from "../core/ids";
+import { type KindController, type PlatformContext, type StoredObject } from "../core/types";
+import { HttpError } from "../core/errors";
+import { PerObjectQueue, perPlatform } from "../core/runtime-state";
 
 type DatasetObject = Dataset & StoredObject;
 /** A stored version; `fileName` (single-file sources) names the data file for training jobs. */
@@ -91,14 +92,7 @@ function clean<T extends object>(o: T): T {
 }
 
 /** Ingests per dataset one at a time, so a PATCH arriving during the first ingest numbers after it. */
-const pending = new Map<string, Promise<unknown>>();
-function serialized<T>(id: string, work: () => Promise<T>): Promise<T> {
-  const run = (pending.get(id) ?? Promise.resolve()).catch(() => undefined).then(work);
-  pending.set(id, run);
-  return run.finally(() => {
-    if (pending.get(id) === run) pending.delete(id);
-  });
-}
+const ingests = perPlatform(() => new PerObjectQueue());
 
 /** Ingests version 1 of a new dataset in the background; the object goes Ready or Failed. */
 async function ingestFirstVersion(ctx: PlatformContext, id: string): Promise<void> {
@@ -122,9 +116,6 @@ async function ingestFirstVersion(ctx: PlatformContext, id: string): Promise<voi
 
 export const datasetController: KindController = {
   kind: KIND,
-  idPrefix: "ds",
-  specSchema: DatasetSpec,
-  patchSchema: DatasetPatch,
 
   async create(raw, ctx) {
     const spec = raw as DatasetSpec;
@@ -144,14 +135,14 @@ export const datasetController: KindController = {
         latestVersion: 0,
       }),
     );
-    void serialized(obj.id, () => ingestFirstVersion(ctx, obj.id)).catch((err) => ctx.log("dataset ingest crashed", { id: obj.id, error: String(err) }));
+    void ingests(ctx).run(obj.id, () => ingestFirstVersion(ctx, obj.id)).catch((err) => ctx.log("dataset ingest crashed", { id: obj.id, error: String(err) }));
     return obj;
   },
 
   async patch(current, raw, ctx) {
     const patch = raw as DatasetPatch;
     if (patch.source !== undefined) ctx.resolvePath(patch.source, "source"); // 422 before waiting in line
-    return serialized(current.id, async () => {
+    return ingests(ctx).run(current.id, async () => {
       let version: StoredDatasetVersion | undefined;
       const cur = ctx.store.get<DatasetObject>(KIND, current.id);
       if (!cur) throw HttpError.notFound(`dataset ${current.id} does not exist`);
@@ -181,7 +172,7 @@ export const datasetController: KindController = {
   },
 
   async remove(current, ctx) {
-    await serialized(current.id, async () => ctx.store.delete(KIND, current.id));
+    await ingests(ctx).run(current.id, async () => ctx.store.delete(KIND, current.id));
   },
 
   async recover(ctx) {
@@ -190,14 +181,14 @@ export const datasetController: KindController = {
     do {
       const page = ctx.store.list<DatasetObject>(KIND, { limit: 200, pageToken });
       for (const ds of page.items) {
-        if (ds.status === "Creating" && ds.latestVersion === 0) void serialized(ds.id, () => ingestFirstVersion(ctx, ds.id));
+        if (ds.status === "Creating" && ds.latestVersion === 0) void ingests(ctx).run(ds.id, () => ingestFirstVersion(ctx, ds.id));
       }
       pageToken = page.nextPageToken;
     } while (pageToken);
   },
 
-  async shutdown() {
-    await Promise.allSettled([...pending.values()]);
+  async shutdown(ctx) {
+    await ingests(ctx).drain();
   },
 
   extraRoutes: [

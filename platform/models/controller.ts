@@ -8,13 +8,14 @@
 import { readFileSync, statSync } from "node:fs";
 import { join, normalize, sep } from "node:path";
 import type { z } from "zod";
-import { ModelPatch, ModelSpec, TensorSpec, type Model, type ModelVersion } from "../schemas/index";
-import type { ContainedPath } from "./core/contained";
-import { newId } from "./core/ids";
-import { type KindController, type PlatformContext, type StoredObject } from "./core/types";
-import { HttpError } from "./core/errors";
-import { canServe, LogregArtifact, readSignature, servableFormats, type TensorMetadata } from "./serving/runtimes";
-import { jobOutputPath } from "./training-jobs";
+import { ModelPatch, ModelSpec, TensorSpec, type Model, type ModelVersion } from "../../schemas/index";
+import type { ContainedPath } from "../core/contained";
+import { newId } from "../core/ids";
+import { type KindController, type PlatformContext, type StoredObject } from "../core/types";
+import { HttpError } from "../core/errors";
+import { PerObjectQueue, perPlatform } from "../core/runtime-state";
+import { canServe, LogregArtifact, readSignature, servableFormats, type TensorMetadata } from "../serving/runtimes";
+import { jobOutputPath } from "../training/controller";
 
 type ModelObject = Model & StoredObject;
 const KIND = "models" as const;
@@ -185,20 +186,10 @@ function refuseIfUsed(ctx: PlatformContext, model: StoredObject, version?: numbe
 }
 
 /** Registrations per model one at a time, so concurrent PATCHes number their versions in order. */
-const chains = new Map<string, Promise<unknown>>();
-function serialized<T>(id: string, work: () => Promise<T>): Promise<T> {
-  const run = (chains.get(id) ?? Promise.resolve()).catch(() => undefined).then(work);
-  chains.set(id, run);
-  return run.finally(() => {
-    if (chains.get(id) === run) chains.delete(id);
-  });
-}
+const registrations = perPlatform(() => new PerObjectQueue());
 
 export const modelController: KindController = {
   kind: KIND,
-  idPrefix: "md",
-  specSchema: ModelSpec,
-  patchSchema: ModelPatch,
 
   async create(raw, ctx) {
     const spec = raw as ModelSpec;
@@ -226,7 +217,7 @@ export const modelController: KindController = {
 
   async patch(current, raw, ctx) {
     const patch = raw as ModelPatch;
-    return serialized(current.id, async () => {
+    return registrations(ctx).run(current.id, async () => {
       const cur = ctx.store.get<ModelObject>(KIND, current.id);
       if (!cur) throw HttpError.notFound(`model ${current.id} does not exist`);
       let added: ModelVersion | undefined;
@@ -263,7 +254,7 @@ export const modelController: KindController = {
   },
 
   async remove(current, ctx) {
-    await serialized(current.id, async () => {
+    await registrations(ctx).run(current.id, async () => {
       refuseIfUsed(ctx, current);
       ctx.store.delete(KIND, current.id);
     });
@@ -273,8 +264,8 @@ export const modelController: KindController = {
     // Registration completes within the request; nothing runs in the background to bring back.
   },
 
-  async shutdown() {
-    await Promise.allSettled([...chains.values()]);
+  async shutdown(ctx) {
+    await registrations(ctx).drain();
   },
 
   extraRoutes: [
@@ -298,7 +289,7 @@ export const modelController: KindController = {
       method: "DELETE",
       path: "/versions/:version",
       async handler(current, params, _q, ctx) {
-        return serialized(current.id, async () => {
+        return registrations(ctx).run(current.id, async () => {
           const v = ctx.store.getChild<ModelVersion>(KIND, current.id, "versions", params.version);
           if (!v) throw HttpError.notFound(`model "${current.name}" has no version ${params.version}`);
           refuseIfUsed(ctx, current, v.version);

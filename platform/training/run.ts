@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
-import { identify, type ProcessIdentity } from "./core/processes";
+import { identify, type ProcessIdentity } from "../core/processes";
 
 export const STOP_GRACE_MS = 2_000;
 
