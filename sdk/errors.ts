@@ -68,8 +68,13 @@ export function errorFromResponse(status: number, body: unknown, what: string): 
   const message = `${what}: ${detail}`;
   // The status decides (a proxy's 503 has no body); the body's code names statuses the table does not.
   const code = codeOfStatus(status) ?? api?.code ?? "internal";
-  if (code === "invalid") return new InvalidError(message, status, api?.field, api?.details ?? []);
-  return new ERROR_CLASS[code](message, status, code);
+  return errorOfCode(code, message, status, api?.field, api?.details);
+}
+
+/** The typed error for a code: what every driver (HTTP answers, cloud vendors' failures) builds its errors with. */
+export function errorOfCode(code: ApiErrorCode, message: string, status: number | undefined, field?: string, details: FieldProblem[] = []): PlatformError {
+  if (code === "invalid") return new InvalidError(message, status, field, details);
+  return new ERROR_CLASS[code](message, status as number, code);
 }
 
 function isApiError(body: unknown): body is ApiError {

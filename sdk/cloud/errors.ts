@@ -1,11 +1,11 @@
 // Typed errors for cloud drivers: a vendor's failure mapped onto the platform error classes handlers already
 // understand (not found = gone, conflict = taken, throttled/unavailable = retry), carrying what a user needs
 // to ask the vendor about it: the vendor's own error code, the request id and the API action.
-import {
-  ConflictError, InvalidError, NotFoundError, PlatformError, ThrottledError, UnauthorizedError, UnavailableError,
-} from "../errors";
+import type { ApiErrorCode } from "../../schemas";
+import { errorOfCode, PlatformError, ThrottledError, UnavailableError } from "../errors";
 
-export type CloudErrorKind = "invalid" | "unauthorized" | "not_found" | "conflict" | "throttled" | "unavailable" | "internal";
+/** The platform's error codes a vendor failure can map to (one table with the local platform: schemas API_ERROR_STATUS). */
+export type CloudErrorKind = Exclude<ApiErrorCode, "precondition_failed" | "too_large">;
 
 export interface VendorDetail {
   /** Vendor name as users know it ("Volcengine"). */
@@ -22,29 +22,7 @@ export interface VendorDetail {
 export function cloudError(kind: CloudErrorKind, message: string, status: number | undefined, vendor: VendorDetail): PlatformError {
   const where = [vendor.code && `code ${vendor.code}`, vendor.requestId && `request id ${vendor.requestId}`].filter(Boolean).join(", ");
   const full = `${vendor.vendor} ${vendor.action}: ${message}${where ? ` (${where})` : ""}`;
-  let err: PlatformError;
-  switch (kind) {
-    case "invalid":
-      err = new InvalidError(full, status);
-      break;
-    case "unauthorized":
-      err = new UnauthorizedError(full, status, "unauthorized");
-      break;
-    case "not_found":
-      err = new NotFoundError(full, status, "not_found");
-      break;
-    case "conflict":
-      err = new ConflictError(full, status, "conflict");
-      break;
-    case "throttled":
-      err = new ThrottledError(full, status, "throttled");
-      break;
-    case "unavailable":
-      err = new UnavailableError(full, status, "unavailable");
-      break;
-    default:
-      err = new PlatformError(full, status, "internal");
-  }
+  const err = errorOfCode(kind, full, status);
   err.vendor = vendor;
   return err;
 }
