@@ -2,20 +2,14 @@
 // the store on the server, so it needs no token in the browser and no script to fetch data.
 import type { FastifyInstance } from "fastify";
 import { KIND_REGISTRY, KINDS as ALL_KINDS, type MetricPoint, type ModelVersion } from "../../schemas/index";
+import { everyObject } from "../core/store";
 import type { KindName, PlatformContext, StoredObject } from "../core/types";
 import { renderConsole, type ConsoleSnapshot } from "./render";
 
 const KINDS: KindName[] = ALL_KINDS.map((k) => KIND_REGISTRY[k].collection);
 
 function listAll(ctx: PlatformContext, kind: KindName): StoredObject[] {
-  const items: StoredObject[] = [];
-  let pageToken: string | undefined;
-  do {
-    const page = ctx.store.list<StoredObject>(kind, { limit: 200, pageToken });
-    items.push(...page.items);
-    pageToken = page.nextPageToken;
-  } while (pageToken);
-  return items;
+  return [...everyObject(ctx.store, kind)];
 }
 
 /** Training metrics through the training-job controller's own /metrics route, so storage stays its business. */

@@ -71,6 +71,16 @@ function decodePageToken(token: string): number {
   throw HttpError.invalid("pageToken is not a token this platform issued", "pageToken");
 }
 
+/** Every object of a kind, a page at a time (recoveries, usage checks and the console walk whole kinds). */
+export function* everyObject<T extends StoredObject>(store: ObjectStore, kind: KindName): Generator<T> {
+  let pageToken: string | undefined;
+  do {
+    const page = store.list<T>(kind, { limit: MAX_PAGE_SIZE, pageToken });
+    yield* page.items;
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+}
+
 export class SqliteObjectStore implements ObjectStore {
   readonly db: DatabaseSync;
   /** For other tables in the same file that keep documents (idempotent responses). */

@@ -9,6 +9,7 @@ import { listFiles } from "../core/artifacts";
 import { newId } from "../core/ids";
 import { type KindController, type PlatformContext, type StoredObject } from "../core/types";
 import { HttpError } from "../core/errors";
+import { everyObject } from "../core/store";
 import { PerObjectQueue, perPlatform } from "../core/runtime-state";
 
 type DatasetObject = Dataset & StoredObject;
@@ -177,14 +178,9 @@ export const datasetController: KindController = {
 
   async recover(ctx) {
     // An ingest interrupted by a restart is simply run again: the source is still where it was.
-    let pageToken: string | undefined;
-    do {
-      const page = ctx.store.list<DatasetObject>(KIND, { limit: 200, pageToken });
-      for (const ds of page.items) {
-        if (ds.status === "Creating" && ds.latestVersion === 0) void ingests(ctx).run(ds.id, () => ingestFirstVersion(ctx, ds.id));
-      }
-      pageToken = page.nextPageToken;
-    } while (pageToken);
+    for (const ds of everyObject<DatasetObject>(ctx.store, KIND)) {
+      if (ds.status === "Creating" && ds.latestVersion === 0) void ingests(ctx).run(ds.id, () => ingestFirstVersion(ctx, ds.id));
+    }
   },
 
   async shutdown(ctx) {

@@ -13,6 +13,7 @@ import type { ContainedPath } from "../core/contained";
 import { newId } from "../core/ids";
 import { type KindController, type PlatformContext, type StoredObject } from "../core/types";
 import { HttpError } from "../core/errors";
+import { everyObject } from "../core/store";
 import { PerObjectQueue, perPlatform } from "../core/runtime-state";
 import { canServe, LogregArtifact, readSignature, servableFormats, type TensorMetadata } from "../serving/runtimes";
 import { jobOutputPath } from "../training/controller";
@@ -166,14 +167,9 @@ function latestFields(versions: ModelVersion[]): Pick<ModelObject, "latestVersio
 /** Services whose models[] name this model (and version, when given). */
 export function servicesUsing(ctx: PlatformContext, modelId: string, version?: number): { id: string; name: string }[] {
   const users: { id: string; name: string }[] = [];
-  let pageToken: string | undefined;
-  do {
-    const page = ctx.store.list<StoredObject & { models?: { modelId: string; version: number }[] }>("services", { limit: 200, pageToken });
-    for (const svc of page.items) {
-      if ((svc.models ?? []).some((m) => m.modelId === modelId && (version === undefined || m.version === version))) users.push({ id: svc.id, name: svc.name });
-    }
-    pageToken = page.nextPageToken;
-  } while (pageToken);
+  for (const svc of everyObject<StoredObject & { models?: { modelId: string; version: number }[] }>(ctx.store, "services")) {
+    if ((svc.models ?? []).some((m) => m.modelId === modelId && (version === undefined || m.version === version))) users.push({ id: svc.id, name: svc.name });
+  }
   return users;
 }
 

@@ -6,6 +6,7 @@ import { PerfJob, PerfJobPatch, PerfJobSpec, type PerfTask } from "../../schemas
 import { newId } from "../core/ids";
 import { type KindController, type PlatformContext, type StoredObject } from "../core/types";
 import { HttpError } from "../core/errors";
+import { everyObject } from "../core/store";
 import { perPlatform } from "../core/runtime-state";
 import { requireFlavor } from "../serving/flavor-limits";
 import { BadRequest, batchRequest, parseInferRequest, sampleRequest } from "../serving/inference-protocol";
@@ -205,19 +206,14 @@ export const perfJobController: KindController = {
   },
 
   async recover(ctx) {
-    let pageToken: string | undefined;
-    do {
-      const page = ctx.store.list<PerfJobObject>("perf-jobs", { limit: 200, pageToken });
-      for (const job of page.items) {
-        if (!ACTIVE.has(job.status)) continue;
-        write(ctx, job.id, (cur) => ({
-          status: "Failed",
-          statusMessage: "the platform stopped while this perf job ran; create it again to re-run",
-          tasks: cur.tasks.map((t) => (t.status === "Pending" || t.status === "Running" ? { ...t, status: "Failed" } : t)),
-        }));
-      }
-      pageToken = page.nextPageToken;
-    } while (pageToken);
+    for (const job of everyObject<PerfJobObject>(ctx.store, "perf-jobs")) {
+      if (!ACTIVE.has(job.status)) continue;
+      write(ctx, job.id, (cur) => ({
+        status: "Failed",
+        statusMessage: "the platform stopped while this perf job ran; create it again to re-run",
+        tasks: cur.tasks.map((t) => (t.status === "Pending" || t.status === "Running" ? { ...t, status: "Failed" } : t)),
+      }));
+    }
   },
 
   async shutdown(ctx) {

@@ -7,6 +7,7 @@ import { Service, ServicePatch, ServiceSpec } from "../../schemas/index";
 import { newId } from "../core/ids";
 import { type KindController, type PlatformContext, type StoredObject } from "../core/types";
 import { HttpError } from "../core/errors";
+import { everyObject } from "../core/store";
 import { perPlatform } from "../core/runtime-state";
 import { ServiceFleet, type DesiredFleet } from "./fleet";
 import { requireFlavor, requireReplicasWithin } from "./flavor-limits";
@@ -233,21 +234,16 @@ export const serviceController: KindController = {
   },
 
   async recover(ctx) {
-    let pageToken: string | undefined;
-    do {
-      const page = ctx.store.list<ServiceObject>("services", { limit: 200, pageToken });
-      for (const svc of page.items) {
-        if (svc.status === "Running" || svc.status === "Updating" || svc.status === "Deploying") {
-          const state = startFleet(svc.id, svc.name, ctx);
-          await listenOnEndpoint(state.fleet, svc, ctx);
-          write(ctx, svc.id, () => ({ status: "Deploying", statusMessage: "restarting replicas after a platform restart", readyReplicas: 0 }));
-          requestReconcile(svc.id, ctx);
-        } else if (svc.readyReplicas !== 0) {
-          write(ctx, svc.id, () => ({ readyReplicas: 0 }));
-        }
+    for (const svc of everyObject<ServiceObject>(ctx.store, "services")) {
+      if (svc.status === "Running" || svc.status === "Updating" || svc.status === "Deploying") {
+        const state = startFleet(svc.id, svc.name, ctx);
+        await listenOnEndpoint(state.fleet, svc, ctx);
+        write(ctx, svc.id, () => ({ status: "Deploying", statusMessage: "restarting replicas after a platform restart", readyReplicas: 0 }));
+        requestReconcile(svc.id, ctx);
+      } else if (svc.readyReplicas !== 0) {
+        write(ctx, svc.id, () => ({ readyReplicas: 0 }));
       }
-      pageToken = page.nextPageToken;
-    } while (pageToken);
+    }
   },
 
   async shutdown(ctx) {

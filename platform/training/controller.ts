@@ -5,23 +5,13 @@
 import { rmSync, statSync } from "node:fs";
 import type { MetricPoint, TrainingJobPatch, TrainingJobSpec } from "../../schemas/index";
 import { HttpError } from "../core/errors";
+import { everyObject } from "../core/store";
 import { requireFlavor } from "../core/flavors";
 import { newId } from "../core/ids";
 import { killIfSameProcess, type ProcessIdentity } from "../core/processes";
 import type { KindController, PlatformContext, StoredObject } from "../core/types";
 import { KIND, runtime, schedule, stopJob, TERMINAL, write } from "./scheduler";
 import { jobDir, logPath, outputUri, tailLines, type JobObject } from "./workspace";
-
-function listAll(ctx: PlatformContext): JobObject[] {
-  const out: JobObject[] = [];
-  let pageToken: string | undefined;
-  do {
-    const page = ctx.store.list<JobObject>(KIND, { limit: 200, pageToken });
-    out.push(...page.items);
-    pageToken = page.nextPageToken;
-  } while (pageToken);
-  return out;
-}
 
 export const trainingJobController: KindController = {
   kind: KIND,
@@ -82,7 +72,7 @@ export const trainingJobController: KindController = {
 
   async recover(ctx) {
     const rt = runtime(ctx);
-    for (const job of listAll(ctx)) {
+    for (const job of [...everyObject<JobObject>(ctx.store, KIND)]) {
       if (job.status === "Running" || (job.status === "Pending" && ctx.store.getChild(KIND, job.id, "process", "current"))) {
         const proc = ctx.store.getChild<ProcessIdentity>(KIND, job.id, "process", "current");
         const killed = proc ? killIfSameProcess(proc) : false;
