@@ -1,6 +1,7 @@
 // Each kind's definition is its schemas plus a little behaviour: which keys patch and which replace, the live
 // spec and the output keys come from the zod schemas (the lists below are the ones once written by hand per
-// kind). What differs between backends is the drivers' kind rules (sdk/kind-rules.ts, tested with each driver).
+// kind, plus what later specs added: a training job's python, a perf job's batchSize, which replace without
+// anyone listing them). What differs between backends is the drivers' kind rules (sdk/kind-rules.ts, tested with each driver).
 import { describe, expect, it } from "vitest";
 import { handlersByKind } from "../../provider/handlers";
 import { OUTPUT_KEYS } from "../../provider/resources";
