@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { resolveConnection } from "../../sdk";
+import { BACKENDS } from "../../sdk/connection";
 
 const dir = mkdtempSync(join(tmpdir(), "mlp-conn-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,6 +24,6 @@ describe("resolveConnection", () => {
   it("explains what is missing", () => {
     expect(() => resolveConnection({}, { MLPLATFORM_DATA_DIR: join(dir, "nope") } as NodeJS.ProcessEnv)).toThrow(/MLPLATFORM_ENDPOINT.*mlplatform platform start/);
     expect(() => resolveConnection({ endpoint: "http://h:1" }, {} as NodeJS.ProcessEnv)).toThrow(/no token/);
-    expect(() => resolveConnection({ backend: "sagemaker" }, {} as NodeJS.ProcessEnv)).toThrow(/backend "sagemaker" is not available \(supported: local, volcengine\)/);
+    expect(() => resolveConnection({ backend: "sagemaker" }, {} as NodeJS.ProcessEnv)).toThrow(`backend "sagemaker" is not available (supported: ${BACKENDS.join(", ")})`);
   });
 });
