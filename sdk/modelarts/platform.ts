@@ -295,9 +295,12 @@ export class ModelArtsPlatform implements Platform {
           if (patch.description !== undefined) body.description = patch.description;
           if (configChanged) body.config = await configOf(want);
           // An update answered with a 5xx may have landed: the service then shows the new config.
+          // (Served models are compared as (model, version, weight): the live entries also carry modelName.)
+          const served = (ms: any[]) => JSON.stringify((ms ?? []).map((m) => [m.modelId, m.version, m.weight ?? 100]));
           const landed = async () => {
             const now = await get(id);
-            return ["models", "replicas", "flavor", "env", "description"].every((k) => JSON.stringify(now[k]) === JSON.stringify(want[k])) ? {} : undefined;
+            const same = served(now.models) === served(want.models) && ["replicas", "flavor", "env", "description"].every((k) => JSON.stringify(now[k]) === JSON.stringify(want[k]));
+            return same ? {} : undefined;
           };
           await this.api.call("PUT", path(id), { body, action: "UpdateService", beforeResend: landed });
           live = await waitSettled(await get(id));
