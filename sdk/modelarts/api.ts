@@ -16,8 +16,8 @@ export const VENDOR = "ModelArts";
 export const USER_AGENT = "huaweicloud-usdk-node/3.0 (mlplatform)";
 
 /** Credential and signature failures (API gateway and ModelArts codes): one clear error, never retried. */
-export const AUTH_CODES = ["APIGW.0301", "APIGW.0101", "APIGW.0303", "ModelArts.0203", "ModelArts.0206", "ModelArts.0108"];
-export const THROTTLING_CODES = ["APIGW.0308", "ModelArts.0002"];
+export const AUTH_CODES = ["APIGW.0301", "APIGW.0303", "ModelArts.0203", "ModelArts.0206", "ModelArts.0108"];
+export const THROTTLING_CODES = ["APIGW.0308"];
 /** A named object's absence: read maps it to "deleted out of band". */
 export const NOT_FOUND_CODES = ["ModelArts.0015", "ModelArts.3001", "ModelArts.3502", "ModelArts.3507", "ModelArts.4352", "ModelArts.4353"];
 /** Taken names, objects in use (3009: a model a service deploys) and wrong states (3519: service busy). */
