@@ -11,6 +11,9 @@
 // applications this driver does not register. Config changes and start/stop are separate PUTs (the vendor
 // applies only `status` when both are sent). Vendor objects carry no etag: each neutral object's is a hash of
 // its content and waits poll. Creates look for what a failed-but-maybe-applied attempt made before re-sending.
+// Dataset = a v2 dataset (`/v2/{project_id}/datasets`) over data uploaded to OBS (only when changed), with one
+// published version (immutable once made); name and description change in place (PUT), status integers
+// are mapped (0 creating, 1 normal, 4 abnormal); new data is a new dataset (imports are not mapped).
 import { basename, isAbsolute, resolve } from "node:path";
 import { existsSync } from "node:fs";
 import type { LocalFlavor } from "../../schemas";
@@ -27,6 +30,9 @@ import { ModelArtsApi } from "./api";
 export const DEFAULT_MODEL_TYPE = "Custom";
 /** Where uploads go under the configured bucket. */
 const UPLOAD_ROOT = "mlplatform/models/";
+const DATASET_ROOT = "mlplatform/datasets/";
+/** A custom dataset (type 900): ModelArts' labelled types do not fit csv/jsonl/files data. */
+export const DATASET_TYPE = 900;
 
 type Obj = { id: string; name: string; etag: string; status: string } & Record<string, any>;
 
@@ -64,6 +70,10 @@ export function normaliseObsPath(p: string | undefined): string | undefined {
 }
 
 const MODEL_STATUS: Record<string, string> = { publishing: "Registering", published: "Ready", failed: "Failed", building: "Registering", deleting: "Registering" };
+/** Dataset status integers (digest §7.4): 0 creating, 1 normal, 2 deleting, 3 deleted, 4 abnormal, 5 synchronizing, 6 releasing. */
+const DATASET_STATUS: Record<number, string> = { 0: "Creating", 1: "Ready", 2: "Creating", 3: "Failed", 4: "Failed", 5: "Creating", 6: "Creating" };
+/** Dataset version status integers: 0 creating, 1 running (usable), 2 deleting, 3 deleted, 4 error. */
+const VERSION_STATUS: Record<number, string> = { 0: "Creating", 1: "Ready", 2: "Creating", 3: "Failed", 4: "Failed" };
 const SERVICE_STATUS: Record<string, string> = {
   deploying: "Deploying", running: "Running", concerning: "Running", failed: "Failed", stopped: "Stopped", stopping: "Updating", deleting: "Updating", finished: "Stopped",
 };
@@ -81,7 +91,7 @@ export class ModelArtsPlatform implements Platform {
   constructor(private readonly opts: ModelArtsPlatformOptions) {
     this.api = new ModelArtsApi({ config: opts.config, projectId: opts.projectId, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs });
     this.store = new ObjectStore({ endpoint: opts.config.objectStoreEndpoint, region: opts.config.region, credentials: opts.config.credentials });
-    this.datasets = notOffered("Dataset") as any;
+    this.datasets = this.datasetClient() as unknown as DatasetClient;
     this.trainingJobs = notOffered("TrainingJob") as any;
     this.perfJobs = notOffered("PerfJob") as any;
     this.models = this.modelClient() as unknown as ModelClient;
@@ -97,6 +107,99 @@ export class ModelArtsPlatform implements Platform {
       maxConcurrency: Number(f.cpu ?? 1) || 1,
       description: f.spec_en ?? f.specification,
     }));
+  }
+
+  // ------------------------------------------------------------------------------------------ datasets
+
+  private datasetClient() {
+    const path = (id: string) => `/v2/{project_id}/datasets/${encodeURIComponent(id)}`;
+    const versionsOf = async (id: string): Promise<any[]> =>
+      (((await this.api.call("GET", `${path(id)}/versions`, { action: "ListDatasetVersions" }))?.versions ?? []) as any[]).sort((a, b) => Number(a.create_time) - Number(b.create_time));
+    const get = async (id: string): Promise<Obj> => {
+      const d = await this.api.call("GET", path(id), { action: "ShowDataset" });
+      return withEtag(datasetObject(d, await versionsOf(id)));
+    };
+    const findByName = async (name: string): Promise<Obj[]> => {
+      const r = await this.api.call("GET", "/v2/{project_id}/datasets", { query: { search_content: name, limit: "100" }, action: "ListDatasets" });
+      return Promise.all(((r?.datasets ?? []) as any[]).filter((d) => d.dataset_name === name).map((d) => get(d.dataset_id)));
+    };
+    const client: KindClient<any, any, Obj> = {
+      create: async (spec) => {
+        if ((await findByName(spec.name)).length) throw new ConflictError(`ModelArts CreateDataset: a dataset named "${spec.name}" already exists (code ModelArts.4351)`, 409, "conflict");
+        const data = await this.uploadTo(DATASET_ROOT, spec.source, "dataset");
+        const body = {
+          dataset_name: spec.name,
+          dataset_type: DATASET_TYPE,
+          data_sources: [{ data_type: 0, data_path: data.replace(/^obs:\//, "") }],
+          // The vendor's own annotations/exports go here; it must differ from the input path.
+          work_path: `/${this.opts.bucket}/mlplatform/dataset-work/${spec.name}/`,
+          work_path_type: 0,
+          ...(spec.description ? { description: spec.description } : {}),
+        };
+        const r = await this.api.call("POST", "/v2/{project_id}/datasets", {
+          body,
+          action: "CreateDataset",
+          // Dataset names are unique (ModelArts.4351): one of this name made since is the first attempt's.
+          beforeResend: async () => {
+            const found = (await findByName(spec.name))[0];
+            return found ? { dataset_id: found.id } : undefined;
+          },
+        });
+        // A version can be published once the dataset is normal (status 1); abnormal (4) is its failure.
+        for (const deadline = Date.now() + 10 * 60_000; ; ) {
+          const d = await this.api.call("GET", path(r.dataset_id), { action: "ShowDataset" });
+          if (Number(d.status) === 1) break;
+          if (Number(d.status) === 4 || Date.now() > deadline) return get(r.dataset_id);
+          await sleep(this.opts.pollIntervalMs ?? 500);
+        }
+        // Publish the one version the neutral Dataset promises (immutable once made).
+        await this.api.call("POST", `${path(r.dataset_id)}/versions`, {
+          body: { version_name: "V001", version_format: "Default" },
+          action: "CreateDatasetVersion",
+          beforeResend: async () => ((await versionsOf(r.dataset_id)).some((v) => v.version_name === "V001") ? {} : undefined),
+        });
+        return get(r.dataset_id);
+      },
+      get,
+      update: async (id, patch, opts = {}) => {
+        const live = await get(id);
+        if (opts.ifMatch && opts.ifMatch !== live.etag) throw new PreconditionFailedError(`dataset ${id} changed since it was read`, 412, "precondition_failed");
+        const body: Record<string, unknown> = {};
+        if (patch.name !== undefined && patch.name !== live.name) body.dataset_name = patch.name;
+        if (patch.description !== undefined && patch.description !== live.description) body.description = patch.description;
+        if (Object.keys(body).length) await this.api.call("PUT", path(id), { body, action: "UpdateDataset" });
+        return get(id);
+      },
+      delete: async (id) => {
+        try {
+          await this.api.call("DELETE", path(id), { action: "DeleteDataset" });
+        } catch (e) {
+          if (!(e instanceof NotFoundError)) throw e;
+        }
+      },
+      list: async (filter: ListFilter = {}) => ({ items: filter.tag ? [] : filter.name ? await findByName(filter.name) : [] }),
+      listAll: async (filter = {}) => (filter.tag ? [] : filter.name ? findByName(filter.name) : []),
+      wait: (id, etag, timeoutMs) => pollUntilChanged(() => get(id), etag, timeoutMs, this.pollOptions()),
+    };
+    return {
+      ...client,
+      versions: async (id: string) =>
+        (await versionsOf(id)).map((v, i) => ({
+          version: i + 1, status: VERSION_STATUS[Number(v.status)] ?? "Failed", source: "", digest: "", sampleCount: Number(v.total_sample_count ?? 0), sizeBytes: 0, createdAt: isoOf(v.create_time),
+        })),
+    };
+  }
+
+  /** Uploads a local file/directory under `root` in the configured bucket (skipped when the bytes are there). */
+  private async uploadTo(root: string, source: string, what: string): Promise<string> {
+    if (source.startsWith("obs://")) return source;
+    const local = isAbsolute(source) ? source : resolve(process.cwd(), source);
+    if (!existsSync(local)) throw new InvalidError(`${what} source ${source} does not exist (resolved to ${local})`, 400, "source");
+    if (!this.opts.bucket)
+      throw new InvalidError(`ModelArts: a local ${what} source needs an OBS bucket to upload to: set mlplatform:bucket or MODELARTS_OBS_BUCKET`, 400, "source");
+    const r = await this.store.uploadIfChanged(this.opts.bucket, root, local, await contentDigest(local));
+    console.log(`${what} source ${basename(local)}: ${r.uploaded ? `uploaded ${r.files} file(s) to` : "unchanged, already at"} obs://${r.bucket}/${r.prefix}`);
+    return `obs://${r.bucket}/${r.prefix}`;
   }
 
   // ------------------------------------------------------------------------------------------- models
@@ -230,15 +333,8 @@ export class ModelArtsPlatform implements Platform {
   }
 
   private async upload(source: string, live: Obj | undefined): Promise<string> {
-    if (source.startsWith("obs://")) return source;
     if (live && source === live.source) return live.source;
-    const local = isAbsolute(source) ? source : resolve(process.cwd(), source);
-    if (!existsSync(local)) throw new InvalidError(`model source ${source} does not exist (resolved to ${local})`, 400, "source");
-    if (!this.opts.bucket)
-      throw new InvalidError(`ModelArts: a local model source needs an OBS bucket to upload to: set mlplatform:bucket or MODELARTS_OBS_BUCKET`, 400, "source");
-    const r = await this.store.uploadIfChanged(this.opts.bucket, UPLOAD_ROOT, local, await contentDigest(local));
-    console.log(`model source ${basename(local)}: ${r.uploaded ? `uploaded ${r.files} file(s) to` : "unchanged, already at"} obs://${r.bucket}/${r.prefix}`);
-    return `obs://${r.bucket}/${r.prefix}`;
+    return this.uploadTo(UPLOAD_ROOT, source, "model");
   }
 
   // ------------------------------------------------------------------------------------------ services
@@ -405,6 +501,31 @@ function versionObject(v: any) {
     sizeBytes: Number(v.model_size ?? 0),
     metrics: {},
     createdAt: isoOf(v.create_at),
+  };
+}
+
+function datasetObject(d: any, versions: any[]): Record<string, any> {
+  const status = DATASET_STATUS[Number(d.status)] ?? "Failed";
+  const latest = versions[versions.length - 1];
+  const versionStatus = latest ? VERSION_STATUS[Number(latest.status)] ?? "Failed" : "Creating";
+  // Ready only once the dataset is normal AND its version is usable.
+  const overall = status === "Ready" ? versionStatus : status;
+  return {
+    id: d.dataset_id,
+    name: d.dataset_name,
+    createdAt: isoOf(d.create_time),
+    updatedAt: isoOf(d.update_time ?? d.create_time),
+    status: overall,
+    statusMessage: overall === "Failed" ? `ModelArts dataset status ${d.status}${latest ? `, version ${latest.version_name} status ${latest.status}` : ""}` : undefined,
+    source: normaliseObsPath(d.data_sources?.[0]?.data_path) ?? "",
+    // ModelArts keeps no csv/jsonl/files format: the kind rules keep the declared one in state.
+    format: "files",
+    description: d.description ?? "",
+    tags: {},
+    latestVersion: versions.length,
+    digest: /\/sha256-([0-9a-f]{64})\//.exec(d.data_sources?.[0]?.data_path ?? "")?.[1],
+    sampleCount: Number(d.total_sample_count ?? 0),
+    sizeBytes: 0,
   };
 }
 

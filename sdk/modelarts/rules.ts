@@ -7,14 +7,37 @@ const NOT_MAPPED = "not mapped by this driver yet";
 export const MODELARTS_RULES: BackendRules = {
   backend: "modelarts",
   vendor: "Huawei ModelArts",
-  offered: ["Model", "Service"],
+  offered: ["Dataset", "Model", "Service"],
   notOffered: {
     PerfJob: "ModelArts has no performance-test job API (the seeds document none)",
-    // Honest scope: the v2 dataset and training-job APIs exist on ModelArts but this driver does not map them yet.
-    Dataset: `ModelArts datasets (/v2/{project_id}/datasets) are ${NOT_MAPPED}`,
+    // Honest scope: the v2 training-job API exists on ModelArts but this driver does not map it yet.
     TrainingJob: `ModelArts training jobs (/v2/{project_id}/training-jobs) are ${NOT_MAPPED}`,
   },
   kinds: {
+    Dataset: {
+      // PUT changes dataset_name and description; data enters a dataset through import tasks (not mapped), so
+      // new data (a new source or new bytes behind it) is a new dataset; the published version is immutable.
+      // ("sourceDigest": new bytes behind the same local path are new data too.)
+      replaceKeys: ["format", "source", "sourceDigest"],
+      patchKeys: ["name", "description"],
+      unsupported: { tags: "ModelArts datasets keep no tags through this API" },
+      // The vendor keeps neither the format nor the local path (its data_sources cannot change after create).
+      keptInState: ["format", "source"],
+      taggable: false,
+      check: (spec) => {
+        const out: { property: string; reason: string }[] = [];
+        if (typeof spec.name === "string" && !/^[A-Za-z0-9_-]{1,100}$/.test(spec.name))
+          out.push({ property: "name", reason: "a ModelArts dataset name has 1-100 letters, digits, - or _" });
+        const desc = spec.description;
+        if (typeof desc === "string" && (desc.length > 256 || /[\^!<>=&"']/.test(desc)))
+          out.push({ property: "description", reason: "a ModelArts dataset description has at most 256 characters and none of ^ ! < > = & \" '" });
+        const src = spec.source;
+        if (typeof src === "string" && /^[a-z][a-z0-9+.-]*:\/\//i.test(src) && !src.startsWith("obs://"))
+          out.push({ property: "source", reason: `ModelArts datasets come from a local file/directory (uploaded to OBS) or an obs:// path, not ${src.split("://")[0]}://` });
+        return out;
+      },
+      onDestroy: "DeleteDataset (the dataset and its versions; the uploaded OBS data stays in the bucket)",
+    },
     Model: {
       // Models are immutable with (name, version) unique: a new source, framework or description registers the
       // next version of the same name (no update call exists).

@@ -1,5 +1,5 @@
 // The vendor-neutral handlers over the ModelArts driver, against the emulator (signatures verified, seed rules
-// enforced, uploads in moto): check-time refusals from the backend's kind rules (PerfJob/Dataset/TrainingJob
+// enforced, uploads in moto): check-time refusals from the backend's kind rules (PerfJob/TrainingJob
 // not offered, inputs the vendor cannot take, flavors from the vendor's specification list), a model whose
 // same bytes never upload or register again, OBS paths compared in one spelling, a missing project id and
 // bad credentials as clear errors.
@@ -59,12 +59,11 @@ describe("check on the ModelArts backend", () => {
   it("refuses kinds the backend does not offer, naming it and what it offers", async () => {
     const specs = [
       [perfJob, { name: "p", modelId: "m", modelVersion: 1, flavors: ["modelarts.vm.cpu.2u"] }, "PerfJob"],
-      [dataset, { name: "d", format: "csv", source: "x.csv" }, "Dataset"],
       [trainingJob, { name: "t", command: ["true"] }, "TrainingJob"],
     ] as const;
     for (const [h, spec, kind] of specs) {
       const r = await (h as typeof model).check({}, spec as any);
-      expect(r.failures.map((f) => f.reason).join("\n")).toMatch(new RegExp(`Huawei ModelArts backend \\(mlplatform:backend=modelarts\\) does not offer ${kind}.*It offers Model, Service`));
+      expect(r.failures.map((f) => f.reason).join("\n")).toMatch(new RegExp(`Huawei ModelArts backend \\(mlplatform:backend=modelarts\\) does not offer ${kind}.*It offers Dataset, Model, Service`));
     }
   });
 
@@ -113,5 +112,39 @@ describe("model against the emulator", () => {
     expect(err).toBeInstanceOf(UnauthorizedError);
     expect(String(err.message)).toMatch(/check the credentials from stack config.*code APIGW\.0301, request id [0-9a-f]{32}/);
     expect(String(err.message)).not.toContain("wrong");
+  });
+});
+
+describe("dataset against the emulator", () => {
+  it("uploads once, publishes one immutable version, renames and re-describes in place, new data replaces", async () => {
+    const p = platform() as ModelArtsPlatform;
+    mkdirSync(join(dir, "data"));
+    writeFileSync(join(dir, "data", "iris.csv"), "a,b,label\n1,2,x\n");
+    const before = p.store.uploadedFiles;
+    const spec = { logicalName: "p/s/iris-data", name: "iris-data", format: "csv", source: join(dir, "data"), description: "first" };
+    const r = await dataset.check({}, spec);
+    expect(r.failures).toEqual([]);
+    const created = await dataset.create(r.inputs);
+    expect(created.outs).toMatchObject({ name: "iris-data", status: "Ready", latestVersion: 1, format: "csv" });
+    expect(p.store.uploadedFiles).toBe(before + 1);
+    const [vendor] = emu.liveDatasets();
+    expect(vendor).toMatchObject({ dataset_type: 900, work_path: `/${BUCKET}/mlplatform/dataset-work/iris-data/` });
+    expect(vendor.data_sources[0].data_path).toMatch(new RegExp(`^/${BUCKET}/mlplatform/datasets/sha256-[0-9a-f]{64}/data/$`));
+    expect(vendor.versions.map((v) => v.version_name)).toEqual(["V001"]);
+    const read = await dataset.read(created.id, created.outs);
+    expect(dataset.diff(created.id, read.props, r.inputs).changes).toBe(false);
+    // Name and description: in place (PUT), same dataset id.
+    const renamed = await dataset.check({}, { ...spec, name: "iris-data-2", description: "second" });
+    expect(dataset.diff(created.id, created.outs, renamed.inputs)).toMatchObject({ changes: true, replaces: [] });
+    const updated = await dataset.update(created.id, created.outs, renamed.inputs);
+    expect(updated.outs).toMatchObject({ name: "iris-data-2", description: "second" });
+    expect(emu.liveDatasets().map((d) => [d.dataset_id, d.dataset_name, d.description])).toEqual([[created.id, "iris-data-2", "second"]]);
+    // New bytes behind the same path: a new dataset (imports are not mapped), never a silent no-op.
+    writeFileSync(join(dir, "data", "iris.csv"), "a,b,label\n3,4,y\n");
+    const newData = await dataset.check({}, { ...spec, name: "iris-data-2", description: "second" });
+    expect(dataset.diff(created.id, updated.outs, newData.inputs)).toMatchObject({ changes: true, replaces: ["sourceDigest"] });
+    await dataset.delete(created.id, updated.outs);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(emu.liveDatasets()).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-// A Huawei ModelArts emulator (v1 models and classic v1 real-time services; seeds 002/004, the digests and the
+// A Huawei ModelArts emulator (v1 models, classic v1 real-time services and v2 datasets; seeds 002/004, the digests and the
 // vendor SDK's wire format): a real HTTP server on 127.0.0.1 that verifies SDK-HMAC-SHA256 signatures like the
 // API gateway in front of ModelArts (401 APIGW.0301 on a wrong key, signature or stale X-Sdk-Date), answers
 // `{error_code, error_msg}` with X-Request-Id, enforces the seeds' rules (name/version patterns, (name,
@@ -29,7 +29,7 @@ export interface ModelArtsEmulatorOptions {
   s3Endpoint: string;
   /** Bucket created in the S3 store at start (local sources are uploaded there). */
   bucket: string;
-  delays?: Partial<{ modelPublishMs: number; serviceDeployMs: number; serviceStopMs: number; serviceDeleteMs: number }>;
+  delays?: Partial<{ modelPublishMs: number; serviceDeployMs: number; serviceStopMs: number; serviceDeleteMs: number; datasetMs: number }>;
   maxSkewMs?: number;
   seed?: number;
 }
@@ -73,20 +73,36 @@ export interface EmuService {
   then: string;
 }
 
+export interface EmuDataset {
+  dataset_id: string;
+  dataset_name: string;
+  description: string;
+  dataset_type: number;
+  data_sources: Json[];
+  work_path: string;
+  create_time: number;
+  update_time: number;
+  readyAt: number;
+  /** Set when deleted: status 2 (deleting) until then, gone after. */
+  goneAt?: number;
+  versions: { version_id: string; version_name: string; create_time: number; readyAt: number; description: string }[];
+}
+
 export class ModelArtsEmulator {
   readonly requests: RequestRecord[] = [];
   faults: FaultPlan = { rate: 0, kinds: [] };
   readonly models = new Map<string, EmuModel>();
   readonly services = new Map<string, EmuService>();
+  readonly datasets = new Map<string, EmuDataset>();
   endpoint = "";
   private server?: Server;
   private readonly s3: S3Client;
-  private readonly delays: { modelPublishMs: number; serviceDeployMs: number; serviceStopMs: number; serviceDeleteMs: number };
+  private readonly delays: { modelPublishMs: number; serviceDeployMs: number; serviceStopMs: number; serviceDeleteMs: number; datasetMs: number };
   private rng: number;
 
   constructor(private readonly opts: ModelArtsEmulatorOptions) {
     this.s3 = new S3Client({ endpoint: opts.s3Endpoint, region: "cn-north-4", forcePathStyle: true, credentials: { accessKeyId: "emulator", secretAccessKey: "emulator" } });
-    this.delays = { modelPublishMs: 200, serviceDeployMs: 300, serviceStopMs: 100, serviceDeleteMs: 200, ...opts.delays };
+    this.delays = { modelPublishMs: 200, serviceDeployMs: 300, serviceStopMs: 100, serviceDeleteMs: 200, datasetMs: 200, ...opts.delays };
     this.rng = opts.seed ?? 7;
   }
 
@@ -160,6 +176,24 @@ export class ModelArtsEmulator {
   }
 
   private route(method: string, path: string): { action: string; run: (b: Json, q: Record<string, string>) => Promise<[number, unknown]> | [number, unknown] } {
+    const ds = /^\/v2\/([^/]+)\/datasets(?:\/([^/]+)(\/versions)?)?\/?$/.exec(path);
+    if (ds) {
+      if (ds[1] !== this.opts.projectId) throw new ApiFailure(403, "ModelArts.0108", `You are not authorized to perform the operation on project ${ds[1]}`);
+      const id = ds[2] ? decodeURIComponent(ds[2]) : undefined;
+      const key = `${method} datasets${id ? "/{id}" : ""}${ds[3] ?? ""}`;
+      const table: Record<string, [string, (b: Json, q: Record<string, string>) => Promise<[number, unknown]> | [number, unknown]]> = {
+        "POST datasets": ["CreateDataset", (b) => this.createDataset(b)],
+        "GET datasets": ["ListDatasets", (_b, q) => this.listDatasets(q)],
+        "GET datasets/{id}": ["ShowDataset", () => [200, this.datasetView(this.dataset(id!))]],
+        "PUT datasets/{id}": ["UpdateDataset", (b) => this.updateDataset(id!, b)],
+        "DELETE datasets/{id}": ["DeleteDataset", () => this.deleteDataset(id!)],
+        "POST datasets/{id}/versions": ["CreateDatasetVersion", (b) => this.createDatasetVersion(id!, b)],
+        "GET datasets/{id}/versions": ["ListDatasetVersions", () => [200, this.listDatasetVersions(id!)]],
+      };
+      const hit = table[key];
+      if (!hit) throw new ApiFailure(404, "APIGW.0101", `The API does not exist or has not been published in the environment (${method} ${path})`);
+      return { action: hit[0], run: hit[1] };
+    }
     const m = /^\/v1\/([^/]+)\/(models|services)(?:\/([^/]+))?\/?$/.exec(path);
     if (!m) throw new ApiFailure(404, "APIGW.0101", `The API does not exist or has not been published in the environment (${method} ${path})`);
     if (m[1] !== this.opts.projectId) throw new ApiFailure(403, "ModelArts.0108", `You are not authorized to perform the operation on project ${m[1]}`);
@@ -367,6 +401,99 @@ export class ModelArtsEmulator {
     const s = this.service(id);
     [s.status, s.at, s.then] = ["deleting", Date.now() + this.delays.serviceDeleteMs, "gone"];
     return [200, {}];
+  }
+
+  // ------------------------------------------------------------------------------------------ datasets
+
+  /** Live datasets (deleted ones dropped). */
+  liveDatasets(): EmuDataset[] {
+    for (const d of [...this.datasets.values()]) if (d.goneAt && Date.now() >= d.goneAt) this.datasets.delete(d.dataset_id);
+    return [...this.datasets.values()];
+  }
+
+  private dataset(id: string): EmuDataset {
+    const d = this.liveDatasets().find((x) => x.dataset_id === id);
+    if (!d) throw new ApiFailure(404, "ModelArts.4352", `Dataset ${id} does not exist.`);
+    return d;
+  }
+
+  private async createDataset(b: Json): Promise<[number, unknown]> {
+    if (typeof b.dataset_name !== "string" || !/^[A-Za-z0-9_-]{1,100}$/.test(b.dataset_name)) throw bad(`dataset_name ${JSON.stringify(b.dataset_name)} must be 1-100 letters, digits, - or _`);
+    if (!Number.isInteger(b.dataset_type) || ![0, 1, 100, 101, 102, 200, 201, 202, 400, 600, 900].includes(b.dataset_type)) throw bad(`dataset_type ${JSON.stringify(b.dataset_type)} is not a ModelArts dataset type`);
+    if (b.work_path_type !== 0) throw bad("work_path_type must be 0 (OBS)");
+    if (typeof b.work_path !== "string" || !/^\/[^/]+\/.+\/$/.test(b.work_path)) throw bad(`work_path ${JSON.stringify(b.work_path)} must be /bucket/path/ (not a bare bucket)`, "ModelArts.2606");
+    if (b.description !== undefined && (String(b.description).length > 256 || /[\^!<>=&"']/.test(String(b.description)))) throw bad("description: at most 256 characters, none of ^!<>=&\"'");
+    if (!Array.isArray(b.data_sources) || b.data_sources.length < 1) throw bad("data_sources must be a non-empty array");
+    for (const src of b.data_sources) {
+      const m = /^\/([^/]+)\/(.+)$/.exec(String(src?.data_path ?? ""));
+      if (!m) throw bad(`data_path ${JSON.stringify(src?.data_path)} must be /bucket/path/`);
+      if (b.work_path === src.data_path) throw bad("work_path must differ from the input path");
+      const objects = await this.s3.send(new ListObjectsV2Command({ Bucket: m[1], Prefix: m[2], MaxKeys: 1 })).catch(() => undefined);
+      if (!objects?.KeyCount) throw bad(`OBS path obs:/${src.data_path} does not exist.`, "ModelArts.3551");
+    }
+    if (this.liveDatasets().some((d) => d.dataset_name === b.dataset_name)) throw new ApiFailure(409, "ModelArts.4351", `Dataset ${b.dataset_name} already exists.`);
+    const now = Date.now();
+    const d: EmuDataset = {
+      dataset_id: randomBytes(10).toString("base64url").slice(0, 20), dataset_name: b.dataset_name, description: b.description ?? "", dataset_type: b.dataset_type,
+      data_sources: b.data_sources.map((x: Json) => ({ data_type: x.data_type ?? 0, data_path: x.data_path })), work_path: b.work_path,
+      create_time: now, update_time: now, readyAt: now + this.delays.datasetMs, versions: [],
+    };
+    this.datasets.set(d.dataset_id, d);
+    return [201, { dataset_id: d.dataset_id }];
+  }
+
+  datasetView(d: EmuDataset): Json {
+    const now = Date.now();
+    const current = d.versions[d.versions.length - 1];
+    return {
+      dataset_id: d.dataset_id, dataset_name: d.dataset_name, description: d.description, dataset_type: d.dataset_type, data_sources: d.data_sources,
+      work_path: d.work_path, work_path_type: 0, create_time: d.create_time, update_time: d.update_time,
+      status: d.goneAt ? 2 : now >= d.readyAt ? 1 : 0, total_sample_count: 3, annotated_sample_count: 0,
+      current_version_id: current?.version_id, current_version_name: current?.version_name, version_count: d.versions.length,
+    };
+  }
+
+  private listDatasets(q: Record<string, string>): [number, unknown] {
+    const all = this.liveDatasets().filter((d) => !q.search_content || d.dataset_name.includes(q.search_content));
+    return [200, { total_number: all.length, datasets: all.map((d) => this.datasetView(d)) }];
+  }
+
+  private updateDataset(id: string, b: Json): [number, unknown] {
+    const d = this.dataset(id);
+    for (const k of Object.keys(b))
+      if (!["dataset_name", "description", "current_version_id", "add_labels", "update_labels", "delete_labels"].includes(k)) throw bad(`field ${k} cannot be updated`, "ModelArts.0107");
+    if (b.dataset_name !== undefined) {
+      if (!/^[A-Za-z0-9_-]{1,100}$/.test(String(b.dataset_name))) throw bad("dataset_name must be 1-100 letters, digits, - or _");
+      if (this.liveDatasets().some((x) => x.dataset_name === b.dataset_name && x !== d)) throw new ApiFailure(409, "ModelArts.4351", `Dataset ${b.dataset_name} already exists.`);
+      d.dataset_name = b.dataset_name;
+    }
+    if (b.description !== undefined) d.description = String(b.description);
+    d.update_time = Date.now();
+    return [200, { dataset_id: d.dataset_id }];
+  }
+
+  private deleteDataset(id: string): [number, unknown] {
+    const d = this.dataset(id);
+    d.goneAt = Date.now() + this.delays.datasetMs;
+    return [204, undefined];
+  }
+
+  private createDatasetVersion(id: string, b: Json): [number, unknown] {
+    const d = this.dataset(id);
+    if (Date.now() < d.readyAt) throw bad(`Dataset ${id} is still being created.`, "ModelArts.4300"); // code assumed: the seeds name none
+    const name = b.version_name ?? `V${String(d.versions.length + 1).padStart(3, "0")}`;
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(name)) throw bad("version_name must be 1-32 letters, digits, - or _");
+    if (d.versions.some((v) => v.version_name === name)) throw new ApiFailure(409, "ModelArts.4371", `Dataset version ${name} already exists.`);
+    const now = Date.now();
+    const v = { version_id: randomBytes(10).toString("base64url").slice(0, 20), version_name: name, create_time: now, readyAt: now + this.delays.datasetMs, description: b.description ?? "" };
+    d.versions.push(v);
+    return [200, { version_id: v.version_id }];
+  }
+
+  private listDatasetVersions(id: string): Json {
+    const d = this.dataset(id);
+    const now = Date.now();
+    return { total_number: d.versions.length, versions: d.versions.map(({ readyAt, ...v }) => ({ ...v, status: now >= readyAt ? 1 : 0, total_sample_count: 3 })) };
   }
 
   /** An out-of-band change (the console, another tool): scale a service without the driver. */
