@@ -2,7 +2,7 @@
 # the SDK's ModelArtsClient, with BasicCredentials (AK/SK + project id) and the SDK's signer, sends every call
 # the driver uses through its client's call_api() (v1 models and classic v1 services have no generated op),
 # then one request signed with a wrong secret. Prints a JSON report: each call, whether it was accepted.
-# Usage: drive_emulator.py <endpoint> <ak> <sk> <project_id> <obs_source>
+# Usage: drive_emulator.py <endpoint> <ak> <sk> <project_id> <obs_source> <obs_data>
 import json
 import sys
 import time
@@ -23,7 +23,7 @@ class RawJsonResponse(SdkResponse):
 
 model_package.RawJsonResponse = RawJsonResponse
 
-endpoint, ak, sk, project_id, source = sys.argv[1:6]
+endpoint, ak, sk, project_id, source, data = sys.argv[1:7]
 calls = []
 
 
@@ -95,6 +95,22 @@ try:
     call(c, "DeleteService", "DELETE", "/v1/{project_id}/services/{service_id}", path_params=sp)
     time.sleep(0.5)
     call(c, "DeleteModel", "DELETE", "/v1/{project_id}/models/{model_id}", path_params={"project_id": project_id, "model_id": m2["model_id"]})
+
+    # v2 datasets: create over OBS data, wait for status 1 (normal), publish a version, rename, delete.
+    bucket = data[len("obs://"):].split("/")[0]
+    ds = call(c, "CreateDataset", "POST", "/v2/{project_id}/datasets",
+              {"dataset_name": "oracle-data", "dataset_type": 900, "data_sources": [{"data_type": 0, "data_path": data[len("obs:/"):]}],
+               "work_path": f"/{bucket}/oracle/work/", "work_path_type": 0, "description": "from the vendor SDK"})
+    dp = {"project_id": project_id, "dataset_id": ds["dataset_id"]}
+    call(c, "ListDatasets", "GET", "/v2/{project_id}/datasets", query={"search_content": "oracle-data", "limit": "100"})
+    for _ in range(100):
+        if call(c, "ShowDataset", "GET", "/v2/{project_id}/datasets/{dataset_id}", path_params=dp)["status"] == 1:
+            break
+        time.sleep(0.1)
+    call(c, "CreateDatasetVersion", "POST", "/v2/{project_id}/datasets/{dataset_id}/versions", {"version_name": "V001", "version_format": "Default"}, path_params=dp)
+    call(c, "ListDatasetVersions", "GET", "/v2/{project_id}/datasets/{dataset_id}/versions", path_params=dp)
+    call(c, "UpdateDataset", "PUT", "/v2/{project_id}/datasets/{dataset_id}", {"dataset_name": "oracle-data-2", "description": "renamed"}, path_params=dp)
+    call(c, "DeleteDataset", "DELETE", "/v2/{project_id}/datasets/{dataset_id}", path_params=dp)
 except Exception as e:  # report what ran so far; the test shows it
     calls.append({"action": "script", "ok": False, "error": repr(e)})
     report(1)
