@@ -42,11 +42,11 @@ beforeAll(async () => {
   emu = new ModelArtsEmulator({ projectId: PROJECT, keys: { [AK]: SK }, s3Endpoint: moto.endpoint, bucket: BUCKET, delays: { modelPublishMs: 200, serviceDeployMs: 300, serviceDeleteMs: 300 } });
   await emu.start();
   projectDir = makeProjectDir("modelarts");
-  for (const d of ["model-a", "model-b"]) cpSync(join(REPO_ROOT, "examples/modelarts", d), join(projectDir, d), { recursive: true });
+  for (const d of ["model-a", "model-b", "data"]) cpSync(join(REPO_ROOT, "examples/modelarts", d), join(projectDir, d), { recursive: true });
   const state = join(projectDir, ".state");
   mkdirSync(state, { recursive: true });
   stack = await auto.LocalWorkspace.createOrSelectStack(
-    { stackName: "test", projectName: "ma", program: async () => program({ modelDirA: "model-a", modelDirB: "model-b", prefix: "iris-ma" }) },
+    { stackName: "test", projectName: "ma", program: async () => program({ modelDirA: "model-a", modelDirB: "model-b", dataDir: "data", prefix: "iris-ma" }) },
     {
       workDir: projectDir,
       pulumiCommand: await pulumiCommand(),
@@ -91,11 +91,13 @@ describe.sequential("ModelArts backend under the real engine", () => {
     await stack.setConfig("mlplatform:secretKey", { value: SK, secret: true });
   }, 300_000);
 
-  it("2. up: both models registered from OBS as 1.0.0, the service runs them 70/30", async () => {
+  it("2. up: the dataset published over OBS, both models registered from OBS as 1.0.0, the service runs them 70/30", async () => {
     const result = await timed("2-up", () => stack.up());
     expect(result.summary.result).toBe("succeeded");
     expect(result.outputs.versionA.value).toBe(10000);
     expect(result.outputs.status.value).toBe("Running");
+    expect(result.outputs.datasetStatus.value).toBe("Ready");
+    expect(emu.liveDatasets().map((d) => [d.dataset_name, d.versions.length])).toEqual([["iris-ma-data", 1]]);
     expect(models()).toEqual(["iris-ma-a@1.0.0", "iris-ma-b@1.0.0"]);
     const [svc] = services();
     expect(services()).toHaveLength(1);
@@ -146,6 +148,7 @@ describe.sequential("ModelArts backend under the real engine", () => {
       expect(result.summary.result).toBe("succeeded");
       expect(result.outputs.versionA.value).toBe(10002);
       expect(models()).toEqual(["iris-ma-a@1.0.2", "iris-ma-b@1.0.0"]);
+    expect(emu.liveDatasets()).toHaveLength(1);
       expect(services()).toHaveLength(1);
       expect(services()[0].config.map((c) => c.model_version)).toEqual(["1.0.2", "1.0.0"]);
       const faults = emu.requests.filter((r) => r.fault);
@@ -166,6 +169,8 @@ describe.sequential("ModelArts backend under the real engine", () => {
     }
     expect(services()).toEqual([]);
     expect(models()).toEqual([]);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(emu.liveDatasets()).toEqual([]);
     const stateText = readFileSync(join(projectDir, ".state/.pulumi/stacks/ma/test.json"), "utf8");
     expect(stateText).not.toContain(SK);
     expect(stateText).not.toContain(projectDir);

@@ -12,10 +12,11 @@ beforeAll(async () => {
 });
 
 describe("examples/modelarts/ml.yaml", () => {
-  it("passes every check and declares two models → one service split 70/30", async () => {
+  it("passes every check and declares a dataset and two models → one service split 70/30", async () => {
     const checked = checkManifest("examples/modelarts/ml.yaml", { workDir: REPO });
-    expect(checked.graph.order).toHaveLength(3);
+    expect(checked.graph.order).toHaveLength(4);
     await settle(declareManifest("examples/modelarts/ml.yaml", { workDir: REPO }).resources);
+    expect(rt.byName("Dataset", "iris-data").inputs).toMatchObject({ format: "csv", source: "examples/modelarts/data" });
     const a = rt.byName("Model", "iris-a");
     const b = rt.byName("Model", "iris-b");
     expect(a.inputs).toMatchObject({ format: "onnx", source: "examples/modelarts/model-a", framework: "PyTorch" });
