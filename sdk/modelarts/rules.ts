@@ -10,8 +10,9 @@ export const MODELARTS_RULES: BackendRules = {
   offered: ["Dataset", "Model", "Service"],
   notOffered: {
     PerfJob: "ModelArts has no performance-test job API (the seeds document none)",
-    // Honest scope: the v2 training-job API exists on ModelArts but this driver does not map it yet.
-    TrainingJob: `ModelArts training jobs (/v2/{project_id}/training-jobs) are ${NOT_MAPPED}`,
+    // Honest scope: the v2 training-job API exists on ModelArts but this driver does not map it yet. It needs an
+    // engine or image and a boot file in an OBS code dir, which the neutral spec (command, workingDir) does not name.
+    TrainingJob: `ModelArts training jobs (/v2/{project_id}/training-jobs: an engine or image, a boot file in an OBS code directory, OBS inputs/outputs) are ${NOT_MAPPED}; train elsewhere and register the result as a Model from a local directory or obs:// path`,
   },
   kinds: {
     Dataset: {

@@ -148,3 +148,33 @@ describe("dataset against the emulator", () => {
     expect(emu.liveDatasets()).toEqual([]);
   });
 });
+
+describe("service against the emulator", () => {
+  it("a config change and a start are separate updates; a stopped service is started after its new config lands", async () => {
+    const p = platform() as ModelArtsPlatform;
+    mkdirSync(join(dir, "svc-model"));
+    writeFileSync(join(dir, "svc-model", "model.onnx"), "svc-v1");
+    const m = await model.check({}, { logicalName: "p/s/svc-model", name: "svc-model", source: join(dir, "svc-model"), format: "onnx" });
+    const mc = await model.create(m.inputs);
+    const spec = { logicalName: "p/s/svc", name: "svc", models: [{ modelId: mc.id, version: 10000 }], flavor: "modelarts.vm.cpu.2u", replicas: 1, env: { A: "1" } };
+    const s = await service.check({}, spec);
+    expect(s.failures).toEqual([]);
+    const sc = await service.create(s.inputs);
+    expect(sc.outs).toMatchObject({ status: "Running", replicas: 1, flavor: "modelarts.vm.cpu.2u", env: { A: "1" } });
+    // Stopped behind Pulumi's back (the console), then the program asks for 2 replicas.
+    await p.setServiceRunning(sc.id, false);
+    await new Promise((r) => setTimeout(r, 300));
+    const from = emu.requests.length;
+    const next = await service.check({}, { ...spec, replicas: 2 });
+    const updated = await service.update(sc.id, sc.outs, next.inputs);
+    expect(updated.outs).toMatchObject({ status: "Running", replicas: 2 });
+    const puts = emu.requests.slice(from).filter((r) => r.action === "UpdateService" && r.status === 200);
+    expect(puts).toHaveLength(2);
+    const live = emu.liveServices().find((x) => x.service_id === sc.id)!;
+    expect(live.config.map((c) => c.instance_count)).toEqual([2]);
+    // Service first (deleted and waited until gone), then the model it deployed is released and goes (no 3009 left).
+    await service.delete(sc.id, updated.outs);
+    await model.delete(mc.id, mc.outs);
+    expect([...emu.models.values()].filter((x) => x.model_name === "svc-model")).toEqual([]);
+  });
+});
