@@ -9,7 +9,7 @@ export const BACKENDS = ["local", "volcengine", "qianfan", "modelarts"] as const
 export type Backend = (typeof BACKENDS)[number];
 
 export interface ConnectionSettings {
-  /** "local" (default) or a cloud backend ("volcengine", "qianfan"). */
+  /** "local" (default) or a cloud backend ("volcengine", "qianfan", "modelarts"). */
   backend?: string;
   /** Cloud backends: region, credentials (stack secrets) and the object store endpoint override. */
   region?: string;
