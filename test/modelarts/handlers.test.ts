@@ -83,7 +83,7 @@ describe("check on the ModelArts backend", () => {
 });
 
 describe("model against the emulator", () => {
-  it("registers once; read shows no diff; the same bytes never upload or register again", async () => {
+  it("registers once; read shows no diff; the same bytes never upload or register again; /b/p/ answers read as obs://b/p/", async () => {
     const p = platform() as ModelArtsPlatform;
     const r = await model.check({}, { logicalName: "p/s/iris", name: "iris", source: join(dir, "iris"), format: "onnx", description: "first" });
     expect(r.failures).toEqual([]);
@@ -101,6 +101,16 @@ describe("model against the emulator", () => {
     expect(updated.outs.version).toBe(10000);
     expect(p.store.uploadedFiles).toBe(1);
     expect([...emu.models.values()].map((m) => m.model_version)).toEqual(["1.0.0"]);
+    // An obs:// source: the vendor echoes it as /bucket/path/, the driver reads it back in the declared spelling.
+    const obsPath = (await p.models.get("iris")).source;
+    expect(obsPath).toMatch(new RegExp(`^obs://${BUCKET}/mlplatform/models/sha256-[0-9a-f]{64}/iris/$`));
+    expect([...emu.models.values()][0].source_location).toBe(obsPath);
+    const fromObs = await model.check({}, { logicalName: "p/s/iris-obs", name: "iris-obs", source: obsPath, format: "onnx" });
+    const obsModel = await model.create(fromObs.inputs);
+    expect((await p.models.get("iris-obs")).source).toBe(obsPath);
+    const same = await model.update(obsModel.id, obsModel.outs, fromObs.inputs);
+    expect(same.outs.version).toBe(10000);
+    await model.delete(obsModel.id, same.outs);
     await model.delete(created.id, updated.outs);
     expect(emu.models.size).toBe(0);
   });
