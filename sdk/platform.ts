@@ -65,7 +65,7 @@ export type ServiceClient = ClientOf<"Service">;
 
 /** One client per kind, under the kind's section name (`perfJobs`), plus what the backend offers. */
 export type Platform = {
-  /** Which driver answers ("local", "volcengine", "modelarts"). */
+  /** Which driver answers ("local", "volcengine", "qianfan", "modelarts"). */
   readonly backend: string;
   /** Flavors this backend can run; check refuses any other. */
   flavors(): Promise<LocalFlavor[]>;

@@ -22,7 +22,8 @@ export const MODELARTS: CloudVendorSpec = {
 
 export interface ModelArtsSettings extends CloudSettings {
   projectId?: string;
-  bucket?: string;
+  /** mlplatform:objectStoreBucket (the setting every cloud driver reads for local sources). */
+  objectStoreBucket?: string;
 }
 
 export function openModelArts(
@@ -34,5 +35,5 @@ export function openModelArts(
   const projectId = settings.projectId || env.HUAWEICLOUD_SDK_PROJECT_ID;
   if (!projectId)
     throw new CloudConfigError(`ModelArts: no project id: set mlplatform:projectId or HUAWEICLOUD_SDK_PROJECT_ID (console: My Credentials → Projects, for region ${config.region})`);
-  return new ModelArtsPlatform({ config, projectId, bucket: settings.bucket || env.MODELARTS_OBS_BUCKET, ...tuning });
+  return new ModelArtsPlatform({ config, projectId, bucket: settings.objectStoreBucket || env.MODELARTS_OBS_BUCKET, ...tuning });
 }

@@ -196,7 +196,7 @@ export class ModelArtsPlatform implements Platform {
     const local = isAbsolute(source) ? source : resolve(process.cwd(), source);
     if (!existsSync(local)) throw new InvalidError(`${what} source ${source} does not exist (resolved to ${local})`, 400, "source");
     if (!this.opts.bucket)
-      throw new InvalidError(`ModelArts: a local ${what} source needs an OBS bucket to upload to: set mlplatform:bucket or MODELARTS_OBS_BUCKET`, 400, "source");
+      throw new InvalidError(`ModelArts: a local ${what} source needs an OBS bucket to upload to: set mlplatform:objectStoreBucket or MODELARTS_OBS_BUCKET`, 400, "source");
     const r = await this.store.uploadIfChanged(this.opts.bucket, root, local, await contentDigest(local));
     console.log(`${what} source ${basename(local)}: ${r.uploaded ? `uploaded ${r.files} file(s) to` : "unchanged, already at"} obs://${r.bucket}/${r.prefix}`);
     return `obs://${r.bucket}/${r.prefix}`;

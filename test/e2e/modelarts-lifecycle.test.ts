@@ -65,7 +65,7 @@ beforeAll(async () => {
     "mlplatform:backend": { value: "modelarts" },
     "mlplatform:region": { value: "cn-north-4" },
     "mlplatform:projectId": { value: PROJECT },
-    "mlplatform:bucket": { value: BUCKET },
+    "mlplatform:objectStoreBucket": { value: BUCKET },
     "mlplatform:endpoint": { value: emu.endpoint },
     "mlplatform:objectStoreEndpoint": { value: moto.endpoint },
     "mlplatform:accessKey": { value: AK, secret: true },

@@ -28,7 +28,7 @@ let emu: ModelArtsEmulator;
 let dir: string;
 
 function settings(over: Record<string, unknown> = {}) {
-  return { backend: "modelarts", region: "cn-north-4", projectId: PROJECT, bucket: BUCKET, endpoint: emu.endpoint, objectStoreEndpoint: moto.endpoint, accessKey: AK, secretKey: SK, retryBaseMs: 20, retryMaxMs: 200, waitChunkMs: 2_000, ...over };
+  return { backend: "modelarts", region: "cn-north-4", projectId: PROJECT, objectStoreBucket: BUCKET, endpoint: emu.endpoint, objectStoreEndpoint: moto.endpoint, accessKey: AK, secretKey: SK, retryBaseMs: 20, retryMaxMs: 200, waitChunkMs: 2_000, ...over };
 }
 
 beforeAll(async () => {

@@ -23,6 +23,6 @@ describe("resolveConnection", () => {
   it("explains what is missing", () => {
     expect(() => resolveConnection({}, { MLPLATFORM_DATA_DIR: join(dir, "nope") } as NodeJS.ProcessEnv)).toThrow(/MLPLATFORM_ENDPOINT.*mlplatform platform start/);
     expect(() => resolveConnection({ endpoint: "http://h:1" }, {} as NodeJS.ProcessEnv)).toThrow(/no token/);
-    expect(() => resolveConnection({ backend: "sagemaker" }, {} as NodeJS.ProcessEnv)).toThrow(/backend "sagemaker" is not available \(supported: local, volcengine, modelarts/);
+    expect(() => resolveConnection({ backend: "sagemaker" }, {} as NodeJS.ProcessEnv)).toThrow(/backend "sagemaker" is not available \(supported: local, volcengine, qianfan, modelarts/);
   });
 });
