@@ -26,6 +26,7 @@ export function makeShimProvider(kind: HandlerModule): pulumi.dynamic.ResourcePr
         secretKey: req.config.get("mlplatform:secretKey"),
         objectStoreEndpoint: req.config.get("mlplatform:objectStoreEndpoint"),
         objectStoreBucket: req.config.get("mlplatform:objectStoreBucket"),
+        projectId: req.config.get("mlplatform:projectId"),
       });
     },
     check: async (olds: any, news: any) => handler().check(olds, news),

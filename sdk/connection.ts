@@ -5,11 +5,11 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
-export const BACKENDS = ["local", "volcengine", "qianfan"] as const;
+export const BACKENDS = ["local", "volcengine", "qianfan", "modelarts"] as const;
 export type Backend = (typeof BACKENDS)[number];
 
 export interface ConnectionSettings {
-  /** "local" (default) or a cloud backend ("volcengine", "qianfan"). */
+  /** "local" (default) or a cloud backend ("volcengine", "qianfan", "modelarts"). */
   backend?: string;
   /** Cloud backends: region, credentials (stack secrets) and the object store endpoint override. */
   region?: string;
@@ -18,6 +18,8 @@ export interface ConnectionSettings {
   objectStoreEndpoint?: string;
   /** Bucket local sources are uploaded to, where the vendor API names none (Baidu BOS for Qianfan datasets). */
   objectStoreBucket?: string;
+  /** Cloud backends that scope requests by project (ModelArts: the region's project id). */
+  projectId?: string;
   endpoint?: string;
   token?: string;
   /** Data directory of the local platform (default $MLPLATFORM_DATA_DIR, else ~/.mlplatform). */

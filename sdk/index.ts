@@ -4,6 +4,7 @@ import type { BackendRules } from "./kind-rules";
 import { LocalPlatform, type LocalPlatformOptions } from "./local";
 import type { Platform } from "./platform";
 import { openQianfan, QIANFAN_RULES } from "./qianfan";
+import { openModelArts, MODELARTS_RULES } from "./modelarts";
 import { openVolcengine, VOLCENGINE_RULES } from "./volcengine";
 
 export * from "./errors";
@@ -13,7 +14,7 @@ export * from "./kind-rules";
 export { LocalPlatform, requestStats, type LocalPlatformOptions, type RequestStats } from "./local";
 
 /** Each cloud backend's kind rules (the local platform has none: the kinds' defaults are its rules). */
-const RULES: Record<string, BackendRules> = { volcengine: VOLCENGINE_RULES, qianfan: QIANFAN_RULES };
+const RULES: Record<string, BackendRules> = { volcengine: VOLCENGINE_RULES, qianfan: QIANFAN_RULES, modelarts: MODELARTS_RULES };
 
 export function backendRules(backend: string): BackendRules | undefined {
   return RULES[backend];
@@ -30,6 +31,11 @@ export function openPlatform(
       const conn = resolveConnection(settings);
       return new LocalPlatform({ endpoint: conn.endpoint, token: conn.token, ...tuning });
     }
+    case "modelarts":
+      return openModelArts(settings, {
+        requestTimeoutMs: tuning.requestTimeoutMs,
+        retry: { retries: tuning.retryLimit, baseMs: tuning.retryBaseMs, maxMs: tuning.retryMaxMs },
+      });
     case "volcengine":
       return openVolcengine(settings, {
         requestTimeoutMs: tuning.requestTimeoutMs,

@@ -1,5 +1,5 @@
 // The platform seen from the provider: one client per kind with the same verbs, plus each kind's extras.
-// Drivers (the local platform over HTTP, sdk/volcengine for Volcengine ML Platform, sdk/qianfan for Baidu Qianfan) implement this; handlers
+// Drivers (the local platform over HTTP; sdk/volcengine, sdk/qianfan and sdk/modelarts for the clouds) implement this; handlers
 // only ever talk to this interface. Where a backend differs per kind, its rules are data (sdk/kind-rules.ts).
 import type { z } from "zod";
 import type { DatasetVersion, LocalFlavor, MetricPoint, ModelVersion, PerfJob, TrainingJob } from "../schemas";
@@ -65,7 +65,7 @@ export type ServiceClient = ClientOf<"Service">;
 
 /** One client per kind, under the kind's section name (`perfJobs`), plus what the backend offers. */
 export type Platform = {
-  /** Which driver answers ("local", "volcengine"). */
+  /** Which driver answers ("local", "volcengine", "qianfan", "modelarts"). */
   readonly backend: string;
   /** Flavors this backend can run; check refuses any other. */
   flavors(): Promise<LocalFlavor[]>;

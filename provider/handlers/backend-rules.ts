@@ -22,6 +22,7 @@ export function effectiveDefinition(def: KindDefinition): KindDefinition {
     replaceKeys: rule.replaceKeys ?? def.replaceKeys,
     patchKeys: rule.patchKeys ?? def.patchKeys,
     taggable: rule.taggable ?? def.taggable,
+    keptInState: kept,
     // The vendor does not store these: report what was declared (or what state had) instead of nothing.
     extraOutputs: async (o, p, previous, mode, declared) => ({ ...(await def.extraOutputs(o, p, previous, mode, declared)), ...pick(declared, kept) }),
   };

@@ -31,6 +31,8 @@ export const BOOKKEEPING_KEYS = Object.keys(ProviderInputs.shape) as (keyof Prov
 export interface BackendFacts {
   /** Whether the platform accepts tags on create (the URN tag lets an interrupted create find its object). */
   taggable: boolean;
+  /** Keys the backend does not store (its kind rules' keptInState): never judged immutable against the live object. */
+  keptInState?: readonly string[];
   defaultDeadlineSeconds: number;
   /** What create/update wait for, in words ("Ready", "Running with every replica ready"). */
   readyWhat: string;

@@ -100,7 +100,9 @@ async function converge(def: KindDefinition, p: Platform, obj: Obj, inputs: Prop
   const desired = platformBody(def, spec, inputs.logicalName);
   for (let attempt = 0; ; attempt++) {
     const live = def.liveSpec(obj);
-    const immutable = def.replaceKeys.filter((k) => k in desired && !deepEqual(live[k], desired[k]) && !def.pathKeys.includes(k));
+    // A key the backend does not store has no live value to judge immutable against: it lives in state.
+    const kept = def.keptInState ?? [];
+    const immutable = def.replaceKeys.filter((k) => k in desired && !deepEqual(live[k], desired[k]) && !def.pathKeys.includes(k) && !kept.includes(k));
     if (immutable.length)
       throw new ProviderError(
         `${def.noun} ${obj.name} (${obj.id}) differs in properties that cannot change in place: ` +

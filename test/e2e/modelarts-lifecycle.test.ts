@@ -1,0 +1,179 @@
+// The ModelArts driver under the real Pulumi engine, against the ModelArts emulator (signatures verified like
+// the API gateway, seed rules enforced, OBS uploads in moto): the example program (two models, one service
+// split 70/30) with credentials in stack config secrets. In order: bad credentials (one clear error, nothing
+// created) → up → no-change preview → new bytes for model A: version 1.0.1 registered, the service rolls to it
+// with its weights and 1.0.0 is deleted once unserved → a change made outside Pulumi reported by
+// `mlplatform drift`, healed by up → 20 % faults incl. applied-then-5xx (no duplicates, no orphans) →
+// destroy with faults leaves nothing (service first, then the models it deployed) → no secret in state.
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import * as auto from "@pulumi/pulumi/automation";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { program } from "../../examples/modelarts/index";
+import { startMoto, type MotoServer } from "../emulators/s3/moto";
+import { ModelArtsEmulator } from "../emulators/modelarts/server";
+import { REPO_ROOT, makeProjectDir, pulumiCommand, removeDir } from "./harness";
+
+const AK = "HPUAE2EACCESSKEY";
+const SK = "e2eSecretKeyValue0123456789";
+const PROJECT = "5f0c1d2e3a4b45c6d7e8f90a1b2c3d4e";
+const BUCKET = "mlp-e2e-models";
+let moto: MotoServer;
+let emu: ModelArtsEmulator;
+let projectDir: string;
+let stack: auto.Stack;
+const timings: Record<string, number> = {};
+
+async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  try {
+    return await fn();
+  } finally {
+    timings[label] = Date.now() - t0;
+  }
+}
+
+const services = () => emu.liveServices();
+/** "name@version" of every vendor model, sorted. */
+const models = () => [...emu.models.values()].map((m) => `${m.model_name}@${m.model_version}`).sort();
+
+beforeAll(async () => {
+  moto = await startMoto();
+  emu = new ModelArtsEmulator({ projectId: PROJECT, keys: { [AK]: SK }, s3Endpoint: moto.endpoint, bucket: BUCKET, delays: { modelPublishMs: 200, serviceDeployMs: 300, serviceDeleteMs: 300 } });
+  await emu.start();
+  projectDir = makeProjectDir("modelarts");
+  for (const d of ["model-a", "model-b", "data"]) cpSync(join(REPO_ROOT, "examples/modelarts", d), join(projectDir, d), { recursive: true });
+  const state = join(projectDir, ".state");
+  mkdirSync(state, { recursive: true });
+  stack = await auto.LocalWorkspace.createOrSelectStack(
+    { stackName: "test", projectName: "ma", program: async () => program({ modelDirA: "model-a", modelDirB: "model-b", dataDir: "data", prefix: "iris-ma" }) },
+    {
+      workDir: projectDir,
+      pulumiCommand: await pulumiCommand(),
+      projectSettings: { name: "ma", runtime: "nodejs", backend: { url: `file://${state}` } },
+      envVars: {
+        PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
+        PULUMI_HOME: join(projectDir, ".pulumi-home"),
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        // Nothing from the local platform or the machine's own Huawei Cloud setup leaks in.
+        MLPLATFORM_ENDPOINT: "", MLPLATFORM_TOKEN: "", HUAWEICLOUD_SDK_AK: "", HUAWEICLOUD_SDK_SK: "", HUAWEICLOUD_SDK_PROJECT_ID: "",
+      },
+    },
+  );
+  await stack.setAllConfig({
+    "mlplatform:backend": { value: "modelarts" },
+    "mlplatform:region": { value: "cn-north-4" },
+    "mlplatform:projectId": { value: PROJECT },
+    "mlplatform:objectStoreBucket": { value: BUCKET },
+    "mlplatform:endpoint": { value: emu.endpoint },
+    "mlplatform:objectStoreEndpoint": { value: moto.endpoint },
+    "mlplatform:accessKey": { value: AK, secret: true },
+    "mlplatform:secretKey": { value: "not-the-secret", secret: true },
+  });
+}, 15 * 60_000);
+
+afterAll(async () => {
+  console.log("modelarts e2e durations (ms):", JSON.stringify(timings));
+  await emu?.stop();
+  await moto?.stop();
+  if (projectDir) removeDir(projectDir);
+});
+
+describe.sequential("ModelArts backend under the real engine", () => {
+  it("1. bad credentials: up fails with one clear error and creates nothing", async () => {
+    let output = "";
+    await expect(timed("1-bad-credentials", () => stack.up({ onOutput: (o) => (output += o) }))).rejects.toThrow();
+    expect(output).toMatch(/ModelArts \w+: .*check the credentials from stack config .*\(code APIGW\.0301, request id [0-9a-f]{32}\)/);
+    expect(output).not.toContain("not-the-secret");
+    expect(models()).toEqual([]);
+    expect(services()).toEqual([]);
+    await stack.setConfig("mlplatform:secretKey", { value: SK, secret: true });
+  }, 300_000);
+
+  it("2. up: the dataset published over OBS, both models registered from OBS as 1.0.0, the service runs them 70/30", async () => {
+    const result = await timed("2-up", () => stack.up());
+    expect(result.summary.result).toBe("succeeded");
+    expect(result.outputs.versionA.value).toBe(10000);
+    expect(result.outputs.status.value).toBe("Running");
+    expect(result.outputs.datasetStatus.value).toBe("Ready");
+    expect(emu.liveDatasets().map((d) => [d.dataset_name, d.versions.length])).toEqual([["iris-ma-data", 1]]);
+    expect(models()).toEqual(["iris-ma-a@1.0.0", "iris-ma-b@1.0.0"]);
+    const [svc] = services();
+    expect(services()).toHaveLength(1);
+    expect(svc.status).toBe("running");
+    expect(svc.config.map((c) => [c.model_name, c.model_version, c.weight, c.instance_count, c.specification])).toEqual([
+      ["iris-ma-a", "1.0.0", 70, 2, "modelarts.vm.cpu.2u"],
+      ["iris-ma-b", "1.0.0", 30, 2, "modelarts.vm.cpu.2u"],
+    ]);
+  }, 600_000);
+
+  it("3. preview right after up shows no change", async () => {
+    await timed("3-preview", () => stack.preview({ expectNoChanges: true }));
+  }, 300_000);
+
+  it("4. new bytes for model A: 1.0.1 registered, the service rolls to it keeping 70/30, 1.0.0 deleted once unserved", async () => {
+    writeFileSync(join(projectDir, "model-a/model.onnx"), "retrained A\n");
+    const before = services()[0].service_id;
+    const result = await timed("4-up", () => stack.up());
+    expect(result.summary.resourceChanges).toMatchObject({ update: 2 });
+    expect(result.outputs.versionA.value).toBe(10001);
+    const [svc] = services();
+    expect(svc.service_id).toBe(before);
+    expect(svc.config.map((c) => [c.model_name, c.model_version, c.weight])).toEqual([["iris-ma-a", "1.0.1", 70], ["iris-ma-b", "1.0.0", 30]]);
+    // The model update found 1.0.0 still deployed (3009) and kept it; the service update deleted it after moving off.
+    expect(emu.count("DeleteModel", (r) => r.code === "ModelArts.3009")).toBeGreaterThanOrEqual(1);
+    expect(models()).toEqual(["iris-ma-a@1.0.1", "iris-ma-b@1.0.0"]);
+    expect(emu.count("UpdateService", (r) => r.status === 200)).toBe(1);
+    await stack.preview({ expectNoChanges: true });
+  }, 600_000);
+
+  it("5. a change made outside Pulumi is reported by mlplatform drift, and up heals it", async () => {
+    emu.scale(services()[0].service_id, 3);
+    const { runDrift } = await import("../../cli/drift");
+    const drift = await timed("5-drift", () => runDrift({ json: true, openStack: async () => stack }));
+    console.log(drift.output);
+    expect(drift.exitCode).toBe(2);
+    expect(JSON.stringify(JSON.parse(drift.output))).toContain("replicas");
+    await timed("5-refresh-up", () => stack.up({ refresh: true }));
+    expect(services()[0].config.map((c) => c.instance_count)).toEqual([2, 2]);
+    expect((await runDrift({ json: true, openStack: async () => stack })).exitCode).toBe(0);
+  }, 600_000);
+
+  it("6. 20 % throttling/5xx faults (some applied-then-failed): each change lands once, nothing duplicated or orphaned", async () => {
+    emu.faults = { rate: 0.2, kinds: ["throttle", "unavailable", "lostResponse"], next: { CreateModel: "lostResponse", UpdateService: "lostResponse" } };
+    try {
+      writeFileSync(join(projectDir, "model-a/model.onnx"), "retrained A again\n");
+      const result = await timed("6-up-faults", () => stack.up());
+      expect(result.summary.result).toBe("succeeded");
+      expect(result.outputs.versionA.value).toBe(10002);
+      expect(models()).toEqual(["iris-ma-a@1.0.2", "iris-ma-b@1.0.0"]);
+    expect(emu.liveDatasets()).toHaveLength(1);
+      expect(services()).toHaveLength(1);
+      expect(services()[0].config.map((c) => c.model_version)).toEqual(["1.0.2", "1.0.0"]);
+      const faults = emu.requests.filter((r) => r.fault);
+      console.log(`faults during up: ${faults.length} (${["throttle", "unavailable", "lostResponse"].map((k) => `${k} ${faults.filter((f) => f.fault === k).length}`).join(", ")})`);
+      expect(faults.length).toBeGreaterThan(2);
+    } finally {
+      emu.faults = { rate: 0, kinds: [] };
+    }
+    await stack.preview({ expectNoChanges: true });
+  }, 600_000);
+
+  it("7. destroy (with faults) leaves nothing: the service goes first, then the models it deployed; state holds no secret", async () => {
+    emu.faults = { rate: 0.2, kinds: ["throttle", "unavailable"] };
+    try {
+      await timed("7-destroy", () => stack.destroy());
+    } finally {
+      emu.faults = { rate: 0, kinds: [] };
+    }
+    expect(services()).toEqual([]);
+    expect(models()).toEqual([]);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(emu.liveDatasets()).toEqual([]);
+    const stateText = readFileSync(join(projectDir, ".state/.pulumi/stacks/ma/test.json"), "utf8");
+    expect(stateText).not.toContain(SK);
+    expect(stateText).not.toContain(projectDir);
+    expect(readFileSync(join(projectDir, "Pulumi.test.yaml"), "utf8")).not.toContain(SK);
+  }, 600_000);
+});

@@ -1,0 +1,505 @@
+// A Huawei ModelArts emulator (v1 models, classic v1 real-time services and v2 datasets; seeds 002/004, the digests and the
+// vendor SDK's wire format): a real HTTP server on 127.0.0.1 that verifies SDK-HMAC-SHA256 signatures like the
+// API gateway in front of ModelArts (401 APIGW.0301 on a wrong key, signature or stale X-Sdk-Date), answers
+// `{error_code, error_msg}` with X-Request-Id, enforces the seeds' rules (name/version patterns, (name,
+// version) unique = ModelArts.3002, weights summing to 100, distinct versions per service = 3516, at most 5
+// instances, a deployed model cannot be deleted = 3009 with HTTP 500, no update while deploying = 3519, status
+// XOR config per update), checks that a model's OBS source exists in the S3 store (moto), and runs model
+// publishing and service deploy/update/stop/delete as timed state machines, with injectable faults
+// (throttling, 5xx before applying, applied-then-5xx). Paths come back as `/bucket/path/` as the vendor's do.
+import { randomBytes, randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { canonicalRequest, parseAuthorization, signatureOf } from "../../../sdk/modelarts/signer";
+
+type Json = Record<string, any>;
+export type Fault = "throttle" | "unavailable" | "lostResponse";
+
+export interface FaultPlan {
+  rate: number;
+  kinds: Fault[];
+  /** The next call of each named action gets this fault whatever the rate (consumed once). */
+  next?: Record<string, Fault>;
+}
+
+export interface ModelArtsEmulatorOptions {
+  projectId: string;
+  /** Access key id → secret key. */
+  keys: Record<string, string>;
+  s3Endpoint: string;
+  /** Bucket created in the S3 store at start (local sources are uploaded there). */
+  bucket: string;
+  delays?: Partial<{ modelPublishMs: number; serviceDeployMs: number; serviceStopMs: number; serviceDeleteMs: number; datasetMs: number }>;
+  maxSkewMs?: number;
+  seed?: number;
+}
+
+export interface RequestRecord {
+  action: string;
+  status: number;
+  code?: string;
+  userAgent?: string;
+  fault?: Fault;
+}
+
+export const SPECIFICATIONS = ["modelarts.vm.cpu.2u", "modelarts.vm.cpu.8u", "modelarts.vm.gpu.p4"];
+const MODEL_TYPES = ["TensorFlow", "MXNet", "Caffe", "Spark_MLlib", "Scikit_Learn", "XGBoost", "Image", "PyTorch", "Template", "Custom"];
+const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+const VERSION = /^(0|[1-9]\d?)\.(0|[1-9]\d?)\.(0|[1-9]\d?)$/;
+
+class ApiFailure extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+const bad = (msg: string, code = "ModelArts.0104") => new ApiFailure(400, code, msg);
+
+export interface EmuModel extends Json {
+  model_id: string;
+  model_name: string;
+  model_version: string;
+  publishAt: number;
+}
+export interface EmuService {
+  service_id: string;
+  service_name: string;
+  description: string;
+  config: Json[];
+  create: number;
+  update_time: number;
+  /** Current transition: `status` until `at`, then `then` (deleted when then = "gone"). */
+  status: string;
+  at: number;
+  then: string;
+}
+
+export interface EmuDataset {
+  dataset_id: string;
+  dataset_name: string;
+  description: string;
+  dataset_type: number;
+  data_sources: Json[];
+  work_path: string;
+  create_time: number;
+  update_time: number;
+  readyAt: number;
+  /** Set when deleted: status 2 (deleting) until then, gone after. */
+  goneAt?: number;
+  versions: { version_id: string; version_name: string; create_time: number; readyAt: number; description: string }[];
+}
+
+export class ModelArtsEmulator {
+  readonly requests: RequestRecord[] = [];
+  faults: FaultPlan = { rate: 0, kinds: [] };
+  readonly models = new Map<string, EmuModel>();
+  readonly services = new Map<string, EmuService>();
+  readonly datasets = new Map<string, EmuDataset>();
+  endpoint = "";
+  private server?: Server;
+  private readonly s3: S3Client;
+  private readonly delays: { modelPublishMs: number; serviceDeployMs: number; serviceStopMs: number; serviceDeleteMs: number; datasetMs: number };
+  private rng: number;
+
+  constructor(private readonly opts: ModelArtsEmulatorOptions) {
+    this.s3 = new S3Client({ endpoint: opts.s3Endpoint, region: "cn-north-4", forcePathStyle: true, credentials: { accessKeyId: "emulator", secretAccessKey: "emulator" } });
+    this.delays = { modelPublishMs: 200, serviceDeployMs: 300, serviceStopMs: 100, serviceDeleteMs: 200, datasetMs: 200, ...opts.delays };
+    this.rng = opts.seed ?? 7;
+  }
+
+  async start(): Promise<string> {
+    await this.s3.send(new CreateBucketCommand({ Bucket: this.opts.bucket })).catch((e) => {
+      if (!/BucketAlready/.test(String(e?.name))) throw e;
+    });
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((r) => this.server!.listen(0, "127.0.0.1", () => r()));
+    this.endpoint = `http://127.0.0.1:${(this.server!.address() as { port: number }).port}`;
+    return this.endpoint;
+  }
+
+  async stop(): Promise<void> {
+    this.s3.destroy();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+
+  count(action: string, pred: (r: RequestRecord) => boolean = () => true): number {
+    return this.requests.filter((r) => r.action === action && pred(r)).length;
+  }
+
+  /** Live services (deleted ones dropped), after advancing their state machines. */
+  liveServices(): EmuService[] {
+    for (const s of [...this.services.values()]) this.advance(s);
+    return [...this.services.values()];
+  }
+
+  // ------------------------------------------------------------------------------------------ transport
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks);
+    const url = new URL(req.url ?? "/", "http://x");
+    const requestId = randomBytes(16).toString("hex");
+    const record: RequestRecord = { action: "", status: 200, userAgent: req.headers["user-agent"] };
+    const send = (status: number, payload: unknown, extra: Record<string, string> = {}) => {
+      record.status = status;
+      this.requests.push(record);
+      res.writeHead(status, { "content-type": "application/json", "x-request-id": requestId, ...extra });
+      res.end(payload === undefined ? "" : JSON.stringify(payload));
+    };
+    const fail = (f: ApiFailure, extra: Record<string, string> = {}) => {
+      record.code = f.code;
+      send(f.status, { error_code: f.code, error_msg: f.message }, extra);
+    };
+    try {
+      this.verifySignature(req, url, body);
+      const route = this.route(req.method ?? "GET", url.pathname);
+      record.action = route.action;
+      let input: Json = {};
+      if (body.length) {
+        try {
+          input = JSON.parse(body.toString("utf8"));
+        } catch {
+          throw bad("the request body is not JSON", "ModelArts.0101");
+        }
+      }
+      const fault = this.drawFault(route.action);
+      record.fault = fault;
+      if (fault === "throttle") return fail(new ApiFailure(429, "APIGW.0308", "The throttling threshold has been reached"), { "retry-after": "0" });
+      if (fault === "unavailable") return fail(new ApiFailure(503, "ModelArts.0010", "the service is temporarily unavailable"));
+      const [status, out] = await route.run(input, Object.fromEntries(url.searchParams));
+      if (fault === "lostResponse") return fail(new ApiFailure(500, "ModelArts.0010", "internal error (the call was applied)"));
+      send(status, out);
+    } catch (e) {
+      if (e instanceof ApiFailure) return fail(e);
+      fail(new ApiFailure(500, "ModelArts.0010", String((e as Error)?.message ?? e)));
+    }
+  }
+
+  private route(method: string, path: string): { action: string; run: (b: Json, q: Record<string, string>) => Promise<[number, unknown]> | [number, unknown] } {
+    const ds = /^\/v2\/([^/]+)\/datasets(?:\/([^/]+)(\/versions)?)?\/?$/.exec(path);
+    if (ds) {
+      if (ds[1] !== this.opts.projectId) throw new ApiFailure(403, "ModelArts.0108", `You are not authorized to perform the operation on project ${ds[1]}`);
+      const id = ds[2] ? decodeURIComponent(ds[2]) : undefined;
+      const key = `${method} datasets${id ? "/{id}" : ""}${ds[3] ?? ""}`;
+      const table: Record<string, [string, (b: Json, q: Record<string, string>) => Promise<[number, unknown]> | [number, unknown]]> = {
+        "POST datasets": ["CreateDataset", (b) => this.createDataset(b)],
+        "GET datasets": ["ListDatasets", (_b, q) => this.listDatasets(q)],
+        "GET datasets/{id}": ["ShowDataset", () => [200, this.datasetView(this.dataset(id!))]],
+        "PUT datasets/{id}": ["UpdateDataset", (b) => this.updateDataset(id!, b)],
+        "DELETE datasets/{id}": ["DeleteDataset", () => this.deleteDataset(id!)],
+        "POST datasets/{id}/versions": ["CreateDatasetVersion", (b) => this.createDatasetVersion(id!, b)],
+        "GET datasets/{id}/versions": ["ListDatasetVersions", () => [200, this.listDatasetVersions(id!)]],
+      };
+      const hit = table[key];
+      if (!hit) throw new ApiFailure(404, "APIGW.0101", `The API does not exist or has not been published in the environment (${method} ${path})`);
+      return { action: hit[0], run: hit[1] };
+    }
+    const m = /^\/v1\/([^/]+)\/(models|services)(?:\/([^/]+))?\/?$/.exec(path);
+    if (!m) throw new ApiFailure(404, "APIGW.0101", `The API does not exist or has not been published in the environment (${method} ${path})`);
+    if (m[1] !== this.opts.projectId) throw new ApiFailure(403, "ModelArts.0108", `You are not authorized to perform the operation on project ${m[1]}`);
+    const [kind, id] = [m[2], m[3] ? decodeURIComponent(m[3]) : undefined];
+    const key = `${method} ${kind}${id === undefined ? "" : id === "specifications" ? "/specifications" : "/{id}"}`;
+    const table: Record<string, [string, (b: Json, q: Record<string, string>) => Promise<[number, unknown]> | [number, unknown]]> = {
+      "POST models": ["CreateModel", (b) => this.createModel(b)],
+      "GET models": ["ListModels", (_b, q) => this.listModels(q)],
+      "GET models/{id}": ["ShowModel", () => [200, this.showModel(id!)]],
+      "DELETE models/{id}": ["DeleteModel", () => this.deleteModel(id!)],
+      "GET services/specifications": ["ListSpecifications", () => [200, { is_personal_cluster: false, specifications: SPECIFICATIONS.map((s) => ({ specification: s, billing_spec: s, spec_status: "normal", is_open: true, cpu: s.includes("8u") ? "8" : "2", memory: "8192", source_type: "", spec_en: s })) }]],
+      "POST services": ["CreateService", (b) => this.createService(b)],
+      "GET services": ["ListServices", (_b, q) => this.listServices(q)],
+      "GET services/{id}": ["ShowService", () => [200, this.showService(id!)]],
+      "PUT services/{id}": ["UpdateService", (b) => this.updateService(id!, b)],
+      "DELETE services/{id}": ["DeleteService", () => this.deleteService(id!)],
+    };
+    const hit = table[key];
+    if (!hit) throw new ApiFailure(404, "APIGW.0101", `The API does not exist or has not been published in the environment (${method} ${path})`);
+    return { action: hit[0], run: hit[1] };
+  }
+
+  private drawFault(action: string): Fault | undefined {
+    const forced = this.faults.next?.[action];
+    if (forced) {
+      delete this.faults.next![action];
+      return forced;
+    }
+    if (!this.faults.rate || !this.faults.kinds.length || this.random() >= this.faults.rate) return undefined;
+    return this.faults.kinds[Math.floor(this.random() * this.faults.kinds.length)];
+  }
+
+  private random(): number {
+    let t = (this.rng += 0x6d2b79f5);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** SDK-HMAC-SHA256 as the API gateway checks it: every failure is 401 APIGW.0301, as on Huawei Cloud. */
+  private verifySignature(req: IncomingMessage, url: URL, body: Buffer): void {
+    const refuse = (why: string) => new ApiFailure(401, "APIGW.0301", `Incorrect IAM authentication information: ${why}`);
+    const auth = parseAuthorization(req.headers.authorization);
+    if (!auth) throw refuse("the Authorization header is missing or not SDK-HMAC-SHA256");
+    const secret = this.opts.keys[auth.accessKeyId];
+    if (secret === undefined) throw refuse(`ak ${auth.accessKeyId} not exist`);
+    const date = String(req.headers["x-sdk-date"] ?? "");
+    const d = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(date);
+    if (!d) throw refuse("X-Sdk-Date is missing or malformed");
+    const t = Date.parse(`${d[1]}-${d[2]}-${d[3]}T${d[4]}:${d[5]}:${d[6]}Z`);
+    if (Math.abs(Date.now() - t) > (this.opts.maxSkewMs ?? 15 * 60_000)) throw refuse(`X-Sdk-Date ${date} is too far from the server time`);
+    for (const h of ["host", "x-sdk-date"]) if (!auth.signedHeaders.includes(h)) throw refuse(`SignedHeaders must include ${h}`);
+    const headers: Record<string, string> = {};
+    for (const h of auth.signedHeaders) headers[h] = String(req.headers[h] ?? "");
+    // The canonical query is rebuilt from the decoded parameters, as the gateway does.
+    const query = Object.fromEntries(url.searchParams);
+    const canon = canonicalRequest(req.method ?? "GET", url.pathname, query, headers, body, auth.signedHeaders);
+    if (signatureOf(secret, date, canon.text) !== auth.signature) throw refuse("verify aksk signature fail");
+  }
+
+  // ------------------------------------------------------------------------------------------- models
+
+  private async createModel(b: Json): Promise<[number, unknown]> {
+    if (typeof b.model_name !== "string" || !NAME.test(b.model_name)) throw bad(`model_name ${JSON.stringify(b.model_name)} must be 1-64 letters, digits, - or _, starting with a letter`);
+    if (typeof b.model_version !== "string" || !VERSION.test(b.model_version)) throw bad(`model_version ${JSON.stringify(b.model_version)} must be Digit.Digit.Digit (0-99, no leading zeros)`);
+    if (!MODEL_TYPES.includes(b.model_type)) throw bad(`model_type ${JSON.stringify(b.model_type)} is not one of ${MODEL_TYPES.join(", ")}`);
+    if (b.description !== undefined && (String(b.description).length > 100 || /[!<>=&'"]/.test(String(b.description)))) throw bad("description: at most 100 characters, none of !<>=&'\"");
+    const loc = /^obs:\/\/([^/]+)\/(.+)$/.exec(String(b.source_location ?? ""));
+    if (!loc) throw bad(`source_location ${JSON.stringify(b.source_location)} must be an obs:// path`, "ModelArts.3017");
+    const objects = await this.s3.send(new ListObjectsV2Command({ Bucket: loc[1], Prefix: loc[2], MaxKeys: 1 })).catch(() => undefined);
+    if (!objects?.KeyCount) throw bad(`OBS path ${b.source_location} does not exist.`, "ModelArts.3551");
+    for (const m of this.models.values())
+      if (m.model_name === b.model_name && m.model_version === b.model_version) throw new ApiFailure(409, "ModelArts.3002", `Model (${b.model_name}, ${b.model_version}) already exists.`);
+    const model_id = randomUUID();
+    const now = Date.now();
+    this.models.set(model_id, {
+      model_id, model_name: b.model_name, model_version: b.model_version, model_type: b.model_type, description: b.description ?? "",
+      source_location: b.source_location, create_at: now, publishAt: now + this.delays.modelPublishMs, model_size: 0, runtime: b.runtime ?? "",
+    });
+    return [200, { model_id }];
+  }
+
+  private modelView(m: EmuModel): Json {
+    const { publishAt, ...rest } = m;
+    // The vendor echoes OBS locations as /bucket/path/.
+    return { ...rest, source_location: String(m.source_location).replace(/^obs:\//, ""), model_status: Date.now() >= publishAt ? "published" : "publishing", tenant: this.opts.projectId, project: this.opts.projectId };
+  }
+
+  private showModel(id: string): Json {
+    const m = this.models.get(id);
+    if (!m) throw new ApiFailure(404, "ModelArts.3001", `Model (${id}) does not exist.`);
+    return this.modelView(m);
+  }
+
+  private listModels(q: Record<string, string>): [number, unknown] {
+    const limit = Number(q.limit ?? 280);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw bad("limit must be 1..500");
+    const offset = Number(q.offset ?? 0);
+    // model_name is a fuzzy match on the vendor.
+    const all = [...this.models.values()].filter((m) => !q.model_name || m.model_name.includes(q.model_name)).sort((a, b) => b.create_at - a.create_at);
+    const page = all.slice(offset * limit, offset * limit + limit).map((m) => this.modelView(m));
+    return [200, { total_count: all.length, count: page.length, models: page }];
+  }
+
+  private deleteModel(id: string): [number, unknown] {
+    const m = this.models.get(id);
+    if (!m) throw new ApiFailure(404, "ModelArts.3001", `Model (${id}) does not exist.`);
+    if (this.liveServices().some((s) => s.config.some((c) => c.model_id === id)))
+      throw new ApiFailure(500, "ModelArts.3009", `Failed to delete model, model (${id}) already deploy service.`);
+    this.models.delete(id);
+    return [200, { delete_success_list: [id], delete_failed_list: [] }];
+  }
+
+  // ------------------------------------------------------------------------------------------ services
+
+  private advance(s: EmuService): void {
+    while (s.at && Date.now() >= s.at) {
+      if (s.then === "gone") {
+        this.services.delete(s.service_id);
+        return;
+      }
+      [s.status, s.at] = [s.then, 0];
+    }
+  }
+
+  private service(id: string): EmuService {
+    const s = this.services.get(id);
+    if (s) this.advance(s);
+    if (!this.services.has(id)) throw new ApiFailure(404, "ModelArts.3502", `Service ${id} does not exist.`);
+    return s!;
+  }
+
+  private validateConfig(config: unknown): Json[] {
+    if (!Array.isArray(config) || config.length < 1) throw bad("config must be a non-empty array");
+    const out = config.map((c: Json) => {
+      const m = this.models.get(String(c?.model_id));
+      if (!m) throw new ApiFailure(404, "ModelArts.3507", `Model ${c?.model_id} does not exist.`);
+      if (Date.now() < m.publishAt) throw bad(`The model ${m.model_id} cannot be used for deploying services because it is still being published.`, "ModelArts.3515");
+      const weight = Number(c.weight);
+      if (!Number.isInteger(weight) || weight < 0 || weight > 100) throw bad(`weight ${JSON.stringify(c.weight)} must be an integer 0..100`);
+      if (!SPECIFICATIONS.includes(c.specification)) throw bad(`specification ${JSON.stringify(c.specification)} is not one of ${SPECIFICATIONS.join(", ")}`);
+      if (!Number.isInteger(c.instance_count) || c.instance_count < 1 || c.instance_count > 5) throw bad(`instance_count ${c.instance_count} must be 1..5`);
+      if (c.envs !== undefined && (typeof c.envs !== "object" || Array.isArray(c.envs) || Object.values(c.envs).some((v) => typeof v !== "string"))) throw bad("envs must be a map of strings");
+      return { model_id: m.model_id, model_name: m.model_name, model_version: m.model_version, weight, specification: c.specification, instance_count: c.instance_count, envs: c.envs ?? {} };
+    });
+    if (out.reduce((a, c) => a + c.weight, 0) !== 100) throw bad("the weights of a real-time service's models must add up to 100");
+    if (new Set(out.map((c) => c.model_id)).size !== out.length)
+      throw bad("Failed to deploy services because the version of the model that is used for deploying services is the same.", "ModelArts.3516");
+    return out;
+  }
+
+  private createService(b: Json): [number, unknown] {
+    if (typeof b.service_name !== "string" || !NAME.test(b.service_name)) throw bad(`service_name ${JSON.stringify(b.service_name)} must be 1-64 letters, digits, - or _, starting with a letter`);
+    if (b.infer_type !== "real-time") throw bad(`infer_type ${JSON.stringify(b.infer_type)}: this emulator serves real-time services`);
+    if (b.description !== undefined && String(b.description).length > 100) throw bad("description: at most 100 characters");
+    const config = this.validateConfig(b.config);
+    if (this.liveServices().some((s) => s.service_name === b.service_name)) throw new ApiFailure(409, "ModelArts.3503", `Service ${b.service_name} already exists.`);
+    const now = Date.now();
+    const s: EmuService = { service_id: randomUUID(), service_name: b.service_name, description: b.description ?? "", config, create: now, update_time: now, status: "deploying", at: now + this.delays.serviceDeployMs, then: "running" };
+    this.services.set(s.service_id, s);
+    return [200, { service_id: s.service_id, resource_ids: [`INF-${randomBytes(8).toString("hex")}@${now}`] }];
+  }
+
+  private serviceView(s: EmuService): Json {
+    return {
+      service_id: s.service_id, service_name: s.service_name, description: s.description, status: s.status, infer_type: "real-time",
+      config: s.config.map((c) => ({ ...c, envs: { ...c.envs } })), update_time: s.update_time, start_time: s.create,
+      access_address: `https://modelarts-infer.cn-north-4.example/v1/infers/${s.service_id}`, progress: s.status === "deploying" ? 50 : 100,
+      project: this.opts.projectId, owner: this.opts.projectId, tenant: this.opts.projectId,
+    };
+  }
+
+  private showService(id: string): Json {
+    return this.serviceView(this.service(id));
+  }
+
+  private listServices(q: Record<string, string>): [number, unknown] {
+    const all = this.liveServices().filter((s) => !q.service_name || s.service_name.includes(q.service_name));
+    return [200, { total_count: all.length, count: all.length, services: all.map((s) => this.serviceView(s)) }];
+  }
+
+  private updateService(id: string, b: Json): [number, unknown] {
+    const s = this.service(id);
+    if (["deploying", "stopping", "deleting"].includes(s.status))
+      throw bad(`Services in state ${s.status} cannot be updated.`, "ModelArts.3519");
+    const now = Date.now();
+    if (b.description !== undefined) {
+      if (String(b.description).length > 100) throw bad("description: at most 100 characters");
+      s.description = b.description;
+    }
+    // The vendor applies only `status` when status and config come together (seed 004).
+    if (b.status !== undefined) {
+      if (b.status !== "running" && b.status !== "stopped") throw bad(`status ${JSON.stringify(b.status)} must be running or stopped`);
+      if (b.status === "stopped" && s.status !== "stopped") [s.status, s.at, s.then] = ["stopping", now + this.delays.serviceStopMs, "stopped"];
+      if (b.status === "running" && s.status === "stopped") [s.status, s.at, s.then] = ["deploying", now + this.delays.serviceDeployMs, "running"];
+    } else if (b.config !== undefined) {
+      s.config = this.validateConfig(b.config);
+      [s.status, s.at, s.then] = ["deploying", now + this.delays.serviceDeployMs, s.status === "stopped" ? "stopped" : "running"];
+    }
+    s.update_time = now;
+    return [200, {}];
+  }
+
+  private deleteService(id: string): [number, unknown] {
+    const s = this.service(id);
+    [s.status, s.at, s.then] = ["deleting", Date.now() + this.delays.serviceDeleteMs, "gone"];
+    return [200, {}];
+  }
+
+  // ------------------------------------------------------------------------------------------ datasets
+
+  /** Live datasets (deleted ones dropped). */
+  liveDatasets(): EmuDataset[] {
+    for (const d of [...this.datasets.values()]) if (d.goneAt && Date.now() >= d.goneAt) this.datasets.delete(d.dataset_id);
+    return [...this.datasets.values()];
+  }
+
+  private dataset(id: string): EmuDataset {
+    const d = this.liveDatasets().find((x) => x.dataset_id === id);
+    if (!d) throw new ApiFailure(404, "ModelArts.4352", `Dataset ${id} does not exist.`);
+    return d;
+  }
+
+  private async createDataset(b: Json): Promise<[number, unknown]> {
+    if (typeof b.dataset_name !== "string" || !/^[A-Za-z0-9_-]{1,100}$/.test(b.dataset_name)) throw bad(`dataset_name ${JSON.stringify(b.dataset_name)} must be 1-100 letters, digits, - or _`);
+    if (!Number.isInteger(b.dataset_type) || ![0, 1, 100, 101, 102, 200, 201, 202, 400, 600, 900].includes(b.dataset_type)) throw bad(`dataset_type ${JSON.stringify(b.dataset_type)} is not a ModelArts dataset type`);
+    if (b.work_path_type !== 0) throw bad("work_path_type must be 0 (OBS)");
+    if (typeof b.work_path !== "string" || !/^\/[^/]+\/.+\/$/.test(b.work_path)) throw bad(`work_path ${JSON.stringify(b.work_path)} must be /bucket/path/ (not a bare bucket)`, "ModelArts.2606");
+    if (b.description !== undefined && (String(b.description).length > 256 || /[\^!<>=&"']/.test(String(b.description)))) throw bad("description: at most 256 characters, none of ^!<>=&\"'");
+    if (!Array.isArray(b.data_sources) || b.data_sources.length < 1) throw bad("data_sources must be a non-empty array");
+    for (const src of b.data_sources) {
+      const m = /^\/([^/]+)\/(.+)$/.exec(String(src?.data_path ?? ""));
+      if (!m) throw bad(`data_path ${JSON.stringify(src?.data_path)} must be /bucket/path/`);
+      if (b.work_path === src.data_path) throw bad("work_path must differ from the input path");
+      const objects = await this.s3.send(new ListObjectsV2Command({ Bucket: m[1], Prefix: m[2], MaxKeys: 1 })).catch(() => undefined);
+      if (!objects?.KeyCount) throw bad(`OBS path obs:/${src.data_path} does not exist.`, "ModelArts.3551");
+    }
+    if (this.liveDatasets().some((d) => d.dataset_name === b.dataset_name)) throw new ApiFailure(409, "ModelArts.4351", `Dataset ${b.dataset_name} already exists.`);
+    const now = Date.now();
+    const d: EmuDataset = {
+      dataset_id: randomBytes(10).toString("base64url").slice(0, 20), dataset_name: b.dataset_name, description: b.description ?? "", dataset_type: b.dataset_type,
+      data_sources: b.data_sources.map((x: Json) => ({ data_type: x.data_type ?? 0, data_path: x.data_path })), work_path: b.work_path,
+      create_time: now, update_time: now, readyAt: now + this.delays.datasetMs, versions: [],
+    };
+    this.datasets.set(d.dataset_id, d);
+    return [201, { dataset_id: d.dataset_id }];
+  }
+
+  datasetView(d: EmuDataset): Json {
+    const now = Date.now();
+    const current = d.versions[d.versions.length - 1];
+    return {
+      dataset_id: d.dataset_id, dataset_name: d.dataset_name, description: d.description, dataset_type: d.dataset_type, data_sources: d.data_sources,
+      work_path: d.work_path, work_path_type: 0, create_time: d.create_time, update_time: d.update_time,
+      status: d.goneAt ? 2 : now >= d.readyAt ? 1 : 0, total_sample_count: 3, annotated_sample_count: 0,
+      current_version_id: current?.version_id, current_version_name: current?.version_name, version_count: d.versions.length,
+    };
+  }
+
+  private listDatasets(q: Record<string, string>): [number, unknown] {
+    const all = this.liveDatasets().filter((d) => !q.search_content || d.dataset_name.includes(q.search_content));
+    return [200, { total_number: all.length, datasets: all.map((d) => this.datasetView(d)) }];
+  }
+
+  private updateDataset(id: string, b: Json): [number, unknown] {
+    const d = this.dataset(id);
+    for (const k of Object.keys(b))
+      if (!["dataset_name", "description", "current_version_id", "add_labels", "update_labels", "delete_labels"].includes(k)) throw bad(`field ${k} cannot be updated`, "ModelArts.0107");
+    if (b.dataset_name !== undefined) {
+      if (!/^[A-Za-z0-9_-]{1,100}$/.test(String(b.dataset_name))) throw bad("dataset_name must be 1-100 letters, digits, - or _");
+      if (this.liveDatasets().some((x) => x.dataset_name === b.dataset_name && x !== d)) throw new ApiFailure(409, "ModelArts.4351", `Dataset ${b.dataset_name} already exists.`);
+      d.dataset_name = b.dataset_name;
+    }
+    if (b.description !== undefined) d.description = String(b.description);
+    d.update_time = Date.now();
+    return [200, { dataset_id: d.dataset_id }];
+  }
+
+  private deleteDataset(id: string): [number, unknown] {
+    const d = this.dataset(id);
+    d.goneAt = Date.now() + this.delays.datasetMs;
+    return [204, undefined];
+  }
+
+  private createDatasetVersion(id: string, b: Json): [number, unknown] {
+    const d = this.dataset(id);
+    if (Date.now() < d.readyAt) throw bad(`Dataset ${id} is still being created.`, "ModelArts.4300"); // code assumed: the seeds name none
+    const name = b.version_name ?? `V${String(d.versions.length + 1).padStart(3, "0")}`;
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(name)) throw bad("version_name must be 1-32 letters, digits, - or _");
+    if (d.versions.some((v) => v.version_name === name)) throw new ApiFailure(409, "ModelArts.4371", `Dataset version ${name} already exists.`);
+    const now = Date.now();
+    const v = { version_id: randomBytes(10).toString("base64url").slice(0, 20), version_name: name, create_time: now, readyAt: now + this.delays.datasetMs, description: b.description ?? "" };
+    d.versions.push(v);
+    return [200, { version_id: v.version_id }];
+  }
+
+  private listDatasetVersions(id: string): Json {
+    const d = this.dataset(id);
+    const now = Date.now();
+    return { total_number: d.versions.length, versions: d.versions.map(({ readyAt, ...v }) => ({ ...v, status: now >= readyAt ? 1 : 0, total_sample_count: 3 })) };
+  }
+
+  /** An out-of-band change (the console, another tool): scale a service without the driver. */
+  scale(id: string, instances: number): void {
+    const s = this.service(id);
+    s.config = s.config.map((c) => ({ ...c, instance_count: instances }));
+    s.update_time = Date.now();
+  }
+}

@@ -1,0 +1,190 @@
+// The vendor-neutral handlers over the ModelArts driver, against the emulator (signatures verified, seed rules
+// enforced, uploads in moto): check-time refusals from the backend's kind rules (PerfJob/TrainingJob
+// not offered, inputs the vendor cannot take, flavors from the vendor's specification list), a model whose
+// same bytes never upload or register again, OBS paths compared in one spelling, a missing project id and
+// bad credentials as clear errors.
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as dataset from "../../provider/handlers/dataset";
+import * as model from "../../provider/handlers/model";
+import * as perfJob from "../../provider/handlers/perf-job";
+import * as service from "../../provider/handlers/service";
+import * as trainingJob from "../../provider/handlers/training-job";
+import { platform } from "../../provider/handlers/context";
+import { openModelArts, normaliseObsPath, versionNumber, versionString } from "../../sdk/modelarts";
+import type { ModelArtsPlatform } from "../../sdk/modelarts/platform";
+import { UnauthorizedError } from "../../sdk";
+import { startMoto, type MotoServer } from "../emulators/s3/moto";
+import { ModelArtsEmulator } from "../emulators/modelarts/server";
+
+const AK = "HPUAHANDLERS";
+const SK = "handlersSecret0123";
+const PROJECT = "proj0123456789abcdef";
+const BUCKET = "handlers-bucket";
+let moto: MotoServer;
+let emu: ModelArtsEmulator;
+let dir: string;
+
+function settings(over: Record<string, unknown> = {}) {
+  return { backend: "modelarts", region: "cn-north-4", projectId: PROJECT, objectStoreBucket: BUCKET, endpoint: emu.endpoint, objectStoreEndpoint: moto.endpoint, accessKey: AK, secretKey: SK, retryBaseMs: 20, retryMaxMs: 200, waitChunkMs: 2_000, ...over };
+}
+
+beforeAll(async () => {
+  moto = await startMoto();
+  emu = new ModelArtsEmulator({ projectId: PROJECT, keys: { [AK]: SK }, s3Endpoint: moto.endpoint, bucket: BUCKET, delays: { modelPublishMs: 100, serviceDeployMs: 100 } });
+  await emu.start();
+  model.configure(settings());
+  dir = mkdtempSync(join(tmpdir(), "mlp-ma-"));
+  mkdirSync(join(dir, "iris"));
+  writeFileSync(join(dir, "iris", "model.onnx"), "onnx-v1");
+}, 15 * 60_000);
+afterAll(async () => {
+  await emu?.stop();
+  await moto?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("ModelArts mapping helpers", () => {
+  it("spells OBS paths one way and maps version strings both ways", () => {
+    expect(normaliseObsPath("/b/p/")).toBe("obs://b/p/");
+    expect(normaliseObsPath("obs://b/p/")).toBe("obs://b/p/");
+    expect([versionNumber("1.0.0"), versionNumber("1.0.12"), versionNumber("2.3.4")]).toEqual([10000, 10012, 20304]);
+    expect(versionString(10012)).toBe("1.0.12");
+  });
+});
+
+describe("check on the ModelArts backend", () => {
+  it("refuses kinds the backend does not offer, naming it and what it offers", async () => {
+    const specs = [
+      [perfJob, { name: "p", modelId: "m", modelVersion: 1, flavors: ["modelarts.vm.cpu.2u"] }, "PerfJob"],
+      [trainingJob, { name: "t", command: ["true"] }, "TrainingJob"],
+    ] as const;
+    for (const [h, spec, kind] of specs) {
+      const r = await (h as typeof model).check({}, spec as any);
+      expect(r.failures.map((f) => f.reason).join("\n")).toMatch(new RegExp(`Huawei ModelArts backend \\(mlplatform:backend=modelarts\\) does not offer ${kind}.*It offers Dataset, Model, Service`));
+    }
+  });
+
+  it("refuses inputs the vendor cannot take, with the property and the reason", async () => {
+    const m = await model.check({}, { name: "mm", source: join(dir, "iris"), format: "logreg-json", tags: { team: "a" }, inputs: [{ name: "x", datatype: "FP32", shape: [1] }] });
+    expect(m.failures.map((f) => f.property).sort()).toEqual(["format", "inputs", "tags"]);
+    const fw = await model.check({}, { name: "mm", source: join(dir, "iris"), format: "onnx", framework: "ONNX:1.10" });
+    expect(fw.failures).toEqual([{ property: "framework", reason: expect.stringContaining("ModelArts model_type is one of") }]);
+    const s = await service.check({}, { name: "ss", models: [{ modelId: "m", version: 1, weight: 50 }, { modelId: "m", version: 1, weight: 50 }], flavor: "modelarts.vm.cpu.2u", replicas: 6 });
+    expect(s.failures.map((f) => f.property).sort()).toEqual(["models", "replicas"]);
+  });
+
+  it("checks flavors against the vendor's specification list", async () => {
+    const r = await service.check({}, { name: "ss", models: [{ modelId: "m", version: 1 }] });
+    expect(r.failures).toEqual([{ property: "flavor", reason: expect.stringMatching(/"local.small" is not offered .*modelarts.vm.cpu.2u/) }]);
+  });
+});
+
+describe("model against the emulator", () => {
+  it("registers once; read shows no diff; the same bytes never upload or register again; /b/p/ answers read as obs://b/p/", async () => {
+    const p = platform() as ModelArtsPlatform;
+    const r = await model.check({}, { logicalName: "p/s/iris", name: "iris", source: join(dir, "iris"), format: "onnx", description: "first" });
+    expect(r.failures).toEqual([]);
+    const created = await model.create(r.inputs);
+    expect(created.outs).toMatchObject({ name: "iris", version: 10000, status: "Ready", format: "onnx", framework: "Custom" });
+    expect(p.store.uploadedFiles).toBe(1);
+    // A read right after create (the vendor answers source_location as /bucket/path/) shows no change.
+    const read = await model.read(created.id, created.outs);
+    expect(model.diff(created.id, read.props, r.inputs).changes).toBe(false);
+    // Same bytes under another path: no upload, no new version.
+    mkdirSync(join(dir, "copy"));
+    writeFileSync(join(dir, "copy", "model.onnx"), "onnx-v1");
+    const copy = await model.check({}, { logicalName: "p/s/iris", name: "iris", source: join(dir, "copy"), format: "onnx", description: "first" });
+    const updated = await model.update(created.id, created.outs, copy.inputs);
+    expect(updated.outs.version).toBe(10000);
+    expect(p.store.uploadedFiles).toBe(1);
+    expect([...emu.models.values()].map((m) => m.model_version)).toEqual(["1.0.0"]);
+    // An obs:// source: the vendor echoes it as /bucket/path/, the driver reads it back in the declared spelling.
+    const obsPath = (await p.models.get("iris")).source;
+    expect(obsPath).toMatch(new RegExp(`^obs://${BUCKET}/mlplatform/models/sha256-[0-9a-f]{64}/iris/$`));
+    expect([...emu.models.values()][0].source_location).toBe(obsPath);
+    const fromObs = await model.check({}, { logicalName: "p/s/iris-obs", name: "iris-obs", source: obsPath, format: "onnx" });
+    const obsModel = await model.create(fromObs.inputs);
+    expect((await p.models.get("iris-obs")).source).toBe(obsPath);
+    const same = await model.update(obsModel.id, obsModel.outs, fromObs.inputs);
+    expect(same.outs.version).toBe(10000);
+    await model.delete(obsModel.id, same.outs);
+    await model.delete(created.id, updated.outs);
+    expect(emu.models.size).toBe(0);
+  });
+
+  it("a missing project id and a wrong secret are clear errors naming what to set / check", async () => {
+    expect(() => openModelArts({ region: "cn-north-4", accessKey: AK, secretKey: SK }, {}, {})).toThrow(/no project id: set mlplatform:projectId or HUAWEICLOUD_SDK_PROJECT_ID/);
+    const bad = openModelArts({ region: "cn-north-4", projectId: PROJECT, endpoint: emu.endpoint, accessKey: AK, secretKey: "wrong" }, { retry: { retries: 0 } }, {});
+    const err = await bad.models.get("iris").catch((e) => e);
+    expect(err).toBeInstanceOf(UnauthorizedError);
+    expect(String(err.message)).toMatch(/check the credentials from stack config.*code APIGW\.0301, request id [0-9a-f]{32}/);
+    expect(String(err.message)).not.toContain("wrong");
+  });
+});
+
+describe("dataset against the emulator", () => {
+  it("uploads once, publishes one immutable version, renames and re-describes in place, new data replaces", async () => {
+    const p = platform() as ModelArtsPlatform;
+    mkdirSync(join(dir, "data"));
+    writeFileSync(join(dir, "data", "iris.csv"), "a,b,label\n1,2,x\n");
+    const before = p.store.uploadedFiles;
+    const spec = { logicalName: "p/s/iris-data", name: "iris-data", format: "csv", source: join(dir, "data"), description: "first" };
+    const r = await dataset.check({}, spec);
+    expect(r.failures).toEqual([]);
+    const created = await dataset.create(r.inputs);
+    expect(created.outs).toMatchObject({ name: "iris-data", status: "Ready", latestVersion: 1, format: "csv" });
+    expect(p.store.uploadedFiles).toBe(before + 1);
+    const [vendor] = emu.liveDatasets();
+    expect(vendor).toMatchObject({ dataset_type: 900, work_path: `/${BUCKET}/mlplatform/dataset-work/iris-data/` });
+    expect(vendor.data_sources[0].data_path).toMatch(new RegExp(`^/${BUCKET}/mlplatform/datasets/sha256-[0-9a-f]{64}/data/$`));
+    expect(vendor.versions.map((v) => v.version_name)).toEqual(["V001"]);
+    const read = await dataset.read(created.id, created.outs);
+    expect(dataset.diff(created.id, read.props, r.inputs).changes).toBe(false);
+    // Name and description: in place (PUT), same dataset id.
+    const renamed = await dataset.check({}, { ...spec, name: "iris-data-2", description: "second" });
+    expect(dataset.diff(created.id, created.outs, renamed.inputs)).toMatchObject({ changes: true, replaces: [] });
+    const updated = await dataset.update(created.id, created.outs, renamed.inputs);
+    expect(updated.outs).toMatchObject({ name: "iris-data-2", description: "second" });
+    expect(emu.liveDatasets().map((d) => [d.dataset_id, d.dataset_name, d.description])).toEqual([[created.id, "iris-data-2", "second"]]);
+    // New bytes behind the same path: a new dataset (imports are not mapped), never a silent no-op.
+    writeFileSync(join(dir, "data", "iris.csv"), "a,b,label\n3,4,y\n");
+    const newData = await dataset.check({}, { ...spec, name: "iris-data-2", description: "second" });
+    expect(dataset.diff(created.id, updated.outs, newData.inputs)).toMatchObject({ changes: true, replaces: ["sourceDigest"] });
+    await dataset.delete(created.id, updated.outs);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(emu.liveDatasets()).toEqual([]);
+  });
+});
+
+describe("service against the emulator", () => {
+  it("a config change and a start are separate updates; a stopped service is started after its new config lands", async () => {
+    const p = platform() as ModelArtsPlatform;
+    mkdirSync(join(dir, "svc-model"));
+    writeFileSync(join(dir, "svc-model", "model.onnx"), "svc-v1");
+    const m = await model.check({}, { logicalName: "p/s/svc-model", name: "svc-model", source: join(dir, "svc-model"), format: "onnx" });
+    const mc = await model.create(m.inputs);
+    const spec = { logicalName: "p/s/svc", name: "svc", models: [{ modelId: mc.id, version: 10000 }], flavor: "modelarts.vm.cpu.2u", replicas: 1, env: { A: "1" } };
+    const s = await service.check({}, spec);
+    expect(s.failures).toEqual([]);
+    const sc = await service.create(s.inputs);
+    expect(sc.outs).toMatchObject({ status: "Running", replicas: 1, flavor: "modelarts.vm.cpu.2u", env: { A: "1" } });
+    // Stopped behind Pulumi's back (the console), then the program asks for 2 replicas.
+    await p.setServiceRunning(sc.id, false);
+    await new Promise((r) => setTimeout(r, 300));
+    const from = emu.requests.length;
+    const next = await service.check({}, { ...spec, replicas: 2 });
+    const updated = await service.update(sc.id, sc.outs, next.inputs);
+    expect(updated.outs).toMatchObject({ status: "Running", replicas: 2 });
+    const puts = emu.requests.slice(from).filter((r) => r.action === "UpdateService" && r.status === 200);
+    expect(puts).toHaveLength(2);
+    const live = emu.liveServices().find((x) => x.service_id === sc.id)!;
+    expect(live.config.map((c) => c.instance_count)).toEqual([2]);
+    // Service first (deleted and waited until gone), then the model it deployed is released and goes (no 3009 left).
+    await service.delete(sc.id, updated.outs);
+    await model.delete(mc.id, mc.outs);
+    expect([...emu.models.values()].filter((x) => x.model_name === "svc-model")).toEqual([]);
+  });
+});
