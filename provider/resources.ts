@@ -75,11 +75,21 @@ function props(kind: Kind, name: string, args: object): pulumi.Inputs {
   return out;
 }
 
+/**
+ * Every kind's names are unique on the platform, so a replace that keeps the name can only delete first.
+ * The engine asks `diff` for the order, except for `up --replace`, which skips diff: so delete-before-replace
+ * is the default option of every resource here (a program may still pass `deleteBeforeReplace: false`; a
+ * same-name replacement then fails with a message instead of taking over the old object).
+ */
+function withReplaceOrder(opts: pulumi.CustomResourceOptions | undefined): pulumi.CustomResourceOptions {
+  return { deleteBeforeReplace: true, ...opts };
+}
+
 export interface Dataset extends OutputsOf<DatasetOutputs> {}
 /** Named data with versions: a local file or directory ingested, checksummed and counted. */
 export class Dataset extends pulumi.dynamic.Resource {
   constructor(name: string, args: DatasetArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providers.Dataset, name, props("Dataset", name, args), opts, "mlplatform", "Dataset");
+    super(providers.Dataset, name, props("Dataset", name, args), withReplaceOrder(opts), "mlplatform", "Dataset");
   }
 }
 
@@ -87,7 +97,7 @@ export interface TrainingJob extends OutputsOf<TrainingJobOutputs> {}
 /** One run of a training command on a dataset version; create waits until it Completed. */
 export class TrainingJob extends pulumi.dynamic.Resource {
   constructor(name: string, args: TrainingJobArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providers.TrainingJob, name, props("TrainingJob", name, args), opts, "mlplatform", "TrainingJob");
+    super(providers.TrainingJob, name, props("TrainingJob", name, args), withReplaceOrder(opts), "mlplatform", "TrainingJob");
   }
 }
 
@@ -95,7 +105,7 @@ export interface Model extends OutputsOf<ModelOutputs> {}
 /** A registry entry; each new source registers a new numbered version. */
 export class Model extends pulumi.dynamic.Resource {
   constructor(name: string, args: ModelArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providers.Model, name, props("Model", name, args), opts, "mlplatform", "Model");
+    super(providers.Model, name, props("Model", name, args), withReplaceOrder(opts), "mlplatform", "Model");
   }
 }
 
@@ -103,7 +113,7 @@ export interface PerfJob extends OutputsOf<PerfJobOutputs> {}
 /** A benchmark of one model version on flavors x concurrency levels. */
 export class PerfJob extends pulumi.dynamic.Resource {
   constructor(name: string, args: PerfJobArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providers.PerfJob, name, props("PerfJob", name, args), opts, "mlplatform", "PerfJob");
+    super(providers.PerfJob, name, props("PerfJob", name, args), withReplaceOrder(opts), "mlplatform", "PerfJob");
   }
 }
 
@@ -111,7 +121,7 @@ export interface Service extends OutputsOf<ServiceOutputs> {}
 /** Online inference over the Open Inference Protocol, routing traffic between model versions by weight. */
 export class Service extends pulumi.dynamic.Resource {
   constructor(name: string, args: ServiceArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providers.Service, name, props("Service", name, args), opts, "mlplatform", "Service");
+    super(providers.Service, name, props("Service", name, args), withReplaceOrder(opts), "mlplatform", "Service");
   }
 }
 

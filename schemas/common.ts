@@ -37,6 +37,13 @@ export const Description = z.string().max(1024);
 /** Tag the provider writes on every object it creates, so an interrupted create can find its object again. */
 export const URN_TAG = "mlplatform/urn";
 
+/**
+ * Tag an object carries while the create that made it has not yet handed its id to the engine. Only such an
+ * object is taken over by a later create of the same resource (an interrupted run); an object whose create
+ * completed is in the engine's state, and taking it over would make a replace delete its own replacement.
+ */
+export const CREATING_TAG = "mlplatform/creating";
+
 /** Fields every platform object carries. */
 export const ObjectMeta = z.object({
   id: z.string(),

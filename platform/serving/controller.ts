@@ -210,19 +210,22 @@ export const serviceController: KindController = {
       env: p.env ?? svc.env,
     };
     requireReplicasWithin(requireFlavor(next.flavor, "flavor"), next.replicas, p.replicas !== undefined ? "replicas" : "flavor");
-    const changed = specKey(next) !== specKey(svc);
+    // A patch of a Failed service re-rolls it even when its spec is unchanged: that is how a client asks
+    // for its replicas to be restarted (after a crash loop, or once what broke them is fixed).
+    const changed = specKey(next) !== specKey(svc) || svc.status === "Failed";
     const updated = ctx.store.update<ServiceObject>("services", svc.id, (cur) => ({
       ...cur,
       ...next,
       ...(p.description !== undefined ? { description: p.description } : {}),
       ...(p.tags !== undefined ? { tags: p.tags } : {}),
-      ...(changed ? { status: "Updating", statusMessage: "rolling replicas to the new spec" } : {}),
+      ...(changed ? { status: "Updating", statusMessage: svc.status === "Failed" ? `restarting replicas after: ${svc.statusMessage ?? "a failure"}` : "rolling replicas to the new spec" } : {}),
     }));
     if (changed) {
-      if (!statesOf(ctx).has(svc.id)) {
+      const existing = statesOf(ctx).get(svc.id);
+      if (!existing) {
         const state = startFleet(svc.id, svc.name, ctx);
         await listenOnEndpoint(state.fleet, updated, ctx);
-      }
+      } else if (svc.status === "Failed") existing.crashes = []; // a fresh start, not the same crash loop
       requestReconcile(svc.id, ctx);
     }
     return updated;
@@ -235,7 +238,8 @@ export const serviceController: KindController = {
 
   async recover(ctx) {
     for (const svc of everyObject<ServiceObject>(ctx.store, "services")) {
-      if (svc.status === "Running" || svc.status === "Updating" || svc.status === "Deploying") {
+      // A Failed service is restarted too: a platform restart is a fresh start for its replicas.
+      if (svc.status === "Running" || svc.status === "Updating" || svc.status === "Deploying" || svc.status === "Failed") {
         const state = startFleet(svc.id, svc.name, ctx);
         await listenOnEndpoint(state.fleet, svc, ctx);
         write(ctx, svc.id, () => ({ status: "Deploying", statusMessage: "restarting replicas after a platform restart", readyReplicas: 0 }));

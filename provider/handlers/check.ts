@@ -30,8 +30,10 @@ export async function check(def: KindDefinition, _olds: Props, news: Props): Pro
       return false;
     }
     const r = schema.safeParse(value);
+    // The declared value, not the parsed one: schema defaults are applied at send time (withSchemaDefaults),
+    // never frozen into the inputs.
     if (r.success) {
-      if (r.data !== undefined) inputs[key] = r.data;
+      if (value !== undefined) inputs[key] = value;
     } else failures.push(...issuesToFailures(r.error.issues, [key]));
     return true;
   };
@@ -44,7 +46,6 @@ export async function check(def: KindDefinition, _olds: Props, news: Props): Pro
     if (!r.success) failures.push(...issuesToFailures(r.error.issues, []));
   }
   for (const [key, schema] of Object.entries(ProviderInputs.shape) as [string, z.ZodType][]) checkProperty(key, schema, providerIn[key]);
-  inputs.deadlineSeconds ??= def.defaultDeadlineSeconds;
 
   if (def.flavorPaths) {
     const wanted = def.flavorPaths(inputs).filter((f) => typeof f.flavor === "string" && !containsUnknown(f.flavor));

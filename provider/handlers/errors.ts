@@ -16,7 +16,11 @@ export type ProviderErrorReason =
   /** wait: the object was deleted while we waited for it. */
   | "disappeared"
   /** delete: the object still exists after the resource's deadline. */
-  | "delete-deadline";
+  | "delete-deadline"
+  /** create: a replacement that keeps the name while the object it replaces lives (create-before-delete). */
+  | "replace-order"
+  /** delete: the platform refuses while something uses the object (a replace deletes first). */
+  | "in-use";
 
 export class ProviderError extends Error {
   constructor(

@@ -65,12 +65,23 @@ export interface KindBehaviour<K extends Kind> extends BackendFacts {
    */
   extraOutputs(obj: ObjectOf<K>, p: Platform, previous: Props, mode: "write" | "read", declared: Props): Promise<OutputExtrasOf<K> & Props>;
   /**
-   * A reason to update even when no input changed (the model version in state was deleted, the service
-   * failed), reported under the output key `key` so reviews and refresh show it.
+   * A reason to act even when no input changed (the model version in state was deleted, the service or the
+   * run failed), reported under the output key `key` so reviews and refresh show it. `replace`: the repair is
+   * a new object (a failed run runs again); otherwise an in-place update that forces `repairKeys`.
    */
-  needsRepair?(olds: Props): { key: string; reason: string } | undefined;
-  /** Patch keys to force when a repair is needed. */
+  needsRepair?(olds: Props): { key: string; reason: string; replace?: boolean } | undefined;
+  /** Patch keys to force when an in-place repair is needed (the platform re-applies them). */
   repairKeys?: readonly SpecKey<K>[];
+  /**
+   * Replace keys that no longer matter once the object is over (a finished run's max runtime, flavor,
+   * instance count): a change of them updates the state without a re-run. `olds` are the outputs in state.
+   */
+  settledKeys?(olds: Props): readonly SpecKey<K>[];
+  /**
+   * Versioned objects: a patch carrying any `on` key makes a new version, which the platform builds from the
+   * patch alone, so the declared `with` keys are sent along (a model's new source keeps its metrics).
+   */
+  newVersion?: { on: readonly SpecKey<K>[]; with: readonly SpecKey<K>[] };
   /** Flavor-like values to refuse at check time when the backend does not offer them. */
   flavorPaths?(spec: Props): { path: string; flavor: unknown }[];
   /** Stop what runs before deleting (training jobs, perf jobs). */
@@ -101,8 +112,10 @@ export interface KindDefinition extends BackendFacts {
   /** The live object in the spec's shape (what diff and read compare with the user's inputs). */
   liveSpec(obj: Obj): Props;
   extraOutputs(obj: Obj, p: Platform, previous: Props, mode: "write" | "read", declared: Props): Promise<Props>;
-  needsRepair?(olds: Props): { key: string; reason: string } | undefined;
+  needsRepair?(olds: Props): { key: string; reason: string; replace?: boolean } | undefined;
   repairKeys?: readonly string[];
+  settledKeys?(olds: Props): readonly string[];
+  newVersion?: { on: readonly string[]; with: readonly string[] };
   flavorPaths?(spec: Props): { path: string; flavor: unknown }[];
   beforeDelete?(obj: Obj, p: Platform): Promise<void>;
 }

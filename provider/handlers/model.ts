@@ -31,6 +31,7 @@ export const modelDefinition = defineKind({
   },
   needsRepair: (olds) => (olds.version === 0 ? { key: "version", reason: "the registered version was deleted outside of Pulumi; registering it again" } : undefined),
   repairKeys: ["source", "format"],
+  newVersion: { on: ["source", "format"], with: ["framework", "metrics"] },
 });
 
 export const { definition, configure, check, diff, create, read, update, delete: remove } = handlersFor(modelDefinition);

@@ -23,6 +23,11 @@ export const perfJobDefinition = defineKind({
     return `${o.status}, ${done}/${tasks.length} tasks done`;
   },
   extraOutputs: async (o) => ({ status: o.status, tasks: o.tasks ?? [], sloMet: o.sloMet }),
+  // A benchmark that failed (its SLO gate missed, or it was cancelled) runs again on the next up.
+  needsRepair: (olds) =>
+    olds.status === "Failed" || olds.status === "Cancelled"
+      ? { key: "status", replace: true, reason: `the last benchmark ended ${olds.status}${olds.sloMet === false ? " (SLO not met)" : ""}; running it again` }
+      : undefined,
   flavorPaths: (spec) => (Array.isArray(spec.flavors) ? spec.flavors.map((f: unknown, i: number) => ({ path: `flavors[${i}]`, flavor: f })) : []),
   beforeDelete: async (o, p) => {
     if (o.status === "Submitted" || o.status === "Running") await p.perfJobs.cancel(o.id).catch(() => undefined);

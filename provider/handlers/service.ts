@@ -26,13 +26,21 @@ export const serviceDefinition = defineKind({
   }),
   extraOutputs: async (o) => ({
     status: o.status,
+    statusMessage: o.statusMessage,
     readyReplicas: o.readyReplicas,
     endpoint: o.endpoint,
     servedModels: (o.models ?? []).map((m: any) => ({ modelId: m.modelId, modelName: m.modelName, version: m.version, weight: m.weight })),
   }),
   flavorPaths: (spec) => [{ path: "flavor", flavor: spec.flavor }],
-  // A failed service is not silently left alone: up waits for it again and reports why it is not Running.
-  needsRepair: (olds) => (olds.status === "Failed" ? { key: "status", reason: "the service is Failed; waiting for it to run again" } : undefined),
+  // A failed service is repaired in place: up re-sends its spec, which makes the platform restart its
+  // replicas (re-roll), and says why it had failed.
+  needsRepair: (olds) =>
+    olds.status === "Failed" ? { key: "status", reason: `the service is Failed (${olds.statusMessage ?? "no message"}); restarting its replicas` } : undefined,
+  repairKeys: ["models", "replicas", "flavor", "env"],
+  beforeDelete: async (o) => {
+    // Names are unique, so a replace deletes the old service first: say that its endpoint stops answering.
+    console.log(`service ${o.name} (${o.id}): deleting; its endpoint ${o.endpoint} stops answering (a replacement answers once it is Running)`);
+  },
 });
 
 export const { definition, configure, check, diff, create, read, update, delete: remove } = handlersFor(serviceDefinition);

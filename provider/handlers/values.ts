@@ -1,7 +1,7 @@
 // Small value helpers the handlers share: the engine's unknown sentinel, canonical JSON, deep equality,
 // and local-path handling (state keeps the user's relative path; the platform gets it resolved).
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 
 /** What the engine sends for a value that is only known after apply (preview). */
@@ -55,10 +55,38 @@ export function platformPath(value: string): string {
   return resolve(process.cwd(), value);
 }
 
+/**
+ * What a local path points to: the real absolute path (symlinks, `.`, `..` and trailing slashes resolved,
+ * relative paths against the project directory). URIs are their own identity. Paths compare by this, so a
+ * new spelling of the same directory is not a change.
+ */
+export function pathIdentity(value: string): string {
+  if (!isLocalPath(value)) return value;
+  const abs = platformPath(value);
+  try {
+    return realpathSync(abs);
+  } catch {
+    return resolve(abs);
+  }
+}
+
+export function samePath(a: unknown, b: unknown): boolean {
+  if (typeof a !== "string" || typeof b !== "string") return a === b;
+  return a === b || pathIdentity(a) === pathIdentity(b);
+}
+
+/**
+ * A digest of what a path points to, kept in state instead of the machine path itself: it still compares
+ * equal when the project directory (and so the path's relative spelling) changes.
+ */
+export function pathTarget(value: string): string {
+  return sha256(pathIdentity(value)).slice(0, 32);
+}
+
 /** The user's spelling of a path the platform reports back, when it is the same place. */
 export function userPath(live: string | undefined, declared: unknown): string | undefined {
   if (live === undefined) return undefined;
-  if (typeof declared === "string" && (declared === live || platformPath(declared) === live)) return declared;
+  if (typeof declared === "string" && samePath(declared, live)) return declared;
   return live;
 }
 

@@ -38,12 +38,19 @@ describe("check", () => {
     expect(r.failures).toEqual([{ property: "models", reason: "model weights must add up to 100" }]);
   });
 
-  it("normalises defaults, including the provider's own deadline", async () => {
+  it("keeps the inputs as declared: schema defaults (and the default deadline) are applied at send time, not frozen", async () => {
     const r = await trainingJob.check({}, { name: "run", command: ["python", "t.py"], datasetId: "ds-1" });
     expect(r.failures).toEqual([]);
-    expect(r.inputs).toMatchObject({ flavor: "local.small", instanceCount: 1, maxRuntimeSeconds: 3600, deadlineSeconds: 3600 });
+    expect(r.inputs).toEqual({ name: "run", command: ["python", "t.py"], datasetId: "ds-1" });
     const p = await perfJob.check({}, { name: "bench", modelId: "md-1", modelVersion: 1 });
-    expect(p.inputs).toMatchObject({ jobType: "benchmark", flavors: ["local.small"], concurrency: [1, 4], durationSeconds: 3, deadlineSeconds: 600 });
+    expect(p.inputs).toEqual({ name: "bench", modelId: "md-1", modelVersion: 1 });
+    // a declared value compares with its nested defaults applied: no weight declared is weight 100
+    const s = await service.check({}, { name: "svc", models: [{ modelId: "md-1", version: 1 }] });
+    const live = { name: "svc", models: [{ modelId: "md-1", version: 1, weight: 100 }], replicas: 1, flavor: "local.small", env: {}, tags: {}, description: "" };
+    expect(service.diff("sv-1", live, s.inputs).changes).toBe(false);
+    // an undeclared in-place setting goes back to its default; an undeclared one that would re-run never counts
+    expect(service.diff("sv-1", { ...live, replicas: 3 }, s.inputs).changedKeys).toEqual(["replicas"]);
+    expect(trainingJob.diff("tj-1", { ...r.inputs, flavor: "local.large", maxRuntimeSeconds: 10, instanceCount: 1, status: "Completed" }, r.inputs).changes).toBe(false);
   });
 
   it("tolerates unknown values during preview and skips only their validation", async () => {
@@ -120,9 +127,10 @@ describe("diff", () => {
     expect(model.diff("md-1", { ...inputs, version: 0 }, inputs)).toMatchObject({ changes: true, replaces: [], changedKeys: ["version"] });
   });
 
-  it("a failed service is an update (up waits for it again and says why), a running one is not", async () => {
+  it("a failed service is an in-place repair (up restarts its replicas and says why), a running one is not", async () => {
     const { inputs } = await service.check({}, { name: "svc", models: [{ modelId: "md-1", version: 1 }] });
-    expect(service.diff("sv-1", { ...inputs, status: "Running" }, inputs).changes).toBe(false);
-    expect(service.diff("sv-1", { ...inputs, status: "Failed" }, inputs)).toMatchObject({ changes: true, replaces: [], changedKeys: ["status"] });
+    const outs = { ...inputs, models: [{ modelId: "md-1", version: 1, weight: 100 }], replicas: 1, flavor: "local.small" };
+    expect(service.diff("sv-1", { ...outs, status: "Running" }, inputs).changes).toBe(false);
+    expect(service.diff("sv-1", { ...outs, status: "Failed" }, inputs)).toMatchObject({ changes: true, replaces: [], changedKeys: ["status"] });
   });
 });

@@ -46,6 +46,18 @@ export class FaultProxy {
     await new Promise((r) => this.server.close(r));
   }
 
+  /** An outage: stop listening (new connections are refused) and drop every open one, long polls included. */
+  async pause(): Promise<void> {
+    await this.stop();
+  }
+
+  /** The platform answers again, on the same port as before. */
+  async resume(): Promise<void> {
+    const port = Number(new URL(this.endpoint).port);
+    this.server = createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((r) => this.server.listen(port, "127.0.0.1", r));
+  }
+
   private pickFault(req: IncomingMessage): Fault | undefined {
     const mutating = req.method !== "GET" && req.method !== "HEAD";
     if (this.random() >= (mutating ? this.opts.mutatingRate ?? this.opts.rate : this.opts.rate)) return undefined;

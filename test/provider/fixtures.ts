@@ -10,7 +10,10 @@ export interface Fixtures {
   trainScript: string;
   /** A logreg-json model that differs from the one the training script writes. */
   modelFile: string;
-  /** `node <trainScript>` with hyper-parameters: epochs, fail (exit 3 with an error), sleep (seconds). */
+  /**
+   * `node <trainScript>` with hyper-parameters: epochs, fail (exit 3 with an error), failWhileExists (exit 4
+   * while that file exists: a crash that a later run does not repeat), sleep (seconds).
+   */
   trainCommand: string[];
 }
 
@@ -21,6 +24,7 @@ const hp = JSON.parse(process.env.MLP_HYPERPARAMETERS || "{}");
 const rows = fs.readFileSync(process.env.MLP_DATASET_FILE, "utf8").trim().split("\\n").slice(1);
 console.log("training on " + rows.length + " rows");
 if (hp.fail) { console.error("boom: the data has no label column"); process.exit(3); }
+if (hp.failWhileExists && fs.existsSync(hp.failWhileExists)) { console.error("crashed: " + hp.failWhileExists + " exists"); process.exit(4); }
 const epochs = Number(hp.epochs || 2);
 for (let e = 1; e <= epochs; e++) console.log(JSON.stringify({ metric: "loss", value: 1 / (e + 1), step: e }));
 const finish = () => {

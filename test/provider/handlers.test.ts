@@ -129,10 +129,10 @@ describe("Dataset", () => {
     expect(dataset.diff(id, outs, inputs).changes).toBe(false);
   });
 
-  it("re-creating the same logical resource finds the first object (interrupted up)", async () => {
-    const again = await dataset.create(inputs);
-    expect(again.id).toBe(id);
-    expect((await api.datasets.list({ name: "ds-main" })).items).toHaveLength(1);
+  it("re-creating the same logical resource while its completed object lives is refused, never a takeover", async () => {
+    // (an interrupted create, whose object never reached the engine, is taken over: test/provider/lifecycle.test.ts)
+    await expect(dataset.create(inputs)).rejects.toThrow(/deleteBeforeReplace/);
+    expect((await api.datasets.list({ name: "ds-main" })).items.map((d) => d.id)).toEqual([id]);
   });
 
   it("adopts an existing object and brings it to the declared spec", async () => {

@@ -65,7 +65,8 @@ describe("Dataset over gRPC", () => {
     const news = { __provider: serialized.Dataset, name: "ds-proto", format: "csv", source: fx.csv, logicalName: "proto/test/Dataset/ds-proto" };
     const checked = await dp.check(u, {}, news);
     expect(checked.failures).toEqual([]);
-    expect(checked.inputs).toMatchObject({ deadlineSeconds: 300, __provider: serialized.Dataset });
+    expect(checked.inputs).toMatchObject({ __provider: serialized.Dataset });
+    expect(checked.inputs.deadlineSeconds).toBeUndefined(); // defaults apply at send time, never frozen into inputs
     inputs = checked.inputs;
 
     const created = await dp.create(u, inputs);
@@ -105,8 +106,9 @@ describe("Service over gRPC during preview", () => {
     const news = { __provider: serialized.Service, name: "svc-proto", models: [{ modelId: "md-1", version: UNKNOWN }], logicalName: "proto/test/Service/svc-proto" };
     const checked = await dp.check(u, {}, news);
     expect(checked.failures).toEqual([]);
-    expect(checked.inputs).toMatchObject({ replicas: 1, flavor: "local.small", models: [{ modelId: "md-1", version: UNKNOWN }] });
-    const olds = { ...checked.inputs, models: [{ modelId: "md-1", version: 1, weight: 100 }], status: "Running" };
+    expect(checked.inputs).toMatchObject({ models: [{ modelId: "md-1", version: UNKNOWN }] });
+    expect(checked.inputs.replicas).toBeUndefined();
+    const olds = { ...checked.inputs, models: [{ modelId: "md-1", version: 1, weight: 100 }], replicas: 1, flavor: "local.small", status: "Running" };
     expect(await dp.diff(u, "sv-1", olds, checked.inputs)).toMatchObject({ changes: "some", replaces: [] });
   });
 });
