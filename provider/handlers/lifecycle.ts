@@ -241,6 +241,14 @@ export async function remove(def: KindDefinition, id: string, props: Props): Pro
     await client.delete(id);
   } catch (e) {
     if (e instanceof NotFoundError) return;
+    deletedThisOperation.delete(id);
+    if (e instanceof ConflictError)
+      throw new ProviderError(
+        `cannot delete ${def.noun} ${obj.name} (${id}): ${e.message}. ` +
+          `A replace deletes first (names are unique on the platform): point what uses it elsewhere, or delete it ` +
+          `(e.g. pulumi destroy --target <its urn>), then replace this; or give this resource a new name instead.`,
+        "in-use",
+      );
     throw e;
   }
   // Deletion may finish in the background (replicas stopping): wait until the platform forgets it.

@@ -20,11 +20,14 @@ export interface E2EPlatform {
   stop(): Promise<void>;
 }
 
-/** Starts `node dist/platform/main.js start` as its own process, as the main command does. */
-export async function startPlatformProcess(dataDir: string, allowedRoots: string[]): Promise<E2EPlatform> {
+/**
+ * Starts `node dist/platform/main.js start` as its own process, as the main command does. `port` (default:
+ * any free one) lets a test restart the platform where clients already point.
+ */
+export async function startPlatformProcess(dataDir: string, allowedRoots: string[], port = 0): Promise<E2EPlatform> {
   ensureBuilt(); // the platform process and the provider shim both run dist/
   mkdirSync(dataDir, { recursive: true });
-  const args = [join(REPO_ROOT, "dist/platform/main.js"), "start", "--data-dir", dataDir, "--port", "0"];
+  const args = [join(REPO_ROOT, "dist/platform/main.js"), "start", "--data-dir", dataDir, "--port", String(port)];
   for (const root of allowedRoots) args.push("--allow-root", root);
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env } });
   let output = "";
@@ -35,8 +38,13 @@ export async function startPlatformProcess(dataDir: string, allowedRoots: string
   for (;;) {
     if (child.exitCode !== null) throw new Error(`platform exited with ${child.exitCode}:\n${output}`);
     if (existsSync(infoPath)) {
-      const info = JSON.parse(readFileSync(infoPath, "utf8"));
-      if (info.pid === child.pid) {
+      let info: { pid?: number; endpoint?: string } = {};
+      try {
+        info = JSON.parse(readFileSync(infoPath, "utf8"));
+      } catch {
+        /* being written (or left half-written by a killed predecessor) */
+      }
+      if (info.pid === child.pid && info.endpoint) {
         const token = readFileSync(join(dataDir, "token"), "utf8").trim();
         const p = makePlatform(info.endpoint, token, dataDir, child);
         try {

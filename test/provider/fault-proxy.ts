@@ -53,9 +53,13 @@ export class FaultProxy {
 
   /** The platform answers again, on the same port as before. */
   async resume(): Promise<void> {
+    if (this.server.listening) return;
     const port = Number(new URL(this.endpoint).port);
     this.server = createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((r) => this.server.listen(port, "127.0.0.1", r));
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, "127.0.0.1", () => resolve());
+    });
   }
 
   private pickFault(req: IncomingMessage): Fault | undefined {
