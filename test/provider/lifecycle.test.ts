@@ -223,6 +223,25 @@ describe("4 and 5. updates converge; only what changes a result re-runs it", () 
     expect(trainingJob.diff(job.id, job.outs, elsewhere).replaces).toEqual(["workingDir"]);
   });
 
+  it("workingDir still compares equal when the project directory (and so its relative spelling) changes", async () => {
+    const home = process.cwd();
+    mkdirSync(join(fx.root, "proj", "sub"), { recursive: true });
+    mkdirSync(join(fx.root, "proj", "code"));
+    try {
+      process.chdir(join(fx.root, "proj")); // the first project directory: the path is "code"
+      const inputs = await checked(trainingJob, { name: "lc-moved", command: fx.trainCommand, datasetId: dsId, workingDir: "code" }, "TrainingJob");
+      const job = await trainingJob.create(inputs);
+      expect(job.outs.workingDir).toBe("code");
+      process.chdir(join(fx.root, "proj", "sub")); // another --work-dir: the same directory is now "../code"
+      const news = await checked(trainingJob, { ...inputs, workingDir: "../code" }, "TrainingJob");
+      expect(trainingJob.diff(job.id, job.outs, news).changedKeys).toEqual([]);
+      const elsewhere = await checked(trainingJob, { ...inputs, workingDir: "code" }, "TrainingJob"); // sub/code: another place
+      expect(trainingJob.diff(job.id, job.outs, elsewhere).replaces).toEqual(["workingDir"]);
+    } finally {
+      process.chdir(home);
+    }
+  });
+
   it("check does not write schema defaults (or the default deadline) into the inputs", async () => {
     const t = await trainingJob.check({}, { name: "run", command: ["node", "t.js"], datasetId: "ds-1" });
     expect(t.failures).toEqual([]);
