@@ -93,7 +93,10 @@ const tables = (): Record<string, KindTable> => ({
       description: [{ description: "described" }],
       tags: [{ tags: { team: "ml" } }],
     },
-    cannotChange: { instanceCount: "the local platform runs one process per job: 1 is the only value" },
+    cannotChange: {
+      instanceCount: "the local platform runs one process per job: 1 is the only value",
+      python: "not exercised here: a change builds a virtualenv from PyPI (minutes); the Python job tests cover it",
+    },
   },
   Model: {
     handlers: model,
@@ -119,6 +122,7 @@ const tables = (): Record<string, KindTable> => ({
       modelVersion: [{ modelId: ref.model, modelVersion: 2 }],
       flavors: [{ flavors: ["local.medium"] }],
       concurrency: [{ concurrency: [2] }],
+      batchSize: [{ batchSize: [2] }],
       durationSeconds: [{ durationSeconds: 0.3 }],
       sampleInput: [{ sampleInput: sample }],
       slo: [{ slo: { p99LatencyMs: 10_000 } }],
