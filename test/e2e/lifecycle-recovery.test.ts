@@ -33,11 +33,11 @@ beforeAll(async () => {
   projectDir = makeProjectDir("lifecycle");
   const program = async () => {
     const ml = require(join(projectDir, "node_modules/mlplatform")) as typeof import("../../provider");
-    const ds = new ml.Dataset(NAMES.Dataset, { format: "csv", source: fx.csv });
-    const job = new ml.TrainingJob(NAMES.TrainingJob, { command: fx.trainCommand, datasetId: ds.id, hyperParameters: { sleep: declared.sleep, run: declared.run } });
-    const model = new ml.Model(NAMES.Model, { source: job.outputUri.apply((u) => `${u}/model.json`), format: "logreg-json", metrics: { accuracy: 0.9 } });
-    const perf = new ml.PerfJob(NAMES.PerfJob, { modelId: model.id, modelVersion: model.version, concurrency: [1], durationSeconds: 0.3, slo: { p99LatencyMs: declared.p99LatencyMs } });
-    const svc = new ml.Service(NAMES.Service, { models: [{ modelId: model.id, version: model.version }] }, { dependsOn: [perf] });
+    const ds = new ml.Dataset(NAMES.Dataset, { name: NAMES.Dataset, format: "csv", source: fx.csv });
+    const job = new ml.TrainingJob(NAMES.TrainingJob, { name: NAMES.TrainingJob, command: fx.trainCommand, datasetId: ds.id, hyperParameters: { sleep: declared.sleep, run: declared.run } });
+    const model = new ml.Model(NAMES.Model, { name: NAMES.Model, source: job.outputUri.apply((u) => `${u}/model.json`), format: "logreg-json", metrics: { accuracy: 0.9 } });
+    const perf = new ml.PerfJob(NAMES.PerfJob, { name: NAMES.PerfJob, modelId: model.id, modelVersion: model.version, concurrency: [1], durationSeconds: 0.3, slo: { p99LatencyMs: declared.p99LatencyMs } });
+    const svc = new ml.Service(NAMES.Service, { name: NAMES.Service, models: [{ modelId: model.id, version: model.version }] }, { dependsOn: [perf] });
     return { endpoint: svc.endpoint };
   };
   stack = await openE2EStack({ projectDir, program, platform: { ...platform, endpoint: proxy.endpoint } });
@@ -147,9 +147,10 @@ describe("lifecycle under the real engine", () => {
     const oldJob = (await stateOf("TrainingJob")).id;
     const up = failedUp();
     // as soon as the platform accepted the new run, it stops answering (longer than the client's retries)
-    for (;;) {
+    for (const deadline = Date.now() + 120_000; ; ) {
       const jobs = await live("TrainingJob");
       if (jobs.some((j) => j.id !== oldJob)) break;
+      if (Date.now() > deadline) throw new Error("the new training run never appeared on the platform");
       await new Promise((r) => setTimeout(r, 100));
     }
     await proxy.pause();
@@ -171,9 +172,10 @@ describe("lifecycle under the real engine", () => {
     declared.run = 3;
     const oldJob = (await stateOf("TrainingJob")).id;
     const up = failedUp();
-    for (;;) {
+    for (const deadline = Date.now() + 120_000; ; ) {
       const jobs = await live("TrainingJob");
       if (jobs.some((j) => j.id !== oldJob && j.status === "Running")) break;
+      if (Date.now() > deadline) throw new Error("the new training run never ran on the platform");
       await new Promise((r) => setTimeout(r, 100));
     }
     const port = Number(new URL(platform.endpoint).port);
