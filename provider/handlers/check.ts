@@ -5,6 +5,7 @@ import { z } from "zod";
 import { contentDigest } from "../../sdk/digest";
 import { knownFlavors } from "./context";
 import { PROVIDER_KEYS, ProviderInputs, type CheckFailure, type KindDefinition, type Props } from "./kind-definition";
+import { withSchemaDefaults } from "./outputs";
 import { containsUnknown, readableLocalPath, withoutUndefined } from "./values";
 
 export async function check(def: KindDefinition, _olds: Props, news: Props): Promise<{ inputs: Props; failures: CheckFailure[] }> {
@@ -48,7 +49,10 @@ export async function check(def: KindDefinition, _olds: Props, news: Props): Pro
   for (const [key, schema] of Object.entries(ProviderInputs.shape) as [string, z.ZodType][]) checkProperty(key, schema, providerIn[key]);
 
   if (def.flavorPaths) {
-    const wanted = def.flavorPaths(inputs).filter((f) => typeof f.flavor === "string" && !containsUnknown(f.flavor));
+    // The flavor the platform will get: a default one (not in the inputs) is refused here too when not offered.
+    const effective: Props = { ...inputs };
+    for (const k of Object.keys(shape)) if (!containsUnknown(inputs[k])) effective[k] = withSchemaDefaults(def, k, inputs[k]);
+    const wanted = def.flavorPaths(effective).filter((f) => typeof f.flavor === "string" && !containsUnknown(f.flavor));
     if (wanted.length) {
       const flavors = await knownFlavors();
       if (flavors) {

@@ -17,6 +17,8 @@ import type { QianfanPlatform } from "../../sdk/qianfan";
 import { startMoto, type MotoServer } from "../emulators/s3/moto";
 import { QianfanEmulator } from "../emulators/qianfan/server";
 import { DRIVER_ACTIONS } from "./oracle-venv";
+import { effectiveDefinition } from "../../provider/handlers/backend-rules";
+import { platformBody, specOf, withSchemaDefaults } from "../../provider/handlers/outputs";
 
 const AK = "qf-handlers-ak";
 const SK = "qf-handlers-sk";
@@ -61,7 +63,9 @@ describe("check on the Qianfan backend", () => {
   it("takes a run without a command, and refuses a command, a flavor and out-of-range hyper-parameters by property", async () => {
     const ok = await trainingJob.check({}, { name: "run", datasetId: "ds-1", hyperParameters: HP });
     expect(ok.failures).toEqual([]);
-    expect(ok.inputs.hyperParameters).toEqual({ ...HP, trainMode: "SFT", parameterScale: "LoRA", epoch: 1, maxSeqLen: 4096, splitRatio: 20 });
+    // Declared values only: the vendor's defaults are applied when the request is sent, never frozen into inputs.
+    expect(ok.inputs.hyperParameters).toEqual(HP);
+    expect(withSchemaDefaults(effectiveDefinition(trainingJob.definition), "hyperParameters", HP)).toEqual({ ...HP, trainMode: "SFT", parameterScale: "LoRA", epoch: 1, maxSeqLen: 4096, splitRatio: 20 });
     expect(ok.inputs.flavor).toBeUndefined();
     const bad = await trainingJob.check({}, {
       name: "run", datasetId: "ds-1", command: ["python", "train.py"], flavor: "local.small", python: { requirements: ["numpy"] },
@@ -127,7 +131,8 @@ describe("lifecycle against the emulator", () => {
     try {
       const p = platform();
       const inputs = await checked(trainingJob as any, { name: "long", datasetId: dsOuts.id, hyperParameters: HP });
-      const live = await p.trainingJobs.create(inputs as any, { idempotencyKey: "k" });
+      const eff = effectiveDefinition(trainingJob.definition);
+      const live = await p.trainingJobs.create(platformBody(eff, specOf(eff, inputs), undefined) as any, { idempotencyKey: "k" });
       expect(["Pending", "Running"]).toContain(live.status);
       await trainingJob.delete(live.id, { ...inputs, id: live.id });
       expect(emu.count("StopFineTuningTask", (r) => r.status === 200)).toBe(1);
