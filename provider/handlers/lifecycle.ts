@@ -171,14 +171,13 @@ async function converge(def: KindDefinition, p: Platform, obj: Obj, inputs: Prop
   const settled = def.settledKeys?.(olds) ?? [];
   for (let attempt = 0; ; attempt++) {
     const live = def.liveSpec(obj);
-<<<<<<< HEAD
-    // A key the backend does not store has no live value to judge immutable against: it lives in state.
+    // Only what was declared can be in the way (an undeclared key keeps what the object has); a key the
+    // backend does not store has no live value to judge immutable against (it lives in state); a finished
+    // run's settled keys change in state only.
     const kept = def.keptInState ?? [];
-    const immutable = def.replaceKeys.filter((k) => k in desired && !deepEqual(live[k], desired[k]) && !def.pathKeys.includes(k) && !kept.includes(k));
-=======
-    // Only what was declared can be in the way (an undeclared key keeps what the object has).
-    const immutable = def.replaceKeys.filter((k) => k in spec && !deepEqual(live[k], desired[k]) && !def.pathKeys.includes(k) && !settled.includes(k));
->>>>>>> a98fc40 (Lifecycle you can trust (issue 10, handler level): a create only takes over an object whose create never finished (mlplatform/creating tag), never the object a replace replaces; a leftover adopt: creates the replacement; resources default to deleteBeforeReplace (names are unique); failed runs/benchmarks re-run and failed services are re-rolled by the next up (platform re-rolls a Failed service on patch); an accepted create keeps its id through an outage; a model's new version keeps its declared metrics; finished-run settings update without a re-run; paths compare by what they point to; check no longer freezes schema defaults into inputs)
+    const immutable = def.replaceKeys.filter(
+      (k) => k in spec && !deepEqual(live[k], desired[k]) && !def.pathKeys.includes(k) && !kept.includes(k) && !settled.includes(k),
+    );
     if (immutable.length)
       throw new ProviderError(
         `${def.noun} ${obj.name} (${obj.id}) differs in properties that cannot change in place: ` +
