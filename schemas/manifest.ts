@@ -16,6 +16,7 @@ import { ModelSpec } from "./model";
 import { PerfJobSpec } from "./perf-job";
 import { ServedModel, ServiceSpec } from "./service";
 import { KIND_REGISTRY, KINDS, perSection, type KindSection } from "./kinds";
+import { UserTags } from "./common";
 
 export const MANIFEST_API_VERSION = "mlplatform/v1";
 
@@ -79,8 +80,9 @@ const ObjectOptions = {
     .describe("objects to wait for without referring to their outputs, e.g. a service waiting for its perf job's SLO gate"),
 };
 
-/** `name` defaults to `<key>-<stack>` (schemas/common.ts stackScopedName), so it is optional in a manifest. */
-const optionalName = { name: DatasetSpec.shape.name.optional() };
+/** `name` defaults to `<key>-<stack>` (schemas/common.ts stackScopedName), so it is optional in a manifest; tags are the
+ * user's (no reserved keys). */
+const optionalName = { name: DatasetSpec.shape.name.optional(), tags: UserTags.optional() };
 
 export const ManifestDataset = DatasetSpec.extend({ ...optionalName, ...ObjectOptions });
 

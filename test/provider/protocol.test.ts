@@ -94,7 +94,9 @@ describe("Dataset over gRPC", () => {
 
   it("check reports every invalid property", async () => {
     const r = await dp.check(u, {}, { __provider: serialized.Dataset, name: "X", format: "xml" });
-    expect(r.failures.map((f) => f.property).sort()).toEqual(["format", "name", "source"]);
+    // Paths lead the reason, never the property: the engine would print `value {<nil>}` for them.
+    expect(r.failures.map((f) => f.property)).toEqual(["", "", ""]);
+    expect(r.failures.map((f) => f.reason.split(":")[0]).sort()).toEqual(["format", "name", "source"]);
   });
 });
 
@@ -104,7 +106,8 @@ describe("Service over gRPC during preview", () => {
     const u = urn("Service", "svc-proto");
     const news = { __provider: serialized.Service, name: "svc-proto", models: [{ modelId: "md-1", version: UNKNOWN }], logicalName: "proto/test/Service/svc-proto" };
     const checked = await dp.check(u, {}, news);
-    expect(checked.failures).toEqual([]);
+    // The platform's dry run knows md-1 does not exist (apply would refuse it); the unknown version is skipped.
+    expect(checked.failures).toEqual([{ property: "", reason: 'models[0].modelId: model "md-1" does not exist' }]);
     expect(checked.inputs).toMatchObject({ replicas: 1, flavor: "local.small", models: [{ modelId: "md-1", version: UNKNOWN }] });
     const olds = { ...checked.inputs, models: [{ modelId: "md-1", version: 1, weight: 100 }], status: "Running" };
     expect(await dp.diff(u, "sv-1", olds, checked.inputs)).toMatchObject({ changes: "some", replaces: [] });
