@@ -116,7 +116,9 @@ describe("Service over gRPC during preview", () => {
 
 describe("TrainingJob over gRPC", () => {
   it("a failing job is a partial failure carrying id, properties (with __provider) and the job's error", async () => {
-    const ds = await tp.client.datasets.create({ name: "ds-proto-tj", format: "csv", source: fx.csv }, { idempotencyKey: "proto-tj" });
+    let ds = await tp.client.datasets.create({ name: "ds-proto-tj", format: "csv", source: fx.csv }, { idempotencyKey: "proto-tj" });
+    // check asks the platform for a dry run, which (like create) needs a Ready dataset version.
+    while (ds.status !== "Ready") ds = await tp.client.datasets.wait(ds.id, ds.etag, 5_000);
     const u = urn("TrainingJob", "tj-proto");
     const { inputs, failures } = await dp.check(u, {}, {
       __provider: serialized.TrainingJob,
