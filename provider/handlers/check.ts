@@ -125,7 +125,8 @@ export async function serverFailures(def: KindDefinition, olds: Props, inputs: P
 function withPlaceholders(schema: z.ZodType, body: Props, unknownPaths: (string | number)[][]): Props {
   const out = structuredClone(body);
   const visit = (value: unknown, path: (string | number)[]): void => {
-    if (value === UNKNOWN) {
+    // platformBody has already made a relative path absolute, so an unknown path now ends in the sentinel.
+    if (typeof value === "string" && value.includes(UNKNOWN)) {
       unknownPaths.push(path);
       return;
     }

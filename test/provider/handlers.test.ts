@@ -204,6 +204,9 @@ describe("TrainingJob, Model, PerfJob, Service", () => {
     expect(reasons(uri)).toEqual([expect.stringMatching(/^source: .*s3:\/\/ URI/)]);
     const wide = await service.check({}, { name: "svc-wide", models: [{ modelId: UNKNOWN, version: UNKNOWN }], replicas: 8 });
     expect(reasons(wide)).toEqual(["replicas: flavor local.small allows at most 4 replicas per model, got 8"]);
+    // A path only known after apply (a training job's output) is not resolved into a path that does not exist.
+    expect(reasons(await model.check({}, { name: "md-later", source: UNKNOWN, format: "logreg-json" }))).toEqual([]);
+    expect(reasons(await dataset.check({}, { name: "ds-later", source: UNKNOWN, format: "csv" }))).toEqual([]);
     // A name another object holds is refused (apply would get 409 for it).
     const other = await api.datasets.create({ name: "ds-by-hand", format: "csv", source: fx.csv }, { idempotencyKey: "by-hand" });
     const taken = await dataset.check({}, { name: "ds-by-hand", format: "csv", source: fx.csv, logicalName: "test/stack/Dataset/ds-by-hand" });
