@@ -56,7 +56,8 @@ export const UserTags = Tags.superRefine((tags, ctx) => {
 });
 
 /** Environment variables of a job or a service replica: POSIX names. */
-export const EnvVars = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "environment variable names are letters, digits and _, not starting with a digit"), z.string());
+export const EnvVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "environment variable names are letters, digits and _, not starting with a digit");
+export const EnvVars = z.record(EnvVarName, z.string());
 
 /** What a dry run (`POST /v1/<kind>?dryRun=true`, `PATCH …?dryRun=true`) answers when nothing would be refused. */
 export const DryRunResult = z.object({ dryRun: z.literal(true), valid: z.literal(true) });

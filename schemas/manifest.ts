@@ -16,7 +16,7 @@ import { ModelSpec } from "./model";
 import { PerfJobSpec } from "./perf-job";
 import { ServedModel, ServiceSpec } from "./service";
 import { KIND_REGISTRY, KINDS, perSection, type KindSection } from "./kinds";
-import { UserTags } from "./common";
+import { EnvVarName, UserTags } from "./common";
 
 export const MANIFEST_API_VERSION = "mlplatform/v1";
 
@@ -58,7 +58,7 @@ export const SecretValue = z
 export type SecretValue = z.infer<typeof SecretValue>;
 
 /** `env` in a manifest: plain strings (references allowed) or secret values. */
-const ManifestEnv = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.union([z.string(), SecretValue])).optional();
+const ManifestEnv = z.record(EnvVarName, z.union([z.string(), SecretValue])).optional();
 
 /** What every manifest object may add to its kind's spec. */
 const ObjectOptions = {
