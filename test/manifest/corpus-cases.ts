@@ -186,7 +186,7 @@ mdPath("model-source-outside", "/etc/hostname", /outside the platform's allowed 
 mdPath("model-source-not-logreg", "data/iris.csv", /is not a logreg-json artifact/);
 mdPath("model-source-bad-mlp", "mlp://nothing/here", /is not a training job output/);
 mdPath("model-source-missing-job", "mlp://training-jobs/tj-nope/output", /training job "tj-nope" does not exist/);
-mdPath("model-source-dir-without-artifact", "data/dir", /is not a logreg-json artifact: cannot read model.json in it/);
+mdPath("model-source-dir-without-artifact", "data/dir", /is not a logreg-json artifact: model.json in it is missing or not JSON/);
 
 // ---------------------------------------------------------------------------------------- flavors and limits
 const svFlavor = (name: string, extra: string, where: string, path: string, message: RegExp) => add("flavors", name, `${H}${MD}${SV(extra)}`, [where, path, message]);
