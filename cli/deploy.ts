@@ -9,7 +9,7 @@ import { checkManifest, ManifestError, type CheckedManifest } from "../provider/
 import { checkManifestOnPlatform } from "../provider/manifest/platform-check";
 import { defaultDataDir } from "../sdk/connection";
 import { ensurePlatform } from "./platform";
-import { openStack, stackManifest, usesExplicitEndpoint, DEFAULT_STACK_NAME } from "./stack";
+import { openStack, stackBackend, stackManifest, usesExplicitEndpoint, DEFAULT_STACK_NAME } from "./stack";
 import { recoverInterruptedRun } from "./stack-recovery";
 import { packageRoot } from "./package-root";
 
@@ -54,19 +54,21 @@ export async function runStackCommand(action: StackAction, opts: StackCommandOpt
   if (action !== "preview") await recoverInterruptedRun(stack, backendUrl, say);
 
   let checked: CheckedManifest | undefined;
+  const backend = await stackBackend(stack);
   if (action === "up" || action === "preview") {
     // Throws ManifestError listing every problem; the engine never starts on a bad manifest.
     const manifest = await stackManifest(stack);
-    checked = checkManifest(manifest, { workDir, displayName: relative(process.cwd(), resolve(workDir, manifest)) || manifest });
+    checked = checkManifest(manifest, { workDir, displayName: relative(process.cwd(), resolve(workDir, manifest)) || manifest, backend });
   }
   const explicitEndpoint = await usesExplicitEndpoint(stack);
   if (!explicitEndpoint) {
     const platform = await ensurePlatform({ dataDir, allowedRoots: [workDir] }, say);
     if (platform.started) say(`local platform running at ${platform.endpoint} (pid ${platform.pid})`);
   }
-  if (checked) {
+  if (checked && backend === "local") {
     // The platform's own rules (allowed roots, names, flavor limits, formats, objects that must exist),
-    // by its dry run, reported at the manifest's lines before the engine starts.
+    // by its dry run, reported at the manifest's lines before the engine starts. Cloud drivers offer no
+    // dry run (their kind rules run in the provider's check), and the local platform's rules are not theirs.
     const project = (await stack.workspace.projectSettings()).name;
     await checkManifestOnPlatform(checked, { settings: explicitEndpoint ? {} : { dataDir }, stackPrefix: `${project}/${stackName}` });
   }

@@ -102,9 +102,10 @@ async function main(argv: string[]): Promise<void> {
     .requiredOption("-m, --manifest <file>", "manifest to check")
     .option("--offline", "only the manifest's own checks (no platform)")
     .option("-s, --stack <name>", "stack whose objects the manifest manages (their names are not taken)", DEFAULT_STACK_NAME)
+    .option("-b, --backend <name>", "backend the manifest is for (default: $MLPLATFORM_BACKEND, else local)")
     .addOption(dataDirOption())
-    .action(async (o: { manifest: string; offline?: boolean; stack: string; dataDir: string }) => {
-      const result = await runCheck({ manifest: o.manifest, platform: o.offline ? false : { dataDir: resolve(o.dataDir) }, stackPrefix: `mlplatform/${o.stack}` });
+    .action(async (o: { manifest: string; offline?: boolean; stack: string; backend?: string; dataDir: string }) => {
+      const result = await runCheck({ manifest: o.manifest, backend: o.backend, platform: o.offline ? false : { dataDir: resolve(o.dataDir) }, stackPrefix: `mlplatform/${o.stack}` });
       (result.exitCode ? console.error : console.log)(result.output);
       process.exitCode = result.exitCode;
     });

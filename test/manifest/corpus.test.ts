@@ -95,5 +95,30 @@ describe(`malformed manifest corpus (${CORPUS.length} cases)`, () => {
     expect(result).toMatchObject({ exitCode: 0 });
     console.log(`corpus: ${Object.values(tally).reduce((a, b) => a + b, 0)} cases passed: ${JSON.stringify(tally)}`);
   });
+
+  it("a manifest for a cloud backend meets that backend's rules, not the local platform's (its URIs and flavors)", async () => {
+    const file = join(dir, "modelarts.yaml");
+    writeFileSync(
+      file,
+      [
+        "apiVersion: mlplatform/v1",
+        "models:",
+        "  clf: { format: onnx, source: 'obs://iris-bucket/model-a/' }",
+        "services:",
+        "  web:",
+        "    models: [{ modelId: '${models.clf.id}', version: '${models.clf.version}' }]",
+        "    flavor: modelarts.vm.cpu.2u",
+        "",
+      ].join("\n"),
+    );
+    const platform = { endpoint: p.endpoint, token: p.token };
+    const cloud = await runCheck({ manifest: file, workDir: dir, platform, backend: "modelarts", stackPrefix: "corpus/test" });
+    expect(cloud, cloud.output).toMatchObject({ exitCode: 0 });
+    // The same manifest for the local platform: it reads no obs:// and has no such flavor.
+    const local = await runCheck({ manifest: file, workDir: dir, platform, stackPrefix: "corpus/test" });
+    expect(local.exitCode).toBe(1);
+    expect(local.output).toMatch(/models\.clf\.source: obs:\/\/ is not something the local platform reads/);
+    rmSync(file);
+  });
 });
 
