@@ -1,13 +1,15 @@
 // `mlplatform up|preview|refresh|destroy`: one stack operation through the Automation API, with the
-// engine's own output streamed to the terminal. The manifest is checked before the engine starts, so a
-// bad manifest fails fast with file:line:column messages and nothing is touched.
+// engine's own output streamed to the terminal. The manifest is checked before the engine starts (its own
+// rules, then the platform's by a dry run), so a bad manifest fails fast with file:line:column messages
+// and nothing is touched.
 import { relative, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import type * as auto from "@pulumi/pulumi/automation";
-import { checkManifest, ManifestError } from "../provider/manifest/load";
+import { checkManifest, ManifestError, type CheckedManifest } from "../provider/manifest/load";
+import { checkManifestOnPlatform } from "../provider/manifest/platform-check";
 import { defaultDataDir } from "../sdk/connection";
 import { ensurePlatform } from "./platform";
-import { openStack, stackManifest, usesExplicitEndpoint, DEFAULT_STACK_NAME } from "./stack";
+import { openStack, stackBackend, stackManifest, usesExplicitEndpoint, DEFAULT_STACK_NAME } from "./stack";
 import { recoverInterruptedRun } from "./stack-recovery";
 import { packageRoot } from "./package-root";
 
@@ -51,14 +53,24 @@ export async function runStackCommand(action: StackAction, opts: StackCommandOpt
   // stack-recovery.ts) rather than fail now and warn on every later run.
   if (action !== "preview") await recoverInterruptedRun(stack, backendUrl, say);
 
+  let checked: CheckedManifest | undefined;
+  const backend = await stackBackend(stack);
   if (action === "up" || action === "preview") {
     // Throws ManifestError listing every problem; the engine never starts on a bad manifest.
     const manifest = await stackManifest(stack);
-    checkManifest(manifest, { workDir, displayName: relative(process.cwd(), resolve(workDir, manifest)) || manifest });
+    checked = checkManifest(manifest, { workDir, displayName: relative(process.cwd(), resolve(workDir, manifest)) || manifest, backend });
   }
-  if (!(await usesExplicitEndpoint(stack))) {
+  const explicitEndpoint = await usesExplicitEndpoint(stack);
+  if (!explicitEndpoint) {
     const platform = await ensurePlatform({ dataDir, allowedRoots: [workDir] }, say);
     if (platform.started) say(`local platform running at ${platform.endpoint} (pid ${platform.pid})`);
+  }
+  if (checked && backend === "local") {
+    // The platform's own rules (allowed roots, names, flavor limits, formats, objects that must exist),
+    // by its dry run, reported at the manifest's lines before the engine starts. Cloud drivers offer no
+    // dry run (their kind rules run in the provider's check), and the local platform's rules are not theirs.
+    const project = (await stack.workspace.projectSettings()).name;
+    await checkManifestOnPlatform(checked, { settings: explicitEndpoint ? {} : { dataDir }, stackPrefix: `${project}/${stackName}` });
   }
 
   const color = out.isTTY ? "always" : "never";

@@ -9,6 +9,7 @@ import { runQuickstart } from "./quickstart";
 import { packageRoot } from "./package-root";
 import { DEFAULT_STACK_NAME } from "./stack";
 import { registerReviewCommands } from "./review";
+import { runCheck } from "./check";
 
 function port(value: string): number {
   const n = Number(value);
@@ -94,6 +95,20 @@ async function main(argv: string[]): Promise<void> {
   stackCommand("preview", "show what `up` would change");
   stackCommand("refresh", "read every resource back from the platform (drift becomes visible)");
   stackCommand("destroy", "delete every resource of the stack");
+
+  program
+    .command("check")
+    .description("check a manifest as preview would (its own rules, then the platform's dry run), without the engine")
+    .requiredOption("-m, --manifest <file>", "manifest to check")
+    .option("--offline", "only the manifest's own checks (no platform)")
+    .option("-s, --stack <name>", "stack whose objects the manifest manages (their names are not taken)", DEFAULT_STACK_NAME)
+    .option("-b, --backend <name>", "backend the manifest is for (default: $MLPLATFORM_BACKEND, else local)")
+    .addOption(dataDirOption())
+    .action(async (o: { manifest: string; offline?: boolean; stack: string; backend?: string; dataDir: string }) => {
+      const result = await runCheck({ manifest: o.manifest, backend: o.backend, platform: o.offline ? false : { dataDir: resolve(o.dataDir) }, stackPrefix: `mlplatform/${o.stack}` });
+      (result.exitCode ? console.error : console.log)(result.output);
+      process.exitCode = result.exitCode;
+    });
 
   program
     .command("quickstart")

@@ -46,7 +46,7 @@ export type OpenStack = (selection: StackSelection) => Promise<PreviewableStack>
  * file-based paths (`--json`, `--events`) and injected stacks never load the program or the platform.
  */
 export const openStackForReview: OpenStack = async (selection) => {
-  const [{ openStack, stackManifest, usesExplicitEndpoint, manifestProgram, selectedStack, DEFAULT_STACK_NAME, MANIFEST_CONFIG_KEY }, { ensurePlatform }, { packageRoot }, { defaultDataDir }, { checkManifest }, { findProject, readProject, projectProgram, noProgram }] = await Promise.all([
+  const [{ openStack, stackBackend, stackManifest, usesExplicitEndpoint, manifestProgram, selectedStack, DEFAULT_STACK_NAME, MANIFEST_CONFIG_KEY }, { ensurePlatform }, { packageRoot }, { defaultDataDir }, { checkManifest }, { findProject, readProject, projectProgram, noProgram }] = await Promise.all([
     import("./stack.js"), import("./platform.js"), import("./package-root.js"), import("../sdk/connection.js"), import("../provider/manifest/load.js"), import("./project.js"),
   ]);
   const dataDir = resolve(selection.dataDir ?? defaultDataDir());
@@ -73,7 +73,7 @@ export const openStackForReview: OpenStack = async (selection) => {
     stack.workspace.program = selection.program
       ?? (manifestProject || config[MANIFEST_CONFIG_KEY] ? manifestProgram(workDir, selection.manifest === undefined ? undefined : await stackManifest(stack)) : projectProgram(project!));
     // Throws a ManifestError listing every problem with its file:line:column; the engine never starts.
-    if (selection.checkManifest && (manifestProject || config[MANIFEST_CONFIG_KEY])) checkManifest(await stackManifest(stack), { workDir });
+    if (selection.checkManifest && (manifestProject || config[MANIFEST_CONFIG_KEY])) checkManifest(await stackManifest(stack), { workDir, backend: await stackBackend(stack) });
   }
   if (!(await usesExplicitEndpoint(stack))) {
     const platform = await ensurePlatform({ dataDir, allowedRoots: [workDir] }, (msg) => process.stderr.write(`${msg}\n`));

@@ -147,6 +147,15 @@ export async function usesExplicitEndpoint(stack: auto.Stack): Promise<boolean> 
   return Boolean(config["mlplatform:endpoint"]?.value) || (config["mlplatform:backend"]?.value ?? "local") !== "local";
 }
 
+/**
+ * The backend a stack deploys to, in the provider's order (provider/handlers/context.ts): its
+ * `mlplatform:backend`, else $MLPLATFORM_BACKEND, else the local platform.
+ */
+export async function stackBackend(stack: auto.Stack): Promise<string> {
+  const config = await stack.getAllConfig();
+  return config["mlplatform:backend"]?.value || process.env.MLPLATFORM_BACKEND || "local";
+}
+
 /** The manifest a stack deploys: the explicit one, else its `mlplatform:manifest` config, else the default. */
 export async function stackManifest(stack: auto.Stack, explicit?: string): Promise<string> {
   if (explicit) return explicit;

@@ -35,6 +35,8 @@ export interface StartOptions {
   tls?: { certFile: string; keyFile: string };
   /** Listen beyond loopback over plain HTTP anyway (the token then crosses the network in clear). */
   allowInsecureRemote?: boolean;
+  /** What a response that breaks its published schema does (see HttpOptions); default "log". */
+  responseViolations?: "log" | "refuse";
 }
 
 export interface RunningPlatform {
@@ -142,7 +144,7 @@ export async function startPlatform(opts: StartOptions): Promise<RunningPlatform
   };
   const version = platformVersion();
   const collector = new ArtifactCollector(ctx);
-  const app = buildApp({ ctx, token, idempotency: new IdempotencyKeys(store.db, store.codec), version, registerConsole, https, onDeleted: () => collector.schedule() });
+  const app = buildApp({ ctx, token, idempotency: new IdempotencyKeys(store.db, store.codec), version, registerConsole, https, onDeleted: () => collector.schedule(), responseViolations: opts.responseViolations });
 
   for (const c of Object.values(ctx.controllers)) {
     try {

@@ -44,6 +44,32 @@ export const URN_TAG = "mlplatform/urn";
  */
 export const CREATING_TAG = "mlplatform/creating";
 
+/** Tag keys under this prefix are the provider's: other clients may keep them as they are, never set them. */
+export const RESERVED_TAG_PREFIX = "mlplatform/";
+
+/**
+ * The header (and its value) with which the provider identifies itself to the platform, so the platform lets
+ * it set reserved tags. It is not a credential (the bearer token is): it keeps other clients from forging
+ * the tag by accident, e.g. a script copying tags from one object to another.
+ */
+export const CLIENT_HEADER = "mlplatform-client";
+export const PROVIDER_CLIENT = "provider";
+
+/** Tags as a user declares them (manifest, TS program): the reserved `mlplatform/` keys are the provider's own. */
+export const UserTags = Tags.superRefine((tags, ctx) => {
+  for (const key of Object.keys(tags))
+    if (key.startsWith(RESERVED_TAG_PREFIX))
+      ctx.addIssue({ code: "custom", path: [key], message: `tag keys under "${RESERVED_TAG_PREFIX}" are reserved for the mlplatform provider` });
+});
+
+/** Environment variables of a job or a service replica: POSIX names. */
+export const EnvVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "environment variable names are letters, digits and _, not starting with a digit");
+export const EnvVars = z.record(EnvVarName, z.string());
+
+/** What a dry run (`POST /v1/<kind>?dryRun=true`, `PATCH …?dryRun=true`) answers when nothing would be refused. */
+export const DryRunResult = z.object({ dryRun: z.literal(true), valid: z.literal(true) });
+export type DryRunResult = z.infer<typeof DryRunResult>;
+
 /** Fields every platform object carries. */
 export const ObjectMeta = z.object({
   id: z.string(),
@@ -62,9 +88,11 @@ export const ApiError = z.object({
     "invalid",          // 400/422: bad input; `field` names the property path
     "unauthorized",     // 401
     "not_found",        // 404
+    "method_not_allowed", // 405: the path exists, the method does not (the Allow header lists the ones it has)
     "conflict",         // 409: name taken, or still in use (message names the user)
     "precondition_failed", // 412: If-Match did not match
     "too_large",        // 413
+    "uri_too_long",     // 414: a path segment (an id) longer than 100 characters
     "throttled",        // 429
     "unavailable",      // 503
     "internal",         // 500
@@ -85,9 +113,11 @@ export const API_ERROR_STATUS = {
   invalid: 400,
   unauthorized: 401,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   precondition_failed: 412,
   too_large: 413,
+  uri_too_long: 414,
   throttled: 429,
   unavailable: 503,
   internal: 500,

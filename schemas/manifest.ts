@@ -16,6 +16,7 @@ import { ModelSpec } from "./model";
 import { PerfJobSpec } from "./perf-job";
 import { ServedModel, ServiceSpec } from "./service";
 import { KIND_REGISTRY, KINDS, perSection, type KindSection } from "./kinds";
+import { EnvVarName, UserTags } from "./common";
 
 export const MANIFEST_API_VERSION = "mlplatform/v1";
 
@@ -57,7 +58,7 @@ export const SecretValue = z
 export type SecretValue = z.infer<typeof SecretValue>;
 
 /** `env` in a manifest: plain strings (references allowed) or secret values. */
-const ManifestEnv = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.union([z.string(), SecretValue])).optional();
+const ManifestEnv = z.record(EnvVarName, z.union([z.string(), SecretValue])).optional();
 
 /** What every manifest object may add to its kind's spec. */
 const ObjectOptions = {
@@ -79,8 +80,9 @@ const ObjectOptions = {
     .describe("objects to wait for without referring to their outputs, e.g. a service waiting for its perf job's SLO gate"),
 };
 
-/** `name` defaults to `<key>-<stack>` (schemas/common.ts stackScopedName), so it is optional in a manifest. */
-const optionalName = { name: DatasetSpec.shape.name.optional() };
+/** `name` defaults to `<key>-<stack>` (schemas/common.ts stackScopedName), so it is optional in a manifest; tags are the
+ * user's (no reserved keys). */
+const optionalName = { name: DatasetSpec.shape.name.optional(), tags: UserTags.optional() };
 
 export const ManifestDataset = DatasetSpec.extend({ ...optionalName, ...ObjectOptions });
 

@@ -1,7 +1,7 @@
 // Service: online inference over one or more model versions with traffic weights and replicas. The spec,
 // the patch (everything but the name) and the object with its endpoint and rollout state.
 import { z } from "zod";
-import { Description, Name, ObjectMeta, Tags } from "./common";
+import { Description, EnvVars, Name, ObjectMeta, Tags } from "./common";
 
 export const ServedModel = z.strictObject({
   modelId: z.string().min(1),
@@ -15,7 +15,7 @@ export const ServiceSpec = z.strictObject({
   models: z.array(ServedModel).min(1).max(4),
   replicas: z.number().int().min(1).max(16).default(1),
   flavor: z.string().default("local.small"),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
+  env: EnvVars.optional(),
   description: Description.optional(),
   tags: Tags.optional(),
 }).refine((s) => s.models.reduce((a, m) => a + (m.weight ?? 100), 0) === 100, {
@@ -29,7 +29,7 @@ export const ServicePatch = z.strictObject({
   models: ServiceSpec.shape.models.optional(),
   replicas: z.number().int().min(1).max(16).optional(),
   flavor: z.string().optional(),
-  env: z.record(z.string(), z.string()).optional(),
+  env: EnvVars.optional(),
   description: Description.optional(),
   tags: Tags.optional(),
 });

@@ -1,7 +1,7 @@
 // TrainingJob: one run of a training command on a dataset version. The spec (every field but description
 // and tags defines the run), the patch, and the object with its status, output and metrics.
 import { z } from "zod";
-import { Description, Name, ObjectMeta, Tags } from "./common";
+import { Description, EnvVars, Name, ObjectMeta, Tags } from "./common";
 
 export const HyperParameters = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.union([z.string(), z.number(), z.boolean()]));
 
@@ -18,7 +18,7 @@ export const TrainingJobSpec = z.strictObject({
   name: Name,
   command: z.array(z.string()).min(1).describe("argv; the job gets MLP_DATASET_DIR, MLP_OUTPUT_DIR, MLP_HYPERPARAMETERS (JSON) and MLP_HP_<NAME> in its environment"),
   workingDir: z.string().optional().describe("directory the command runs in (under the platform's allowed roots)"),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
+  env: EnvVars.optional(),
   datasetId: z.string().min(1),
   datasetVersion: z.number().int().positive().optional().describe("default: the dataset's latest version at submission"),
   hyperParameters: HyperParameters.optional(),
@@ -27,7 +27,7 @@ export const TrainingJobSpec = z.strictObject({
   instanceCount: z.number().int().min(1).max(1).default(1).describe("the local platform runs one process per job"),
   maxRuntimeSeconds: z.number().int().positive().max(7 * 24 * 3600).default(3600),
   description: Description.optional(),
-  tags: z.record(z.string(), z.string()).optional(),
+  tags: Tags.optional(),
 });
 export type TrainingJobSpec = z.infer<typeof TrainingJobSpec>;
 export type TrainingJobSpecInput = z.input<typeof TrainingJobSpec>;

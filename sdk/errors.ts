@@ -5,6 +5,9 @@ import { API_ERROR_STATUS, type ApiError, type ApiErrorCode } from "../schemas";
 export type FieldProblem = { field: string; message: string };
 
 export class PlatformError extends Error {
+  /** The backend's own message and the field it blamed, without the request line (for re-wording). */
+  apiMessage?: string;
+  apiField?: string;
   constructor(
     message: string,
     /** HTTP status when the backend speaks HTTP; undefined for transport failures. */
@@ -46,9 +49,11 @@ const ERROR_CLASS: Record<ApiErrorCode, new (message: string, status: number, co
   invalid: PlatformError, // built as InvalidError below (it carries the field and details)
   unauthorized: UnauthorizedError,
   not_found: NotFoundError,
+  method_not_allowed: PlatformError,
   conflict: ConflictError,
   precondition_failed: PreconditionFailedError,
   too_large: PlatformError,
+  uri_too_long: PlatformError,
   throttled: ThrottledError,
   unavailable: UnavailableError,
   internal: PlatformError,
@@ -68,7 +73,10 @@ export function errorFromResponse(status: number, body: unknown, what: string): 
   const message = `${what}: ${detail}`;
   // The status decides (a proxy's 503 has no body); the body's code names statuses the table does not.
   const code = codeOfStatus(status) ?? api?.code ?? "internal";
-  return errorOfCode(code, message, status, api?.field, api?.details);
+  const err = errorOfCode(code, message, status, api?.field, api?.details);
+  err.apiMessage = api?.message;
+  err.apiField = api?.field;
+  return err;
 }
 
 /** The typed error for a code: what every driver (HTTP answers, cloud vendors' failures) builds its errors with. */

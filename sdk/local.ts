@@ -5,10 +5,10 @@
 // resolve by re-reading), so a retry can never apply a change twice.
 import got, { HTTPError, RequestError, type Got, type Method } from "got";
 import type { z } from "zod";
-import type { LocalFlavor, MetricPoint, ModelVersion, DatasetVersion, PerfJobPatch } from "../schemas";
+import { CLIENT_HEADER, PROVIDER_CLIENT, type LocalFlavor, type MetricPoint, type ModelVersion, type DatasetVersion, type PerfJobPatch } from "../schemas";
 import { KIND_REGISTRY, KINDS, type Kind } from "../schemas/kinds";
-import { errorFromResponse, UnavailableError } from "./errors";
-import type { KindClient, ListFilter, Page, Platform } from "./platform";
+import { errorFromResponse, InvalidError, ConflictError, UnavailableError } from "./errors";
+import type { KindClient, ListFilter, Page, Platform, ValidationProblem } from "./platform";
 
 export interface LocalPlatformOptions {
   endpoint: string;
@@ -20,6 +20,11 @@ export interface LocalPlatformOptions {
   /** First backoff delay (ms), doubled each retry up to `retryMaxMs`. Defaults 200 / 5000. */
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /**
+   * Identify as the mlplatform provider (header `Mlplatform-Client: provider`), which may set the reserved
+   * `mlplatform/…` tags. Only the provider's handlers set this.
+   */
+  asProvider?: boolean;
 }
 
 /** Counters for tests and benchmarks: how often the network misbehaved and we tried again. */
@@ -57,7 +62,7 @@ export class LocalPlatform implements Platform {
     const stats = this.stats;
     this.http = got.extend({
       prefixUrl: options.endpoint.replace(/\/+$/, ""),
-      headers: { authorization: `Bearer ${options.token}`, "user-agent": "mlplatform-sdk" },
+      headers: { authorization: `Bearer ${options.token}`, "user-agent": "mlplatform-sdk", ...(options.asProvider ? { [CLIENT_HEADER]: PROVIDER_CLIENT } : {}) },
       responseType: "text",
       timeout: { request: this.requestTimeoutMs },
       retry: {
@@ -152,6 +157,8 @@ export class LocalPlatform implements Platform {
         } while (pageToken);
         return items;
       },
+      validate: (spec) => this.dryRun(() => this.request("POST", `v1/${path}`, { json: spec, searchParams: { dryRun: "true" } })),
+      validateUpdate: (id, patch) => this.dryRun(() => this.request("PATCH", `v1/${path}/${enc(id)}`, { json: patch, searchParams: { dryRun: "true" } })),
       wait: (id, etag, timeoutMs) =>
         this.request<Obj>("GET", `v1/${path}/${enc(id)}/wait`, {
           searchParams: { etag, timeoutMs: Math.max(0, Math.min(60_000, Math.round(timeoutMs))) },
@@ -159,6 +166,18 @@ export class LocalPlatform implements Platform {
           timeoutMs: timeoutMs + this.requestTimeoutMs,
         }),
     };
+  }
+
+  /** A dry run's refusal (400/409/422) as its list of problems; anything else is thrown as usual. */
+  private async dryRun(call: () => Promise<unknown>): Promise<ValidationProblem[]> {
+    try {
+      await call();
+      return [];
+    } catch (e) {
+      if (e instanceof InvalidError) return e.details.length ? e.details : [{ field: e.field ?? "", message: e.apiMessage ?? e.message }];
+      if (e instanceof ConflictError) return [{ field: e.apiField ?? "", message: e.apiMessage ?? e.message }];
+      throw e;
+    }
   }
 
   private async request<T>(method: Method, url: string, opts: RequestOptions = {}): Promise<T> {

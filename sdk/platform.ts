@@ -14,6 +14,13 @@ export interface ListFilter {
   pageToken?: string;
 }
 
+/** One thing the backend would refuse a create or an update for: the property path and why. */
+export interface ValidationProblem {
+  /** Dotted property path as the backend names it, e.g. `models.0.version`; empty for the whole object. */
+  field: string;
+  message: string;
+}
+
 export interface Page<T> {
   items: T[];
   nextPageToken?: string;
@@ -31,6 +38,13 @@ export interface KindClient<Spec, Patch, Obj extends { id: string; etag: string 
   listAll(filter?: Omit<ListFilter, "pageToken">): Promise<Obj[]>;
   /** Long-poll: the object as soon as its etag differs from `etag`, or unchanged after `timeoutMs`. */
   wait(id: string, etag: string, timeoutMs: number): Promise<Obj>;
+  /**
+   * Server-side dry run of a create: every problem `create` would be refused for (all of them, not just
+   * the first), nothing created. Empty: the create would be accepted as far as the backend can tell now.
+   */
+  validate?(spec: Spec): Promise<ValidationProblem[]>;
+  /** The same for an update of the object `id`. Both are optional: a backend without a dry run has neither. */
+  validateUpdate?(id: string, patch: Patch): Promise<ValidationProblem[]>;
 }
 
 /** What each kind's client offers besides the common verbs. One entry per kind of the registry. */

@@ -4,6 +4,7 @@
 // Clients never see these classes: the SDK reads the answer back into its own PlatformError family.
 import type { z } from "zod";
 import { API_ERROR_STATUS, type ApiError, type ApiErrorCode } from "../../schemas/index";
+import type { Problem } from "./types";
 
 /** Thrown by controllers and stores; the HTTP layer answers with `status` and the ApiError body. */
 export class HttpError extends Error {
@@ -62,17 +63,51 @@ export function zodDetails(error: z.ZodError): Detail[] {
 }
 
 export class ValidationError extends HttpError {
-  constructor(readonly details: Detail[], what: string) {
+  constructor(readonly details: Detail[], what: string, status: 400 | 409 | 422 = 400) {
     const first = details[0];
     const summary = details.map((d) => (d.field ? `${d.field}: ${d.message}` : d.message)).join("; ");
-    super("invalid", `invalid ${what}: ${summary}`, first?.field || undefined);
+    super(status === 409 ? "conflict" : "invalid", `invalid ${what}: ${summary}`, first?.field || undefined, status);
+  }
+}
+
+/**
+ * The error for what a controller's validate found: one problem as itself (status, field, message), several
+ * as one error listing all of them in `details` (422, or 409 when every one is a conflict).
+ */
+export function problemsError(problems: Problem[], what: string): HttpError | undefined {
+  if (problems.length === 0) return undefined;
+  if (problems.length === 1) {
+    const [p] = problems;
+    return p.status === 409 ? HttpError.conflict(p.message, p.field) : HttpError.unprocessable(p.message, p.field);
+  }
+  const status = problems.every((p) => p.status === 409) ? 409 : 422;
+  return new ValidationError(problems.map((p) => ({ field: p.field ?? "", message: p.message })), `${what} (${problems.length} problems)`, status);
+}
+
+/** Throws the error for `problems` (see problemsError) when there are any. */
+export function refuseProblems(problems: Problem[], what: string): void {
+  const err = problemsError(problems, what);
+  if (err) throw err;
+}
+
+/** Runs one rule (code that throws HttpError 409/422) and records its problem instead of stopping. */
+export async function collectProblem(problems: Problem[], rule: () => unknown): Promise<boolean> {
+  try {
+    await rule();
+    return true;
+  } catch (err) {
+    if (err instanceof HttpError && (err.status === 409 || err.status === 422)) {
+      problems.push({ status: err.status, field: err.field, message: err.message });
+      return false;
+    }
+    throw err;
   }
 }
 
 /** Parses with `schema` or throws a ValidationError listing every issue. */
 export function parseBody<T extends z.ZodType>(schema: T, body: unknown, what: string): z.infer<T> {
   const result = schema.safeParse(body);
-  if (!result.success) throw new ValidationError(zodDetails(result.error), what);
+  if (!result.success) throw new ValidationError(zodDetails(result.error), `invalid ${what}`);
   return result.data;
 }
 

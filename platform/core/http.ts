@@ -1,12 +1,15 @@
 // The HTTP layer: one fastify app, bearer-token auth on every route, and generic routes for each kind's
 // controller (create with Idempotency-Key, get, list, patch/delete with If-Match, long-poll wait, and the
 // controller's extra routes). Kind logic stays in the controllers; this file only speaks HTTP.
+// The contract holds both ways: request bodies are parsed with the schemas the OpenAPI document publishes,
+// and every JSON response is checked against the schema published for its route and status.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { CLIENT_HEADER, PROVIDER_CLIENT, RESERVED_TAG_PREFIX } from "../../schemas/index";
 import { LOCAL_FLAVORS } from "./flavors";
 import { KIND_BY_COLLECTION, KIND_REGISTRY } from "../../schemas/kinds";
-import { HttpError, parseBody, toApiError } from "./errors";
+import { HttpError, parseBody, refuseProblems, toApiError } from "./errors";
 import { IdempotencyKeys } from "./idempotency";
-import { buildOpenApi } from "./openapi";
+import { buildOpenApi, responseSchemas } from "./openapi";
 import { ConsoleSessions, sessionFromCookie } from "./sessions";
 import { bearerToken, tokenMatches } from "./token";
 import { MAX_PAGE_SIZE } from "./store";
@@ -28,7 +31,15 @@ export interface HttpOptions {
   onDeleted?: () => void;
   /** Serve HTTPS with this certificate and key (PEM); session cookies are then `Secure`. */
   https?: { cert: string | Buffer; key: string | Buffer };
+  /**
+   * A response that breaks its published schema: "log" (default) logs it and sends it anyway; "refuse"
+   * answers 500 instead (tests and the API fuzzer, so a violation cannot go unnoticed).
+   */
+  responseViolations?: "log" | "refuse";
 }
+
+/** Longest path segment (an id) the router accepts; longer ones get 414 in the API's error format. */
+export const MAX_ID_LENGTH = 100;
 
 type Query = Record<string, string>;
 
@@ -40,6 +51,25 @@ function etagOf(header: string | undefined): string | undefined {
 
 function sendObject(reply: FastifyReply, status: number, obj: StoredObject): FastifyReply {
   return reply.code(status).header("etag", `"${obj.etag}"`).send(obj);
+}
+
+/** `?dryRun=true|false`; anything else is 400. */
+function dryRunParam(value: string | undefined): boolean {
+  if (value === undefined || value === "" || value === "false") return false;
+  if (value === "true") return true;
+  throw HttpError.invalid(`dryRun must be true or false, got "${value}"`, "dryRun");
+}
+
+/**
+ * Tag keys under mlplatform/ are the provider's (it finds its objects by them). Another client may send
+ * them back unchanged (a PATCH of the tags it read), never add or change one.
+ */
+function refuseReservedTags(request: FastifyRequest, tags: Record<string, string> | undefined, current: Record<string, string> = {}): void {
+  if (!tags || request.headers[CLIENT_HEADER] === PROVIDER_CLIENT) return;
+  for (const [key, value] of Object.entries(tags)) {
+    if (key.startsWith(RESERVED_TAG_PREFIX) && current[key] !== value)
+      throw HttpError.unprocessable(`tag keys under "${RESERVED_TAG_PREFIX}" are reserved for the mlplatform provider; "${key}" cannot be set by other clients`, `tags.${key}`);
+  }
 }
 
 function intParam(value: string | undefined, field: string, min: number, max: number, fallback: number): number {
@@ -56,8 +86,37 @@ export function buildApp(opts: HttpOptions): FastifyInstance {
     logger: false,
     return503OnClosing: true,
     forceCloseConnections: true,
+    routerOptions: { maxParamLength: MAX_ID_LENGTH },
+    // The router's own refusals (an over-long id, a malformed URL) in the API's error format too.
+    frameworkErrors: (err, _request, anyReply) => {
+      const reply = anyReply as FastifyReply;
+      if (err.code === "FST_ERR_MAX_PARAM_LENGTH")
+        return reply.code(414).send({ code: "uri_too_long", message: `a path segment is longer than ${MAX_ID_LENGTH} characters (no id is that long)` });
+      return reply.code(400).send({ code: "invalid", message: `malformed request: ${err.message}` });
+    },
     ...(opts.https ? { https: opts.https } : {}),
   }) as unknown as FastifyInstance;
+
+  // Every route's path and method, so a known path with an unknown method answers 405 (not 404).
+  const routes: { pattern: RegExp; method: string }[] = [];
+  app.addHook("onRoute", (route) => {
+    const pattern = new RegExp(`^${route.url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/:[A-Za-z]+/g, "[^/]+")}$`);
+    for (const method of [route.method].flat()) routes.push({ pattern, method });
+  });
+
+  const schemas = responseSchemas(Object.values(ctx.controllers));
+  app.addHook("preSerialization", async (request, reply, payload) => {
+    const schema = schemas.lookup(request.method, request.routeOptions.url, reply.statusCode);
+    if (!schema) return payload;
+    const r = schema.safeParse(payload);
+    if (r.success) return payload;
+    const where = `${request.method} ${request.routeOptions.url ?? request.url} → ${reply.statusCode}`;
+    const issues = r.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    ctx.log("response violates its published schema", { route: where, issues });
+    if (opts.responseViolations !== "refuse" || reply.statusCode >= 500) return payload;
+    reply.code(500);
+    return { code: "internal", message: `internal error: the response of ${where} violates its published schema (${issues})` };
+  });
 
   const sessions = opts.sessions ?? new ConsoleSessions();
   const secure = Boolean(opts.https);
@@ -99,7 +158,16 @@ export function buildApp(opts: HttpOptions): FastifyInstance {
     return reply.code(status).send(body);
   });
 
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ code: "not_found", message: `no route ${request.method} ${request.url.split("?")[0]}` }));
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0];
+    const allowed = [...new Set(routes.filter((r) => r.pattern.test(path)).map((r) => r.method))];
+    if (allowed.length)
+      return reply
+        .code(405)
+        .header("allow", allowed.join(", "))
+        .send({ code: "method_not_allowed", message: `${path} does not take ${request.method}; it takes ${allowed.join(", ")}` });
+    return reply.code(404).send({ code: "not_found", message: `no route ${request.method} ${path}` });
+  });
 
   app.get("/v1/flavors", async () => LOCAL_FLAVORS);
 
@@ -131,10 +199,18 @@ function registerKind(app: FastifyInstance, c: KindController, ctx: PlatformCont
 
   app.post(base, async (request, reply) => {
     const key = request.headers["idempotency-key"] as string | undefined;
-    const create = async () => {
-      const spec = parseBody(specSchema, request.body, `${noun} spec`);
-      return c.create(spec, ctx);
+    const dryRun = dryRunParam((request.query as Query).dryRun);
+    const parse = () => {
+      const spec = parseBody(specSchema, request.body, `${noun} spec`) as { tags?: Record<string, string> };
+      refuseReservedTags(request, spec.tags);
+      return spec;
     };
+    // create (and patch) run the controller's validate themselves; a dry run runs only that.
+    const create = async () => c.create(parse(), ctx);
+    if (dryRun) {
+      refuseProblems(await c.validate(parse(), ctx, { dryRun: true }), `${noun} spec`);
+      return reply.code(200).send({ dryRun: true, valid: true });
+    }
     if (!key) return sendObject(reply, 201, await create());
     if (key.length > 256) throw HttpError.invalid("Idempotency-Key is longer than 256 characters", "Idempotency-Key");
     const bodyHash = IdempotencyKeys.hashBody(request.body);
@@ -169,9 +245,15 @@ function registerKind(app: FastifyInstance, c: KindController, ctx: PlatformCont
   app.get(`${base}/:id`, async (request, reply) => sendObject(reply, 200, load((request.params as Query).id)));
 
   app.patch(`${base}/:id`, async (request, reply) => {
+    const dryRun = dryRunParam((request.query as Query).dryRun);
     const current = load((request.params as Query).id);
     checkIfMatch(request, current);
-    const patch = parseBody(patchSchema, request.body, `${noun} patch`);
+    const patch = parseBody(patchSchema, request.body, `${noun} patch`) as { tags?: Record<string, string> };
+    refuseReservedTags(request, patch.tags, current.tags);
+    if (dryRun) {
+      refuseProblems(await c.validatePatch(current, patch, ctx), `${noun} patch`);
+      return reply.code(200).send({ dryRun: true, valid: true });
+    }
     return sendObject(reply, 200, await c.patch(current, patch, ctx));
   });
 

@@ -16,6 +16,8 @@ function isUnder(path: string, root: string): boolean {
 export function resolveUserPath(path: string, field: string, roots: string[]): string {
   if (roots.length === 0) throw HttpError.unprocessable("the platform has no allowed roots, so it accepts no paths", field);
   if (path.includes("\0")) throw HttpError.unprocessable(`${field} contains a NUL character`, field);
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(path);
+  if (scheme) throw HttpError.unprocessable(`${field} "${path}" is a ${scheme[1]}:// URI; the local platform reads local files and directories under its allowed roots (give a path)`, field);
   const lexical = resolve(roots[0], path);
   const realRoots = roots.map((r) => (existsSync(r) ? realpathSync(r) : resolve(r)));
   const outside = () =>

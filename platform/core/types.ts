@@ -1,6 +1,7 @@
 // The seams inside the local platform: a document store that every kind shares, and one controller per
 // kind that does the real work. The HTTP layer (routes, auth, idempotency, etags, waits, pagination) is
 // generic over these, so a kind's logic lives in exactly one controller.
+import type { z } from "zod";
 import type { KindCollection } from "../../schemas/kinds";
 import type { ContainedPath } from "./contained";
 
@@ -76,14 +77,35 @@ export interface PlatformContext {
   log: (msg: string, extra?: Record<string, unknown>) => void;
 }
 
+/** One thing a create or an update would be refused for: the status it would get, the field and why. */
+export interface Problem {
+  status: 409 | 422;
+  field?: string;
+  message: string;
+}
+
+export interface ValidateOptions {
+  /**
+   * A dry run (`?dryRun=true`): a name taken by an object that carries the same `mlplatform/urn` tag as
+   * the spec is not a conflict, because the provider takes that object over instead of creating another.
+   */
+  dryRun?: boolean;
+}
+
 /**
  * One per kind. The HTTP layer validates the body with the kind's spec/patch schema (400 naming the field),
  * applies Idempotency-Key and If-Match, and calls these. Long work (ingest, runs, deploys) is started here
  * and continues in the background, writing status through the store.
+ *
+ * `validate`/`validatePatch` hold every rule `create`/`patch` enforce (allowed roots, unique names, flavor
+ * limits, servable formats, references that exist), collect every problem instead of stopping at the
+ * first, and change nothing: `create`/`patch` call them first (refuseProblems), a dry run calls only them.
  */
 export interface KindController {
   /** The stored kind; its spec and patch schemas are the registry's (schemas/kinds.ts). */
   kind: KindName;
+  validate(spec: unknown, ctx: PlatformContext, opts?: ValidateOptions): Promise<Problem[]>;
+  validatePatch(current: StoredObject, patch: unknown, ctx: PlatformContext): Promise<Problem[]>;
   create(spec: unknown, ctx: PlatformContext): Promise<StoredObject>;
   patch(current: StoredObject, patch: unknown, ctx: PlatformContext): Promise<StoredObject>;
   /** Stops whatever runs for the object, then removes it. Throws 409 when something still uses it. */
@@ -100,5 +122,9 @@ export interface ExtraRoute {
   method: "GET" | "POST" | "DELETE";
   /** Suffix after /v1/<kind>/:id, e.g. "/stop", "/versions/:version". */
   path: string;
+  /** The 200 response body's schema (published in the OpenAPI document and checked on the way out); none: 204. */
+  response?: z.ZodType;
+  /** Query parameters it reads, for the OpenAPI document (JSON Schema of each). */
+  query?: { name: string; schema: Record<string, unknown> }[];
   handler(current: StoredObject, params: Record<string, string>, query: Record<string, string>, ctx: PlatformContext): Promise<unknown>;
 }

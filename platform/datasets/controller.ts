@@ -4,11 +4,12 @@
 import { createReadStream, statSync } from "node:fs";
 import { basename, relative, sep } from "node:path";
 import { createInterface } from "node:readline";
-import { DatasetPatch, DatasetSpec, type Dataset, type DatasetVersion } from "../../schemas/index";
+import { DatasetPatch, DatasetSpec, DatasetVersion, Page, type Dataset } from "../../schemas/index";
 import { listFiles } from "../core/artifacts";
 import { newId } from "../core/ids";
-import { type KindController, type PlatformContext, type StoredObject } from "../core/types";
-import { HttpError } from "../core/errors";
+import { type KindController, type PlatformContext, type Problem, type StoredObject } from "../core/types";
+import { collectProblem, HttpError, refuseProblems } from "../core/errors";
+import { nameProblem } from "../core/rules";
 import { everyObject } from "../core/store";
 import { PerObjectQueue, perPlatform } from "../core/runtime-state";
 
@@ -118,10 +119,25 @@ async function ingestFirstVersion(ctx: PlatformContext, id: string): Promise<voi
 export const datasetController: KindController = {
   kind: KIND,
 
+  async validate(raw, ctx, opts) {
+    const spec = raw as DatasetSpec;
+    const problems: Problem[] = [];
+    await collectProblem(problems, () => ctx.resolvePath(spec.source, "source"));
+    const taken = nameProblem(ctx, KIND, "dataset", spec, opts);
+    if (taken) problems.push(taken);
+    return problems;
+  },
+
+  async validatePatch(_current, raw, ctx) {
+    const patch = raw as DatasetPatch;
+    const problems: Problem[] = [];
+    if (patch.source !== undefined) await collectProblem(problems, () => ctx.resolvePath(patch.source!, "source"));
+    return problems;
+  },
+
   async create(raw, ctx) {
     const spec = raw as DatasetSpec;
-    ctx.resolvePath(spec.source, "source"); // 422 before anything is written
-    if (ctx.store.getByName(KIND, spec.name)) throw HttpError.conflict(`a dataset named "${spec.name}" already exists`, "name");
+    refuseProblems(await datasetController.validate(spec, ctx), "dataset spec");
     const obj = ctx.store.insert<DatasetObject>(
       KIND,
       clean({
@@ -142,7 +158,7 @@ export const datasetController: KindController = {
 
   async patch(current, raw, ctx) {
     const patch = raw as DatasetPatch;
-    if (patch.source !== undefined) ctx.resolvePath(patch.source, "source"); // 422 before waiting in line
+    refuseProblems(await datasetController.validatePatch(current, patch, ctx), "dataset patch"); // 422 before waiting in line
     return ingests(ctx).run(current.id, async () => {
       let version: StoredDatasetVersion | undefined;
       const cur = ctx.store.get<DatasetObject>(KIND, current.id);
@@ -191,6 +207,7 @@ export const datasetController: KindController = {
     {
       method: "GET",
       path: "/versions",
+      response: Page(DatasetVersion),
       async handler(current, _params, _query, ctx) {
         return { items: ctx.store.listChildren<StoredDatasetVersion>(KIND, current.id, "versions") };
       },
@@ -198,6 +215,7 @@ export const datasetController: KindController = {
     {
       method: "GET",
       path: "/versions/:version",
+      response: DatasetVersion,
       async handler(current, params, _query, ctx) {
         const v = ctx.store.getChild<StoredDatasetVersion>(KIND, current.id, "versions", params.version);
         if (!v) throw HttpError.notFound(`dataset ${current.name} has no version ${params.version}`);

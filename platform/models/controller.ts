@@ -8,11 +8,12 @@
 import { readFileSync, statSync } from "node:fs";
 import { join, normalize, sep } from "node:path";
 import type { z } from "zod";
-import { ModelPatch, ModelSpec, TensorSpec, type Model, type ModelVersion } from "../../schemas/index";
+import { Model, ModelPatch, ModelSpec, ModelVersion, Page, TensorSpec } from "../../schemas/index";
 import type { ContainedPath } from "../core/contained";
 import { newId } from "../core/ids";
-import { type KindController, type PlatformContext, type StoredObject } from "../core/types";
-import { HttpError } from "../core/errors";
+import { type KindController, type PlatformContext, type Problem, type StoredObject } from "../core/types";
+import { collectProblem, HttpError, refuseProblems } from "../core/errors";
+import { nameProblem } from "../core/rules";
 import { everyObject } from "../core/store";
 import { PerObjectQueue, perPlatform } from "../core/runtime-state";
 import { canServe, LogregArtifact, readSignature, servableFormats, type TensorMetadata } from "../serving/runtimes";
@@ -107,6 +108,24 @@ function refuseUnservable(format: string): void {
   }
 }
 
+/** Every problem registering `source` as `format` would meet (nothing is stored). */
+async function artifactProblems(ctx: PlatformContext, source: string, format: string): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  const servable = await collectProblem(problems, () => refuseUnservable(format));
+  let path: string | undefined;
+  await collectProblem(problems, async () => {
+    // Only read to validate (a dry run stores nothing); registration validates the stored copy again.
+    const resolved = (await resolveSource(ctx, source)).path;
+    if (typeof resolved === "string") path = resolved;
+    else {
+      path = resolved.realPath;
+      resolved.close();
+    }
+  });
+  if (servable && path !== undefined) await collectProblem(problems, () => validateArtifact(path!, format, `source "${source}"`));
+  return problems;
+}
+
 /** Validates, stores and verifies one artifact; returns the version record (not yet saved). */
 async function registerVersion(ctx: PlatformContext, number: number, source: string, format: ModelVersion["format"], framework: string | undefined, metrics: Record<string, number> | undefined, declared: Partial<Signature> = {}): Promise<ModelVersion> {
   refuseUnservable(format);
@@ -187,9 +206,24 @@ const registrations = perPlatform(() => new PerObjectQueue());
 export const modelController: KindController = {
   kind: KIND,
 
+  async validate(raw, ctx, opts) {
+    const spec = raw as ModelSpec;
+    const problems = await artifactProblems(ctx, spec.source, spec.format);
+    const taken = nameProblem(ctx, KIND, "model", spec, opts);
+    if (taken) problems.push(taken);
+    return problems;
+  },
+
+  async validatePatch(current, raw, ctx) {
+    const patch = raw as ModelPatch;
+    if (patch.source === undefined && patch.format === undefined) return [];
+    const cur = current as ModelObject;
+    return artifactProblems(ctx, patch.source ?? cur.source, patch.format ?? cur.format);
+  },
+
   async create(raw, ctx) {
     const spec = raw as ModelSpec;
-    if (ctx.store.getByName(KIND, spec.name)) throw HttpError.conflict(`a model named "${spec.name}" already exists`, "name");
+    refuseProblems(await modelController.validate(spec, ctx), "model spec");
     const v1 = await registerVersion(ctx, 1, spec.source, spec.format, spec.framework, spec.metrics, spec);
     const id = newId("models");
     ctx.store.putChild(KIND, id, "versions", "1", v1);
@@ -213,6 +247,7 @@ export const modelController: KindController = {
 
   async patch(current, raw, ctx) {
     const patch = raw as ModelPatch;
+    refuseProblems(await modelController.validatePatch(current, patch, ctx), "model patch");
     return registrations(ctx).run(current.id, async () => {
       const cur = ctx.store.get<ModelObject>(KIND, current.id);
       if (!cur) throw HttpError.notFound(`model ${current.id} does not exist`);
@@ -268,6 +303,7 @@ export const modelController: KindController = {
     {
       method: "GET",
       path: "/versions",
+      response: Page(ModelVersion),
       async handler(current, _p, _q, ctx) {
         return { items: versionsOf(ctx, current.id) };
       },
@@ -275,6 +311,7 @@ export const modelController: KindController = {
     {
       method: "GET",
       path: "/versions/:version",
+      response: ModelVersion,
       async handler(current, params, _q, ctx) {
         const v = ctx.store.getChild<ModelVersion>(KIND, current.id, "versions", params.version);
         if (!v) throw HttpError.notFound(`model "${current.name}" has no version ${params.version}`);

@@ -4,8 +4,9 @@
 import type { z } from "zod";
 import { PerfJob, PerfJobPatch, PerfJobSpec, type PerfTask } from "../../schemas/index";
 import { newId } from "../core/ids";
-import { type KindController, type PlatformContext, type StoredObject } from "../core/types";
-import { HttpError } from "../core/errors";
+import { type KindController, type PlatformContext, type Problem, type StoredObject } from "../core/types";
+import { collectProblem, HttpError, refuseProblems } from "../core/errors";
+import { nameProblem } from "../core/rules";
 import { everyObject } from "../core/store";
 import { perPlatform } from "../core/runtime-state";
 import { requireFlavor } from "../serving/flavor-limits";
@@ -162,11 +163,23 @@ async function cancelRun(ctx: PlatformContext, id: string, reason = "cancelled o
 export const perfJobController: KindController = {
   kind: "perf-jobs",
 
+  async validate(input, ctx, opts) {
+    const spec = PerfJobSpec.parse(input);
+    const problems: Problem[] = [];
+    await collectProblem(problems, () => resolveModelVersion(ctx, spec.modelId, spec.modelVersion, { modelId: "modelId", version: "modelVersion" }));
+    for (const [i, f] of spec.flavors.entries()) await collectProblem(problems, () => requireFlavor(f, `flavors.${i}`));
+    const taken = nameProblem(ctx, "perf-jobs", "perf job", spec, opts);
+    if (taken) problems.push(taken);
+    return problems;
+  },
+
+  async validatePatch() {
+    return []; // description and tags: the patch schema says all there is
+  },
+
   async create(input, ctx) {
     const spec = PerfJobSpec.parse(input);
-    if (ctx.store.getByName("perf-jobs", spec.name)) throw HttpError.conflict(`a perf job named "${spec.name}" already exists`, "name");
-    resolveModelVersion(ctx, spec.modelId, spec.modelVersion, { modelId: "modelId", version: "modelVersion" });
-    spec.flavors.forEach((f, i) => requireFlavor(f, `flavors.${i}`));
+    refuseProblems(await perfJobController.validate(spec, ctx), "perf job spec");
     const tasks: PerfTask[] = spec.flavors.flatMap((flavor) =>
       spec.batchSize.flatMap((batchSize) => spec.concurrency.map((concurrency) => ({ flavor, batchSize, concurrency, status: "Pending" as const, requests: 0, errors: 0 }))),
     );
@@ -224,6 +237,7 @@ export const perfJobController: KindController = {
     {
       method: "POST",
       path: "/cancel",
+      response: PerfJob,
       async handler(current, _params, _query, ctx) {
         if (!ACTIVE.has(current.status)) {
           throw HttpError.conflict(`perf job "${current.name}" is already ${current.status}`);

@@ -5,8 +5,9 @@
 import type { z } from "zod";
 import { Service, ServicePatch, ServiceSpec } from "../../schemas/index";
 import { newId } from "../core/ids";
-import { type KindController, type PlatformContext, type StoredObject } from "../core/types";
-import { HttpError } from "../core/errors";
+import { type KindController, type PlatformContext, type Problem, type StoredObject } from "../core/types";
+import { collectProblem, HttpError, refuseProblems } from "../core/errors";
+import { nameProblem } from "../core/rules";
 import { everyObject } from "../core/store";
 import { perPlatform } from "../core/runtime-state";
 import { ServiceFleet, type DesiredFleet } from "./fleet";
@@ -45,14 +46,30 @@ function checkWeights(models: { weight: number }[]): void {
 }
 
 function resolveModels(ctx: PlatformContext, models: { modelId: string; version: number; weight: number }[]): ServedModel[] {
-  const seen = new Set<string>();
   return models.map((m, i) => {
-    const key = `${m.modelId}@${m.version}`;
-    if (seen.has(key)) throw HttpError.unprocessable(`model "${m.modelId}" version ${m.version} is listed twice`, `models.${i}`);
-    seen.add(key);
     const r = resolveModelVersion(ctx, m.modelId, m.version, { modelId: `models.${i}.modelId`, version: `models.${i}.version` });
     return { modelId: m.modelId, modelName: r.modelName, version: m.version, weight: m.weight };
   });
+}
+
+/** Every problem with a models list: entries listed twice, and versions that do not exist or cannot serve. */
+async function modelProblems(ctx: PlatformContext, models: { modelId: string; version: number; weight: number }[]): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  for (const [i, m] of models.entries()) {
+    const key = `${m.modelId}@${m.version}`;
+    if (seen.has(key)) problems.push({ status: 422, field: `models.${i}`, message: `model "${m.modelId}" version ${m.version} is listed twice` });
+    seen.add(key);
+    await collectProblem(problems, () => resolveModelVersion(ctx, m.modelId, m.version, { modelId: `models.${i}.modelId`, version: `models.${i}.version` }));
+  }
+  return problems;
+}
+
+/** The flavor exists and allows the replicas; `field` is the property the user changed. */
+async function flavorProblems(flavorName: string, replicas: number, field: string): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  await collectProblem(problems, () => requireReplicasWithin(requireFlavor(flavorName, "flavor"), replicas, field));
+  return problems;
 }
 
 /** Writes to the stored service, ignoring a service deleted meanwhile. */
@@ -168,10 +185,29 @@ async function stopFleet(ctx: PlatformContext, id: string): Promise<void> {
 export const serviceController: KindController = {
   kind: "services",
 
+  async validate(input, ctx, opts) {
+    const spec = ServiceSpec.parse(input);
+    const problems = [...(await flavorProblems(spec.flavor, spec.replicas, "replicas")), ...(await modelProblems(ctx, spec.models))];
+    const taken = nameProblem(ctx, "services", "service", spec, opts);
+    if (taken) problems.push(taken);
+    return problems;
+  },
+
+  async validatePatch(current, input, ctx) {
+    const svc = current as ServiceObject;
+    const p = ServicePatch.parse(input);
+    const problems: Problem[] = [];
+    if (p.models) {
+      await collectProblem(problems, () => checkWeights(p.models!));
+      problems.push(...(await modelProblems(ctx, p.models)));
+    }
+    problems.push(...(await flavorProblems(p.flavor ?? svc.flavor, p.replicas ?? svc.replicas, p.replicas !== undefined ? "replicas" : "flavor")));
+    return problems;
+  },
+
   async create(input, ctx) {
     const spec = ServiceSpec.parse(input);
-    if (ctx.store.getByName("services", spec.name)) throw HttpError.conflict(`a service named "${spec.name}" already exists`, "name");
-    requireReplicasWithin(requireFlavor(spec.flavor, "flavor"), spec.replicas, "replicas");
+    refuseProblems(await serviceController.validate(spec, ctx), "service spec");
     const models = resolveModels(ctx, spec.models);
     const id = newId("services");
     const state = startFleet(id, spec.name, ctx);
@@ -202,14 +238,13 @@ export const serviceController: KindController = {
   async patch(current, input, ctx) {
     const svc = current as ServiceObject;
     const p = ServicePatch.parse(input);
-    if (p.models) checkWeights(p.models);
+    refuseProblems(await serviceController.validatePatch(svc, p, ctx), "service patch");
     const next = {
       models: p.models ? resolveModels(ctx, p.models) : svc.models,
       replicas: p.replicas ?? svc.replicas,
       flavor: p.flavor ?? svc.flavor,
       env: p.env ?? svc.env,
     };
-    requireReplicasWithin(requireFlavor(next.flavor, "flavor"), next.replicas, p.replicas !== undefined ? "replicas" : "flavor");
     // A patch of a Failed service re-rolls it even when its spec is unchanged: that is how a client asks
     // for its replicas to be restarted (after a crash loop, or once what broke them is fixed).
     const changed = specKey(next) !== specKey(svc) || svc.status === "Failed";

@@ -3,33 +3,40 @@
 // platform crash no job stays Running: the survivor process (same pid and start time) is killed and the job
 // is Failed with the reason.
 import { rmSync, statSync } from "node:fs";
-import type { MetricPoint, TrainingJobPatch, TrainingJobSpec } from "../../schemas/index";
-import { HttpError } from "../core/errors";
+import { z } from "zod";
+import { MetricPoint, TrainingJob, type TrainingJobPatch, type TrainingJobSpec } from "../../schemas/index";
+import { collectProblem, HttpError, refuseProblems } from "../core/errors";
 import { everyObject } from "../core/store";
 import { requireFlavor } from "../core/flavors";
 import { newId } from "../core/ids";
 import { killIfSameProcess, type ProcessIdentity } from "../core/processes";
-import type { KindController, PlatformContext, StoredObject } from "../core/types";
+import { nameProblem } from "../core/rules";
+import type { KindController, PlatformContext, Problem, StoredObject } from "../core/types";
 import { KIND, runtime, schedule, stopJob, TERMINAL, write } from "./scheduler";
 import { jobDir, logPath, outputUri, tailLines, type JobObject } from "./workspace";
 
 export const trainingJobController: KindController = {
   kind: KIND,
 
+  async validate(raw, ctx, opts) {
+    const spec = raw as TrainingJobSpec;
+    const problems: Problem[] = [];
+    await collectProblem(problems, () => requireFlavor(spec.flavor, "flavor"));
+    if (spec.workingDir !== undefined) await collectProblem(problems, () => requireDirectory(ctx, spec.workingDir!));
+    await collectProblem(problems, () => datasetVersionOf(ctx, spec));
+    const taken = nameProblem(ctx, KIND, "training job", spec, opts);
+    if (taken) problems.push(taken);
+    return problems;
+  },
+
+  async validatePatch() {
+    return []; // description and tags: the patch schema says all there is
+  },
+
   async create(raw, ctx) {
     const spec = raw as TrainingJobSpec;
-    requireFlavor(spec.flavor, "flavor");
-    if (spec.workingDir !== undefined) {
-      const wd = ctx.resolvePath(spec.workingDir, "workingDir");
-      if (!statSync(wd).isDirectory()) throw HttpError.unprocessable(`workingDir "${spec.workingDir}" is not a directory`, "workingDir");
-    }
-    const ds = ctx.store.get<StoredObject & { latestVersion: number }>("datasets", spec.datasetId);
-    if (!ds) throw HttpError.unprocessable(`dataset "${spec.datasetId}" does not exist`, "datasetId");
-    const version = spec.datasetVersion ?? ds.latestVersion;
-    const v = ctx.store.getChild<{ status: string }>("datasets", ds.id, "versions", String(version));
-    if (!v) throw HttpError.unprocessable(`dataset "${ds.name}" has no version ${version} yet (status ${ds.status})`, spec.datasetVersion ? "datasetVersion" : "datasetId");
-    if (v.status !== "Ready") throw HttpError.unprocessable(`dataset "${ds.name}" version ${version} is ${v.status}, not Ready`, spec.datasetVersion ? "datasetVersion" : "datasetId");
-    if (ctx.store.getByName(KIND, spec.name)) throw HttpError.conflict(`a training job named "${spec.name}" already exists`, "name");
+    refuseProblems(await trainingJobController.validate(spec, ctx), "training job spec");
+    const version = datasetVersionOf(ctx, spec);
     const id = newId("training-jobs");
     const obj = ctx.store.insert<JobObject>(KIND, {
       id,
@@ -106,6 +113,7 @@ export const trainingJobController: KindController = {
     {
       method: "POST",
       path: "/stop",
+      response: TrainingJob,
       async handler(current, _p, _q, ctx) {
         return stopJob(ctx, current as JobObject, "stopped on request");
       },
@@ -113,6 +121,8 @@ export const trainingJobController: KindController = {
     {
       method: "GET",
       path: "/logs",
+      response: z.object({ lines: z.array(z.string()) }),
+      query: [{ name: "tail", schema: { type: "integer", minimum: 0, maximum: 100_000, default: 100 } }],
       async handler(current, _p, query, ctx) {
         const tail = query.tail === undefined ? 100 : Number(query.tail);
         if (!Number.isInteger(tail) || tail < 0 || tail > 100_000) throw HttpError.invalid(`tail must be an integer from 0 to 100000, got "${query.tail}"`, "tail");
@@ -122,12 +132,31 @@ export const trainingJobController: KindController = {
     {
       method: "GET",
       path: "/metrics",
+      response: z.object({ points: z.array(MetricPoint) }),
       async handler(current, _p, _q, ctx) {
         return { points: ctx.store.listChildren<MetricPoint>(KIND, current.id, "metrics") };
       },
     },
   ],
 };
+
+/** The working directory: under the allowed roots, and a directory (a file there is 422). */
+function requireDirectory(ctx: PlatformContext, workingDir: string): void {
+  const wd = ctx.resolvePath(workingDir, "workingDir");
+  if (!statSync(wd).isDirectory()) throw HttpError.unprocessable(`workingDir "${workingDir}" is not a directory`, "workingDir");
+}
+
+/** The dataset version the job would run on: it must exist and be Ready (422 naming the field otherwise). */
+function datasetVersionOf(ctx: PlatformContext, spec: TrainingJobSpec): number {
+  const ds = ctx.store.get<StoredObject & { latestVersion: number }>("datasets", spec.datasetId);
+  if (!ds) throw HttpError.unprocessable(`dataset "${spec.datasetId}" does not exist`, "datasetId");
+  const version = spec.datasetVersion ?? ds.latestVersion;
+  const field = spec.datasetVersion ? "datasetVersion" : "datasetId";
+  const v = ctx.store.getChild<{ status: string }>("datasets", ds.id, "versions", String(version));
+  if (!v) throw HttpError.unprocessable(`dataset "${ds.name}" has no version ${version} yet (status ${ds.status})`, field);
+  if (v.status !== "Ready") throw HttpError.unprocessable(`dataset "${ds.name}" version ${version} is ${v.status}, not Ready`, field);
+  return version;
+}
 
 /** The stored output of a completed job (for models whose source is its outputUri). */
 export async function jobOutputPath(ctx: PlatformContext, jobId: string): Promise<string> {

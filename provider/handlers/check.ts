@@ -1,12 +1,15 @@
 // check: validates a resource's inputs against its kind's spec schema property by property (values only known
-// after apply skip their own validation), refuses flavors the backend does not offer, and digests a local
-// source's content so a changed file behind the same path is an input change.
+// after apply skip their own validation), then asks the platform for a dry run of the create (whatever apply
+// would refuse, preview refuses), refuses flavors the backend does not offer, and digests a local source's
+// content so a changed file behind the same path is an input change.
 import { z } from "zod";
+import { UserTags } from "../../schemas";
 import { contentDigest } from "../../sdk/digest";
-import { knownFlavors } from "./context";
+import { knownFlavors, quickPlatform } from "./context";
+import { normalizeForCompare } from "./diff";
 import { PROVIDER_KEYS, ProviderInputs, type CheckFailure, type KindDefinition, type Props } from "./kind-definition";
-import { withSchemaDefaults } from "./outputs";
-import { containsUnknown, readableLocalPath, withoutUndefined } from "./values";
+import { platformBody, specOf, withSchemaDefaults } from "./outputs";
+import { containsUnknown, deepEqual, readableLocalPath, UNKNOWN, withoutUndefined } from "./values";
 
 export async function check(def: KindDefinition, _olds: Props, news: Props): Promise<{ inputs: Props; failures: CheckFailure[] }> {
   const failures: CheckFailure[] = [];
@@ -47,12 +50,22 @@ export async function check(def: KindDefinition, _olds: Props, news: Props): Pro
     if (!r.success) failures.push(...issuesToFailures(r.error.issues, []));
   }
   for (const [key, schema] of Object.entries(ProviderInputs.shape) as [string, z.ZodType][]) checkProperty(key, schema, providerIn[key]);
+  // The provider writes the reserved tags itself; declared ones would be refused by the platform's rule.
+  if (inputs.tags && !containsUnknown(inputs.tags) && "tags" in shape) {
+    const r = UserTags.safeParse(inputs.tags);
+    if (!r.success) failures.push(...issuesToFailures(r.error.issues, ["tags"]));
+  }
+
+  // What apply would refuse, preview refuses: the platform's own rules, by a server-side dry run (once
+  // the inputs themselves are well-formed: the platform would only repeat the schema's complaints).
+  const schemaValid = failures.length === 0;
+  if (schemaValid) failures.push(...(await serverFailures(def, _olds ?? {}, inputs)));
 
   if (def.flavorPaths) {
     // The flavor the platform will get: a default one (not in the inputs) is refused here too when not offered.
     const effective: Props = { ...inputs };
     for (const k of Object.keys(shape)) if (!containsUnknown(inputs[k])) effective[k] = withSchemaDefaults(def, k, inputs[k]);
-    const wanted = def.flavorPaths(effective).filter((f) => typeof f.flavor === "string" && !containsUnknown(f.flavor));
+    const wanted = def.flavorPaths(effective).filter((f) => typeof f.flavor === "string" && !containsUnknown(f.flavor) && !failures.some((x) => x.property === f.path));
     if (wanted.length) {
       const flavors = await knownFlavors();
       if (flavors) {
@@ -71,6 +84,74 @@ export async function check(def: KindDefinition, _olds: Props, news: Props): Pro
     if (local) inputs.sourceDigest = await contentDigest(local);
   }
   return { inputs: withoutUndefined(inputs), failures };
+}
+
+/**
+ * The platform's dry run of this create: every rule it enforces at apply (allowed roots, unique names,
+ * flavor limits, servable formats, objects that must exist). Values unknown in preview are sent as
+ * placeholders of their type and whatever the platform says about them is dropped. On an update (`olds`
+ * set), only problems with properties that change are kept: an unchanged property is not what the update
+ * does. Nothing when the platform does not answer quickly, or when the object is adopted.
+ */
+export async function serverFailures(def: KindDefinition, olds: Props, inputs: Props): Promise<CheckFailure[]> {
+  if (inputs.adopt !== undefined) return [];
+  const p = quickPlatform();
+  if (!p) return [];
+  const spec = specOf(def, inputs);
+  const unknownPaths: (string | number)[][] = [];
+  const body = withPlaceholders(def.specSchema, platformBody(def, spec, containsUnknown(inputs.logicalName) ? undefined : inputs.logicalName), unknownPaths);
+  const client = def.client(p);
+  if (!client.validate) return []; // a backend without a dry run: apply is the first to say
+  let problems;
+  try {
+    problems = await client.validate(body);
+  } catch {
+    return []; // not reachable, or too old to dry-run: apply validates anyway
+  }
+  const isUpdate = Object.keys(olds).some((k) => k in def.specSchema.shape);
+  const changed = (key: string) => !isUpdate || !deepEqual(normalizeForCompare(key, olds[key]), normalizeForCompare(key, inputs[key]));
+  const failures: CheckFailure[] = [];
+  for (const problem of problems) {
+    const path = problem.field ? problem.field.split(".").map((s) => (/^\d+$/.test(s) ? Number(s) : s)) : [];
+    const overlaps = (u: (string | number)[]) => u.every((s, i) => i >= path.length || path[i] === s) || path.every((s, i) => u[i] === s);
+    if (unknownPaths.some(overlaps)) continue;
+    if (path.length ? !changed(String(path[0])) : isUpdate) continue;
+    failures.push({ property: propertyPath(path), reason: problem.message });
+  }
+  return failures;
+}
+
+/**
+ * `body` with each unknown value replaced by a placeholder the spec schema accepts at that place (a string,
+ * a number, a boolean, an empty list or map), so the platform can still check everything else. Records
+ * where they were.
+ */
+function withPlaceholders(schema: z.ZodType, body: Props, unknownPaths: (string | number)[][]): Props {
+  const out = structuredClone(body);
+  const visit = (value: unknown, path: (string | number)[]): void => {
+    // platformBody has already made a relative path absolute, so an unknown path now ends in the sentinel.
+    if (typeof value === "string" && value.includes(UNKNOWN)) {
+      unknownPaths.push(path);
+      return;
+    }
+    if (Array.isArray(value)) value.forEach((v, i) => visit(v, [...path, i]));
+    else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) visit(v, [...path, k]);
+  };
+  visit(out, []);
+  const set = (path: (string | number)[], v: unknown) => {
+    let at: any = out;
+    for (const s of path.slice(0, -1)) at = at[s];
+    at[path[path.length - 1]] = v;
+  };
+  for (const path of unknownPaths) {
+    const fits = (candidate: unknown) => {
+      set(path, candidate);
+      const r = schema.safeParse(out);
+      return r.success || !r.error.issues.some((i) => i.path.length >= path.length && path.every((s, n) => i.path[n] === s));
+    };
+    if (![`placeholder-${"x".repeat(4)}`, 1, true, [], {}].some(fits)) set(path, "placeholder");
+  }
+  return out;
 }
 
 function issuesToFailures(issues: z.core.$ZodIssue[], prefix: (string | number)[]): CheckFailure[] {

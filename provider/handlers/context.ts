@@ -46,9 +46,21 @@ export function platform(): Platform {
     retryBaseMs: settings.retryBaseMs,
     retryMaxMs: settings.retryMaxMs,
   };
-  const p = openPlatform(settings, tuning);
+  const p = openPlatform(settings, { ...tuning, asProvider: true });
   cached = { key, platform: p };
   return p;
+}
+
+/**
+ * A connection for check's server-side dry run: it must answer quickly or not at all (check works
+ * offline, e.g. a preview before the platform is started; apply validates again).
+ */
+export function quickPlatform(): Platform | undefined {
+  try {
+    return openPlatform(settings, { requestTimeoutMs: 2_000, retryLimit: 0, asProvider: true });
+  } catch {
+    return undefined;
+  }
 }
 
 export function waitChunkMs(): number {

@@ -4,10 +4,19 @@ import { backendCheck, effectiveDefinition } from "./backend-rules";
 import { check } from "./check";
 import { configure as configureContext, type ProviderSettings } from "./context";
 import { diff } from "./diff";
-import type { KindDefinition, Props } from "./kind-definition";
+import type { CheckFailure, KindDefinition, Props } from "./kind-definition";
 import { create, remove, update } from "./lifecycle";
 import { exitWhenEngineGone } from "./orphan-guard";
 import { read } from "./read";
+
+/**
+ * A failure as the engine should print it. Given a property, the engine prints "property P value {V} has a
+ * problem", where V is the top-level input named P, so a nested path (or a missing value) reads
+ * `{<nil>}`; without one it prints "has a problem: <reason>", so the path goes into the reason.
+ */
+export function forEngine(f: CheckFailure): CheckFailure {
+  return f.property ? { property: "", reason: `${f.property}: ${f.reason}` } : f;
+}
 
 /** The six provider methods (plus configure) for one kind: what the shim delegates to. */
 export function handlersFor(def: KindDefinition) {
@@ -20,7 +29,7 @@ export function handlersFor(def: KindDefinition) {
       const eff = effectiveDefinition(def);
       const result = await check(eff, olds, news);
       result.failures.push(...backendCheck(eff, news, result.inputs));
-      return result;
+      return { inputs: result.inputs, failures: result.failures.map(forEngine) };
     },
     diff: (id: string, olds: Props, news: Props) => diff(effectiveDefinition(def), id, olds, news),
     create: (inputs: Props) => create(effectiveDefinition(def), inputs),

@@ -1,11 +1,13 @@
 // Every check of a manifest, before anything is declared: YAML syntax, the schema, references (unknown
-// ones and cycles) and local paths. All problems are collected and thrown together as one ManifestError.
+// ones, cycles, wrong types), names used twice, and local paths. All problems are collected and thrown
+// together as one ManifestError. (platform-check.ts adds the platform's own rules, by its dry run.)
+import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { SECTIONS, type Section } from "../../schemas/manifest";
 import { ManifestError, type ManifestProblem } from "./problems";
 import { parseManifestText, problemAt, readManifestSource, type ManifestSource } from "./source";
 import { validateManifestSchema } from "./validate";
-import { buildGraph, type ManifestGraph } from "./references";
+import { buildGraph, referenceTypeProblems, walkStrings, type ManifestGraph } from "./references";
 import { isLocalPath, localPathExists, PATH_PROPERTIES } from "./paths";
 import { secretProblems } from "./secrets";
 
@@ -16,6 +18,8 @@ export interface LoadOptions {
   displayName?: string;
   /** Manifest text, instead of reading `path` (the path still anchors relative paths). */
   text?: string;
+  /** The backend the manifest is for; "local" (the default) reads local paths only, no URIs but mlp://. */
+  backend?: string;
 }
 
 /** A manifest that passed every check, ready to declare. */
@@ -39,7 +43,16 @@ export function checkManifest(path: string, opts: LoadOptions = {}): CheckedMani
   // Reference and path checks run on the raw value even when the schema failed, so one run shows everything.
   const raw = (source.value ?? {}) as Record<string, any>;
   const graph = buildGraph(source, sectionsOnly(raw));
-  problems.push(...graph.problems, ...pathProblems(source, raw, manifestDir), ...secretProblems(source, raw, manifestDir));
+  problems.push(...graph.problems, ...pathProblems(source, raw, manifestDir, opts.backend ?? "local"), ...secretProblems(source, raw, manifestDir), ...duplicateNameProblems(source, raw), ...controlCharacterProblems(source, raw));
+  // A reference of the wrong type says more than the schema's "expected array, received string" there.
+  const typed: ManifestProblem[] = [];
+  for (const section of SECTIONS)
+    if (isRecord(raw[section]))
+      for (const [key, spec] of Object.entries(raw[section] as Record<string, unknown>)) if (isRecord(spec)) typed.push(...referenceTypeProblems(source, section, key, spec));
+  if (typed.length) {
+    const paths = new Set(typed.map((p) => p.path));
+    problems.splice(0, problems.length, ...problems.filter((p) => !paths.has(p.path)), ...typed);
+  }
   if (problems.length || !manifest) throw new ManifestError(display, dedupe(problems));
   return { source, manifest: raw, graph, manifestDir, workDir };
 }
@@ -54,8 +67,11 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return !!v && typeof v === "object" && !Array.isArray(v);
 }
 
-/** Local paths must exist when the manifest is loaded: a typo is cheaper to report here than mid-deploy. */
-function pathProblems(src: ManifestSource, raw: Record<string, any>, manifestDir: string): ManifestProblem[] {
+/**
+ * Local paths must exist when the manifest is loaded (a typo is cheaper to report here than mid-deploy),
+ * a working directory must be a directory, and the local platform reads no URIs but its own mlp://.
+ */
+function pathProblems(src: ManifestSource, raw: Record<string, any>, manifestDir: string, backend: string): ManifestProblem[] {
   const problems: ManifestProblem[] = [];
   for (const section of Object.keys(PATH_PROPERTIES) as Section[]) {
     if (!isRecord(raw[section])) continue;
@@ -63,9 +79,55 @@ function pathProblems(src: ManifestSource, raw: Record<string, any>, manifestDir
       if (!isRecord(spec)) continue;
       for (const prop of PATH_PROPERTIES[section]!) {
         const v = spec[prop];
-        if (typeof v === "string" && v && isLocalPath(v) && !localPathExists(v, manifestDir))
-          problems.push(problemAt(src, [section, key, prop], `no such file or directory: ${v} (relative paths are relative to the manifest's directory ${manifestDir})`));
+        if (typeof v !== "string" || !v) continue;
+        const at = [section, key, prop];
+        const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(v)?.[1];
+        if (scheme && backend === "local" && !(scheme === "mlp" && section === "models")) {
+          problems.push(problemAt(src, at, `${scheme}:// is not something the local platform reads; give a local path (relative to the manifest's directory)${section === "models" ? " or a training job's output (${trainingJobs.<key>.outputUri})" : ""}`));
+          continue;
+        }
+        if (!isLocalPath(v)) continue;
+        if (!localPathExists(v, manifestDir)) problems.push(problemAt(src, at, `no such file or directory: ${v} (relative paths are relative to the manifest's directory ${manifestDir})`));
+        else if (prop === "workingDir" && !statSync(resolve(manifestDir, v)).isDirectory()) problems.push(problemAt(src, at, `workingDir ${v} is a file; it must name a directory (the command runs there)`));
       }
+    }
+  }
+  return problems;
+}
+
+/** A value written with an escape ("\0", "\x07") carries a control character into paths, commands or names. */
+function controlCharacterProblems(src: ManifestSource, raw: Record<string, any>): ManifestProblem[] {
+  const problems: ManifestProblem[] = [];
+  walkStrings(raw, [], (value, path) => {
+    const m = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.exec(value);
+    if (m) problems.push(problemAt(src, path, `contains the control character U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}${m[0] === "\0" ? " (NUL)" : ""}, which no name, path or command may hold`));
+  });
+  return problems;
+}
+
+/**
+ * The platform keeps names unique per kind: two objects of one section may not end up with the same name.
+ * Only written names can collide (an unnamed object is `<key>-<stack>`, keys are unique), and adopted
+ * objects, which keep their key as the name.
+ */
+function duplicateNameProblems(src: ManifestSource, raw: Record<string, any>): ManifestProblem[] {
+  const problems: ManifestProblem[] = [];
+  for (const section of SECTIONS) {
+    if (!isRecord(raw[section])) continue;
+    const first = new Map<string, string>();
+    for (const [key, spec] of Object.entries(raw[section] as Record<string, unknown>)) {
+      if (!isRecord(spec)) continue;
+      const name = spec.name ?? (spec.adopt !== undefined ? key : undefined);
+      if (typeof name !== "string" || name.includes("${")) continue;
+      const other = first.get(name);
+      if (other === undefined) {
+        first.set(name, key);
+        continue;
+      }
+      const otherNamed = (raw[section] as Record<string, any>)[other].name !== undefined;
+      const where = problemAt(src, [section, other, ...(otherNamed ? ["name"] : [])], "", otherNamed ? "value" : "key");
+      const path = spec.name === undefined ? [section, key] : [section, key, "name"];
+      problems.push(problemAt(src, path, `name "${name}" is also the name of ${section}.${other} (line ${where.line}); names are unique per kind on the platform`, spec.name === undefined ? "key" : "value"));
     }
   }
   return problems;

@@ -1,7 +1,9 @@
 // References between manifest objects: `${<section>.<key>.<output>}` inside string values, and the
 // `dependsOn: [<section>.<key>]` lists. This module finds them, checks that they name something real, and
 // orders the objects so each comes after everything it refers to (a cycle is an error).
-import { REFERENCE_BODY, SECTIONS, type Section } from "../../schemas/manifest";
+import { z } from "zod";
+import * as S from "../../schemas";
+import { OBJECT_OPTION_KEYS, REFERENCE_BODY, SECTIONS, type Section } from "../../schemas/manifest";
 import { perSection } from "../../schemas/kinds";
 import { OUTPUT_KEYS } from "../resources";
 import { problemAt, type ManifestSource } from "./source";
@@ -13,6 +15,87 @@ export const REFERENCEABLE_OUTPUTS: Record<Section, readonly string[]> = perSect
 
 /** `${stacks.<key>.<output>}`: an output of another stack, declared in the manifest's `stacks:` section. */
 export const STACKS_SECTION = "stacks";
+
+type JsonType = "string" | "number" | "boolean" | "object" | "array";
+
+/** Each kind's platform spec schema: what a manifest object becomes once its references are resolved. */
+const SPEC_SCHEMAS: Record<Section, z.ZodType> = {
+  datasets: S.DatasetSpec,
+  trainingJobs: S.TrainingJobSpec,
+  models: S.ModelSpec,
+  perfJobs: S.PerfJobSpec,
+  services: S.ServiceSpec,
+};
+
+/**
+ * The JSON type of each output a reference may read, from the schemas of the spec and the platform object,
+ * plus the outputs the provider adds (version, versions, metrics, servedModels, bookkeeping).
+ */
+const OUTPUT_TYPES: Record<Section, Record<string, JsonType>> = (() => {
+  const typeOf = (schema: z.ZodType): JsonType | undefined => {
+    const t = (z.toJSONSchema(schema, { io: "output", unrepresentable: "any" }) as { type?: string }).type;
+    return t === "integer" ? "number" : (t as JsonType | undefined);
+  };
+  const shapes = (...objects: z.ZodObject<any>[]) => Object.assign({}, ...objects.map((o) => o.shape)) as Record<string, z.ZodType>;
+  const sources: Record<Section, [Record<string, z.ZodType>, Record<string, JsonType>]> = {
+    datasets: [shapes(S.DatasetSpec, S.Dataset), {}],
+    trainingJobs: [shapes(S.TrainingJobSpec, S.TrainingJob), { metrics: "object" }],
+    models: [shapes(S.ModelSpec, S.Model), { version: "number", versions: "array" }],
+    perfJobs: [shapes(S.PerfJobSpec, S.PerfJob), {}],
+    services: [shapes(S.ServiceSpec, S.Service), { servedModels: "array", models: "array" }],
+  };
+  const out = {} as Record<Section, Record<string, JsonType>>;
+  for (const section of SECTIONS) {
+    const [shape, extra] = sources[section];
+    const types: Record<string, JsonType> = { id: "string", deadlineSeconds: "number", adopt: "string", sourceDigest: "string" };
+    for (const key of REFERENCEABLE_OUTPUTS[section]) {
+      const t = extra[key] ?? (shape[key] ? typeOf(shape[key]) : undefined);
+      if (t) types[key] = t;
+    }
+    out[section] = { ...types, ...extra };
+  }
+  return out;
+})();
+
+const SAMPLES: Record<JsonType, unknown> = { string: "x", number: 1, boolean: true, object: {}, array: [] };
+const A: Record<JsonType, string> = { string: "a string", number: "a number", boolean: "a boolean", object: "a map", array: "a list" };
+
+/**
+ * A whole-string reference takes its output's type, so `version: ${models.x.name}` gives a string where a
+ * number belongs. Each reference is replaced by a sample of its output's type and the object is checked
+ * with its kind's spec schema: a type error at the reference is the reference's.
+ */
+export function referenceTypeProblems(src: ManifestSource, section: Section, key: string, spec: Record<string, unknown>): ManifestProblem[] {
+  const object: Record<string, unknown> = structuredClone(spec);
+  for (const k of OBJECT_OPTION_KEYS) delete object[k];
+  object.name ??= key;
+  const refs: { path: PropertyKey[]; token: ReferenceToken; type: JsonType }[] = [];
+  const replace = (value: unknown, path: PropertyKey[], set: (v: unknown) => void): void => {
+    if (typeof value === "string") {
+      const { parts, error } = parseTemplate(value);
+      if (error || parts.length !== 1 || typeof parts[0] === "string") return;
+      const token = parts[0];
+      const type = OUTPUT_TYPES[token.section as Section]?.[token.output];
+      if (!type) return; // unknown reference: reported as such
+      refs.push({ path, token, type });
+      set(SAMPLES[type]);
+    } else if (Array.isArray(value)) value.forEach((v, i) => replace(v, [...path, i], (x) => (value[i] = x)));
+    else if (value && typeof value === "object")
+      for (const [k, v] of Object.entries(value)) replace(v, [...path, k], (x) => ((value as Record<string, unknown>)[k] = x));
+  };
+  replace(object, [], () => undefined);
+  if (refs.length === 0) return [];
+  const r = SPEC_SCHEMAS[section].safeParse(object);
+  if (r.success) return [];
+  const problems: ManifestProblem[] = [];
+  for (const ref of refs) {
+    const issue = r.error.issues.find((i) => i.code === "invalid_type" && i.path.length === ref.path.length && i.path.every((s, n) => String(s) === String(ref.path[n])));
+    if (!issue) continue;
+    const wanted = (issue as { expected?: string }).expected ?? "another type";
+    problems.push(problemAt(src, [section, key, ...ref.path], `${ref.token.text} is ${A[ref.type]}, but this property takes ${wanted === "object" || wanted === "record" ? "a map" : wanted === "array" ? "a list" : `a ${wanted}`}`));
+  }
+  return problems;
+}
 
 export interface ReferenceToken {
   section: string;

@@ -63,7 +63,7 @@ describe("checkManifest", () => {
   });
 
   it("reports YAML syntax errors with their position and checks nothing further", () => {
-    expect(problemsOf("dup.yaml", "apiVersion: mlplatform/v1\napiVersion: x\ndatasets: 3\n")).toEqual(["dup.yaml:2:1: YAML: Map keys must be unique"]);
+    expect(problemsOf("dup.yaml", "apiVersion: mlplatform/v1\napiVersion: x\ndatasets: 3\n")).toEqual(['dup.yaml:2:1: duplicate key "apiVersion" (first written on line 1); a key may appear once per mapping']);
   });
 
   it("refuses a wrong apiVersion and malformed references", () => {

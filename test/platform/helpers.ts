@@ -38,7 +38,8 @@ export async function startTestPlatform(opts: TestPlatformOptions = {}): Promise
   const root = opts.root ?? mkdtempSync(join(tmpdir(), "mlp-root-"));
   // Platform log lines only when asked for (MLP_TEST_LOG=1), so test output stays readable.
   const log = process.env.MLP_TEST_LOG ? undefined : () => {};
-  const running = await startPlatform({ dataDir, port: 0, allowedRoots: [root, REPO_ROOT], log });
+  // A response that breaks the published schema is a 500 here, so every platform test checks the contract.
+  const running = await startPlatform({ dataDir, port: 0, allowedRoots: [root, REPO_ROOT], log, responseViolations: "refuse" });
   const api = makeApi(running.endpoint, running.token);
   return {
     endpoint: running.endpoint,

@@ -10,6 +10,7 @@ import * as perfJob from "../../provider/handlers/perf-job";
 import * as service from "../../provider/handlers/service";
 import * as trainingJob from "../../provider/handlers/training-job";
 import { ProviderError, ResourceInitError } from "../../provider/handlers/errors";
+import { UNKNOWN } from "../../provider/handlers/values";
 import { NotFoundError, type LocalPlatform } from "../../sdk";
 import { makeFixtures, type Fixtures } from "./fixtures";
 import { startPlatformForProviderTests, type TestPlatform } from "./platform";
@@ -189,9 +190,28 @@ describe("TrainingJob, Model, PerfJob, Service", () => {
 
   it("check refuses a flavor the platform does not offer, listing the ones it does", async () => {
     const r = await trainingJob.check({}, { name: "tj-flavor", command: ["x"], datasetId: dsId, flavor: "ecs.g1.large" });
-    expect(r.failures).toEqual([{ property: "flavor", reason: expect.stringMatching(/"ecs.g1.large" is not offered by this platform \(available: local.small, local.medium, local.large\)/) }]);
+    // The platform's dry run says it (with the flavors it offers); the engine gets the path in the reason.
+    expect(r.failures).toEqual([{ property: "", reason: expect.stringMatching(/^flavor: unknown flavor "ecs.g1.large"; the local platform offers: local.small, local.medium, local.large$/) }]);
     const p = await perfJob.check({}, { name: "pj-flavor", modelId: "md-1", modelVersion: 1, flavors: ["local.small", "gpu.a100"] });
-    expect(p.failures.map((f) => f.property)).toEqual(["flavors[1]"]);
+    expect(p.failures.map((f) => f.reason.split(":")[0]).sort()).toEqual(["flavors[1]", "modelId"]);
+  });
+
+  it("check refuses what apply would refuse (the platform's dry run), skipping values unknown in preview", async () => {
+    const reasons = (r: { failures: { reason: string }[] }) => r.failures.map((f) => f.reason);
+    const outside = await dataset.check({}, { name: "ds-passwd", format: "csv", source: "/etc/passwd" });
+    expect(reasons(outside)).toEqual([expect.stringMatching(/^source: source "\/etc\/passwd" is outside the platform's allowed roots/)]);
+    const uri = await dataset.check({}, { name: "ds-s3", format: "csv", source: "s3://bucket/x.csv" });
+    expect(reasons(uri)).toEqual([expect.stringMatching(/^source: .*s3:\/\/ URI/)]);
+    const wide = await service.check({}, { name: "svc-wide", models: [{ modelId: UNKNOWN, version: UNKNOWN }], replicas: 8 });
+    expect(reasons(wide)).toEqual(["replicas: flavor local.small allows at most 4 replicas per model, got 8"]);
+    // A path only known after apply (a training job's output) is not resolved into a path that does not exist.
+    expect(reasons(await model.check({}, { name: "md-later", source: UNKNOWN, format: "logreg-json" }))).toEqual([]);
+    expect(reasons(await dataset.check({}, { name: "ds-later", source: UNKNOWN, format: "csv" }))).toEqual([]);
+    // A name another object holds is refused (apply would get 409 for it).
+    const other = await api.datasets.create({ name: "ds-by-hand", format: "csv", source: fx.csv }, { idempotencyKey: "by-hand" });
+    const taken = await dataset.check({}, { name: "ds-by-hand", format: "csv", source: fx.csv, logicalName: "test/stack/Dataset/ds-by-hand" });
+    expect(reasons(taken)).toEqual(['name: a dataset named "ds-by-hand" already exists']);
+    await api.datasets.delete(other.id);
   });
 
   it("shows drift of a training job's description and tags", async () => {

@@ -95,7 +95,9 @@ describe("Dataset over gRPC", () => {
 
   it("check reports every invalid property", async () => {
     const r = await dp.check(u, {}, { __provider: serialized.Dataset, name: "X", format: "xml" });
-    expect(r.failures.map((f) => f.property).sort()).toEqual(["format", "name", "source"]);
+    // Paths lead the reason, never the property: the engine would print `value {<nil>}` for them.
+    expect(r.failures.map((f) => f.property)).toEqual(["", "", ""]);
+    expect(r.failures.map((f) => f.reason.split(":")[0]).sort()).toEqual(["format", "name", "source"]);
   });
 });
 
@@ -105,7 +107,8 @@ describe("Service over gRPC during preview", () => {
     const u = urn("Service", "svc-proto");
     const news = { __provider: serialized.Service, name: "svc-proto", models: [{ modelId: "md-1", version: UNKNOWN }], logicalName: "proto/test/Service/svc-proto" };
     const checked = await dp.check(u, {}, news);
-    expect(checked.failures).toEqual([]);
+    // The platform's dry run knows md-1 does not exist (apply would refuse it); the unknown version is skipped.
+    expect(checked.failures).toEqual([{ property: "", reason: 'models[0].modelId: model "md-1" does not exist' }]);
     expect(checked.inputs).toMatchObject({ models: [{ modelId: "md-1", version: UNKNOWN }] });
     expect(checked.inputs.replicas).toBeUndefined();
     const olds = { ...checked.inputs, models: [{ modelId: "md-1", version: 1, weight: 100 }], replicas: 1, flavor: "local.small", status: "Running" };
@@ -115,7 +118,9 @@ describe("Service over gRPC during preview", () => {
 
 describe("TrainingJob over gRPC", () => {
   it("a failing job is a partial failure carrying id, properties (with __provider) and the job's error", async () => {
-    const ds = await tp.client.datasets.create({ name: "ds-proto-tj", format: "csv", source: fx.csv }, { idempotencyKey: "proto-tj" });
+    let ds = await tp.client.datasets.create({ name: "ds-proto-tj", format: "csv", source: fx.csv }, { idempotencyKey: "proto-tj" });
+    // check asks the platform for a dry run, which (like create) needs a Ready dataset version.
+    while (ds.status !== "Ready") ds = await tp.client.datasets.wait(ds.id, ds.etag, 5_000);
     const u = urn("TrainingJob", "tj-proto");
     const { inputs, failures } = await dp.check(u, {}, {
       __provider: serialized.TrainingJob,

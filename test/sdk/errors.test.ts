@@ -8,8 +8,9 @@ import { ConflictError, errorFromResponse, InvalidError, NotFoundError, Platform
 
 // What a client catches for each code: the SDK's own classes, listed here as the specification.
 const EXPECTED: [ApiErrorCode, typeof PlatformError][] = [
-  ["invalid", InvalidError], ["unauthorized", UnauthorizedError], ["not_found", NotFoundError], ["conflict", ConflictError],
-  ["precondition_failed", PreconditionFailedError], ["too_large", PlatformError], ["throttled", ThrottledError],
+  ["invalid", InvalidError], ["unauthorized", UnauthorizedError], ["not_found", NotFoundError], ["method_not_allowed", PlatformError],
+  ["conflict", ConflictError], ["precondition_failed", PreconditionFailedError], ["too_large", PlatformError],
+  ["uri_too_long", PlatformError], ["throttled", ThrottledError],
   ["unavailable", UnavailableError], ["internal", PlatformError],
 ];
 
