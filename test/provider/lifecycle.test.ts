@@ -225,7 +225,8 @@ describe("4 and 5. updates converge; only what changes a result re-runs it", () 
 
   it("workingDir still compares equal when the project directory (and so its relative spelling) changes", async () => {
     const home = process.cwd();
-    mkdirSync(join(fx.root, "proj", "sub"), { recursive: true });
+    // Both directories exist: the platform's dry run (in check) refuses a workingDir that does not.
+    mkdirSync(join(fx.root, "proj", "sub", "code"), { recursive: true });
     mkdirSync(join(fx.root, "proj", "code"));
     try {
       process.chdir(join(fx.root, "proj")); // the first project directory: the path is "code"
@@ -243,7 +244,7 @@ describe("4 and 5. updates converge; only what changes a result re-runs it", () 
   });
 
   it("check does not write schema defaults (or the default deadline) into the inputs", async () => {
-    const t = await trainingJob.check({}, { name: "run", command: ["node", "t.js"], datasetId: "ds-1" });
+    const t = await trainingJob.check({}, { name: "run", command: ["node", "t.js"], datasetId: dsId });
     expect(t.failures).toEqual([]);
     expect(Object.keys(t.inputs).sort()).toEqual(["command", "datasetId", "name"]);
     const p = await perfJob.check({}, { name: "bench", modelId: "md-1", modelVersion: 1 });
