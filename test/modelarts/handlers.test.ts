@@ -18,6 +18,7 @@ import type { ModelArtsPlatform } from "../../sdk/modelarts/platform";
 import { UnauthorizedError } from "../../sdk";
 import { startMoto, type MotoServer } from "../emulators/s3/moto";
 import { ModelArtsEmulator } from "../emulators/modelarts/server";
+import { located } from "../emulators/check-failures";
 
 const AK = "HPUAHANDLERS";
 const SK = "handlersSecret0123";
@@ -63,22 +64,22 @@ describe("check on the ModelArts backend", () => {
     ] as const;
     for (const [h, spec, kind] of specs) {
       const r = await (h as typeof model).check({}, spec as any);
-      expect(r.failures.map((f) => f.reason).join("\n")).toMatch(new RegExp(`Huawei ModelArts backend \\(mlplatform:backend=modelarts\\) does not offer ${kind}.*It offers Dataset, Model, Service`));
+      expect(located(r.failures).map((f) => f.reason).join("\n")).toMatch(new RegExp(`Huawei ModelArts backend \\(mlplatform:backend=modelarts\\) does not offer ${kind}.*It offers Dataset, Model, Service`));
     }
   });
 
   it("refuses inputs the vendor cannot take, with the property and the reason", async () => {
     const m = await model.check({}, { name: "mm", source: join(dir, "iris"), format: "logreg-json", tags: { team: "a" }, inputs: [{ name: "x", datatype: "FP32", shape: [1] }] });
-    expect(m.failures.map((f) => f.property).sort()).toEqual(["format", "inputs", "tags"]);
+    expect(located(m.failures).map((f) => f.property).sort()).toEqual(["format", "inputs", "tags"]);
     const fw = await model.check({}, { name: "mm", source: join(dir, "iris"), format: "onnx", framework: "ONNX:1.10" });
-    expect(fw.failures).toEqual([{ property: "framework", reason: expect.stringContaining("ModelArts model_type is one of") }]);
+    expect(located(fw.failures)).toEqual([{ property: "framework", reason: expect.stringContaining("ModelArts model_type is one of") }]);
     const s = await service.check({}, { name: "ss", models: [{ modelId: "m", version: 1, weight: 50 }, { modelId: "m", version: 1, weight: 50 }], flavor: "modelarts.vm.cpu.2u", replicas: 6 });
-    expect(s.failures.map((f) => f.property).sort()).toEqual(["models", "replicas"]);
+    expect(located(s.failures).map((f) => f.property).sort()).toEqual(["models", "replicas"]);
   });
 
   it("checks flavors against the vendor's specification list", async () => {
     const r = await service.check({}, { name: "ss", models: [{ modelId: "m", version: 1 }] });
-    expect(r.failures).toEqual([{ property: "flavor", reason: expect.stringMatching(/"local.small" is not offered .*modelarts.vm.cpu.2u/) }]);
+    expect(located(r.failures)).toEqual([{ property: "flavor", reason: expect.stringMatching(/"local.small" is not offered .*modelarts.vm.cpu.2u/) }]);
   });
 });
 
@@ -86,7 +87,7 @@ describe("model against the emulator", () => {
   it("registers once; read shows no diff; the same bytes never upload or register again; /b/p/ answers read as obs://b/p/", async () => {
     const p = platform() as ModelArtsPlatform;
     const r = await model.check({}, { logicalName: "p/s/iris", name: "iris", source: join(dir, "iris"), format: "onnx", description: "first" });
-    expect(r.failures).toEqual([]);
+    expect(located(r.failures)).toEqual([]);
     const created = await model.create(r.inputs);
     expect(created.outs).toMatchObject({ name: "iris", version: 10000, status: "Ready", format: "onnx", framework: "Custom" });
     expect(p.store.uploadedFiles).toBe(1);
@@ -133,7 +134,7 @@ describe("dataset against the emulator", () => {
     const before = p.store.uploadedFiles;
     const spec = { logicalName: "p/s/iris-data", name: "iris-data", format: "csv", source: join(dir, "data"), description: "first" };
     const r = await dataset.check({}, spec);
-    expect(r.failures).toEqual([]);
+    expect(located(r.failures)).toEqual([]);
     const created = await dataset.create(r.inputs);
     expect(created.outs).toMatchObject({ name: "iris-data", status: "Ready", latestVersion: 1, format: "csv" });
     expect(p.store.uploadedFiles).toBe(before + 1);
@@ -168,7 +169,7 @@ describe("service against the emulator", () => {
     const mc = await model.create(m.inputs);
     const spec = { logicalName: "p/s/svc", name: "svc", models: [{ modelId: mc.id, version: 10000 }], flavor: "modelarts.vm.cpu.2u", replicas: 1, env: { A: "1" } };
     const s = await service.check({}, spec);
-    expect(s.failures).toEqual([]);
+    expect(located(s.failures)).toEqual([]);
     const sc = await service.create(s.inputs);
     expect(sc.outs).toMatchObject({ status: "Running", replicas: 1, flavor: "modelarts.vm.cpu.2u", env: { A: "1" } });
     // Stopped behind Pulumi's back (the console), then the program asks for 2 replicas.

@@ -19,6 +19,7 @@ import { QianfanEmulator } from "../emulators/qianfan/server";
 import { DRIVER_ACTIONS } from "./oracle-venv";
 import { effectiveDefinition } from "../../provider/handlers/backend-rules";
 import { platformBody, specOf, withSchemaDefaults } from "../../provider/handlers/outputs";
+import { located } from "../emulators/check-failures";
 
 const AK = "qf-handlers-ak";
 const SK = "qf-handlers-sk";
@@ -50,19 +51,19 @@ afterAll(async () => {
 
 async function checked(h: typeof dataset, news: Record<string, unknown>) {
   const r = await h.check({}, { logicalName: `p/s/${String(news.name)}`, ...news });
-  expect(r.failures).toEqual([]);
+  expect(located(r.failures)).toEqual([]);
   return r.inputs;
 }
 
 describe("check on the Qianfan backend", () => {
   it("refuses PerfJob, naming what the backend offers", async () => {
     const r = await perfJob.check({}, { name: "bench", modelId: "am-1", modelVersion: 1, flavors: ["public"] });
-    expect(r.failures.map((f) => f.reason).join("\n")).toMatch(/Baidu Qianfan backend \(mlplatform:backend=qianfan\) does not offer PerfJob: Qianfan has no performance-benchmark API.*It offers Dataset, TrainingJob, Model, Service/);
+    expect(located(r.failures).map((f) => f.reason).join("\n")).toMatch(/Baidu Qianfan backend \(mlplatform:backend=qianfan\) does not offer PerfJob: Qianfan has no performance-benchmark API.*It offers Dataset, TrainingJob, Model, Service/);
   });
 
   it("takes a run without a command, and refuses a command, a flavor and out-of-range hyper-parameters by property", async () => {
     const ok = await trainingJob.check({}, { name: "run", datasetId: "ds-1", hyperParameters: HP });
-    expect(ok.failures).toEqual([]);
+    expect(located(ok.failures)).toEqual([]);
     // Declared values only: the vendor's defaults are applied when the request is sent, never frozen into inputs.
     expect(ok.inputs.hyperParameters).toEqual(HP);
     expect(withSchemaDefaults(effectiveDefinition(trainingJob.definition), "hyperParameters", HP)).toEqual({ ...HP, trainMode: "SFT", parameterScale: "LoRA", epoch: 1, maxSeqLen: 4096, splitRatio: 20 });
@@ -71,24 +72,24 @@ describe("check on the Qianfan backend", () => {
       name: "run", datasetId: "ds-1", command: ["python", "train.py"], flavor: "local.small", python: { requirements: ["numpy"] },
       hyperParameters: { baseModel: "ERNIE-Speed-8K", learningRate: 0.001, epoch: 80, maxSeqLen: 2048, batch: 4 },
     });
-    const byProperty = Object.fromEntries(bad.failures.map((f) => [f.property, f.reason]));
+    const byProperty = Object.fromEntries(located(bad.failures).map((f) => [f.property, f.reason]));
     expect(Object.keys(byProperty).sort()).toEqual(["command", "flavor", "hyperParameters", "hyperParameters.epoch", "hyperParameters.maxSeqLen", "python"].sort());
     expect(byProperty.command).toMatch(/not supported by the Baidu Qianfan backend: a Qianfan fine-tuning run trains a vendor base model/);
     expect(byProperty.hyperParameters).toMatch(/batch/);
     // Ranges that depend on the base model are checked once the rest is valid.
     const lr = await trainingJob.check({}, { name: "run", datasetId: "ds-1", hyperParameters: { baseModel: "ERNIE-Speed-8K", learningRate: 0.001 } });
-    expect(lr.failures).toEqual([{ property: "hyperParameters.learningRate", reason: expect.stringContaining("outside the range Qianfan accepts for ERNIE-Speed-8K (0.00001–0.00004)") }]);
+    expect(located(lr.failures)).toEqual([{ property: "hyperParameters.learningRate", reason: expect.stringContaining("outside the range Qianfan accepts for ERNIE-Speed-8K (0.00001–0.00004)") }]);
   });
 
   it("refuses model sources that are not Qianfan runs, declared formats, and services with more than one model", async () => {
     const m = await model.check({}, { name: "m1", source: "./model.onnx", format: "onnx" });
-    expect(m.failures.map((f) => f.property).sort()).toEqual(["format"]);
+    expect(located(m.failures).map((f) => f.property).sort()).toEqual(["format"]);
     const src = await model.check({}, { name: "m1", source: "./model.onnx" });
-    expect(src.failures).toEqual([{ property: "source", reason: expect.stringContaining("publishes models only from its own fine-tuning runs") }]);
+    expect(located(src.failures)).toEqual([{ property: "source", reason: expect.stringContaining("publishes models only from its own fine-tuning runs") }]);
     const s = await service.check({}, { name: "svc", models: [{ modelId: "am-1", version: 1, weight: 50 }, { modelId: "am-2", version: 1, weight: 50 }] });
-    expect(s.failures).toEqual([{ property: "models", reason: expect.stringContaining("exactly one model version") }]);
+    expect(located(s.failures)).toEqual([{ property: "models", reason: expect.stringContaining("exactly one model version") }]);
     const pool = await service.check({}, { name: "svc", models: [{ modelId: "am-1", version: 1 }], flavor: "ml.large" });
-    expect(pool.failures.map((f) => f.property)).toEqual(["flavor"]);
+    expect(located(pool.failures).map((f) => f.property)).toEqual(["flavor"]);
   });
 });
 

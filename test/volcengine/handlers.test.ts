@@ -20,6 +20,7 @@ import type { VolcenginePlatform } from "../../sdk/volcengine/platform";
 import { startMoto, type MotoServer } from "../emulators/s3/moto";
 import { VolcengineEmulator } from "../emulators/volcengine/server";
 import { DRIVER_ACTIONS } from "./oracle-venv";
+import { located } from "../emulators/check-failures";
 
 const AK = "AKLThandlers";
 const SK = "aGFuZGxlcnMtc2VjcmV0";
@@ -53,7 +54,7 @@ const vendorApi = () => new VolcengineApi(resolveCloudConfig(VOLCENGINE, { regio
 
 async function checked(h: typeof model, news: Record<string, unknown>) {
   const r = await h.check({}, { logicalName: `p/s/${String(news.name)}`, ...news });
-  expect(r.failures).toEqual([]);
+  expect(located(r.failures)).toEqual([]);
   return r.inputs;
 }
 
@@ -61,26 +62,26 @@ describe("check on the Volcengine backend", () => {
   it("refuses kinds the backend does not offer, naming it and what it offers", async () => {
     for (const [h, spec] of [[dataset, { name: "d", format: "csv", source: "x.csv" }], [trainingJob, { name: "t", command: ["true"] }]] as const) {
       const r = await (h as typeof model).check({}, spec as any);
-      expect(r.failures.map((f) => f.reason).join("\n")).toMatch(/Volcengine ML Platform backend \(mlplatform:backend=volcengine\) does not offer (Dataset|TrainingJob).*It offers Model, PerfJob, Service/);
+      expect(located(r.failures).map((f) => f.reason).join("\n")).toMatch(/Volcengine ML Platform backend \(mlplatform:backend=volcengine\) does not offer (Dataset|TrainingJob).*It offers Model, PerfJob, Service/);
     }
   });
 
   it("refuses inputs the vendor cannot take, with the property and the reason", async () => {
     const m = await model.check({}, { name: "mm", source: join(dir, "iris"), format: "logreg-json", tags: { team: "a" } });
-    expect(m.failures.map((f) => f.property).sort()).toEqual(["format", "tags"]);
+    expect(located(m.failures).map((f) => f.property).sort()).toEqual(["format", "tags"]);
     const s = await service.check({}, { name: "ss", models: [{ modelId: "m-1", version: 1, weight: 50 }, { modelId: "m-2", version: 1, weight: 50 }], flavor: "ml.highcpu.large" });
-    expect(s.failures).toEqual([{ property: "models", reason: expect.stringContaining("exactly one model version") }]);
+    expect(located(s.failures)).toEqual([{ property: "models", reason: expect.stringContaining("exactly one model version") }]);
     const p = await perfJob.check({}, { name: "pp", modelId: "m-1", modelVersion: 1, flavors: ["ml.g1e.large"], concurrency: [1, 8] });
-    expect(p.failures).toEqual([{ property: "concurrency", reason: expect.stringContaining("not supported by the Volcengine ML Platform backend") }]);
+    expect(located(p.failures)).toEqual([{ property: "concurrency", reason: expect.stringContaining("not supported by the Volcengine ML Platform backend") }]);
     // The schema's defaults for what the vendor lacks are dropped, not refused.
     const ok = await perfJob.check({}, { name: "pp", modelId: "m-1", modelVersion: 1, flavors: ["ml.g1e.large"] });
-    expect(ok.failures).toEqual([]);
+    expect(located(ok.failures)).toEqual([]);
     expect(ok.inputs.concurrency).toBeUndefined();
   });
 
   it("checks flavors against ListResource", async () => {
     const r = await service.check({}, { name: "ss", models: [{ modelId: "m-1", version: 1 }] });
-    expect(r.failures).toEqual([{ property: "flavor", reason: expect.stringMatching(/"local.small" is not offered .*ml.highcpu.large/) }]);
+    expect(located(r.failures)).toEqual([{ property: "flavor", reason: expect.stringMatching(/"local.small" is not offered .*ml.highcpu.large/) }]);
   });
 });
 
