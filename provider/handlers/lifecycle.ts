@@ -61,15 +61,26 @@ export async function create(def: KindDefinition, inputs: Props): Promise<{ id: 
   } catch (e) {
     if (e instanceof ResourceInitError) {
       // It failed, but it is the engine's now (the error carries its id): no later create may take it over.
-      await converge(def, p, obj, inputs, {}).catch(() => undefined);
+      await handOver(def, client, obj, spec, logicalName).catch(() => undefined);
       throw e;
     }
     // The platform accepted the create: whatever happened meanwhile (it stopped answering), its id must reach
     // the state, so the next up keeps waiting for it and destroy deletes it.
     throw acceptedButUnfinished(def, obj, inputs, e as Error);
   }
-  obj = await converge(def, p, obj, inputs, {});
+  obj = await handOver(def, client, obj, spec, logicalName);
   return { id: obj.id, outs: await outputsOf(def, p, obj, inputs) };
+}
+
+/**
+ * The create hands its object to the engine: the creating tag goes (a tags-only patch), so no later create
+ * takes it over. Nothing else is sent: the object was made from this spec, and a full converge would compare
+ * the live spec with the declared one, which on a backend that stores sources elsewhere (a TOS path for a
+ * local file) differ in spelling and would register a second version.
+ */
+async function handOver(def: KindDefinition, client: KindClient<any, any, any>, obj: Obj, spec: Props, logicalName: string | undefined): Promise<Obj> {
+  if (!def.taggable || obj.tags?.[CREATING_TAG] === undefined) return obj;
+  return (await client.update(obj.id, { tags: platformBody(def, spec, logicalName).tags })) as Obj;
 }
 
 /** A partial failure with the id of an accepted object and outputs made from what was declared. */

@@ -113,6 +113,7 @@ export async function pulumiCommand(): Promise<auto.PulumiCommand> {
 
 /** An Automation API stack with an inline program, a file backend and a private PULUMI_HOME. */
 export async function openE2EStack(opts: E2EStackOptions): Promise<auto.Stack> {
+  ensureBuilt(); // the provider shim runs dist/ (cloud-backend tests start no local platform to build it)
   const state = join(opts.projectDir, ".state");
   mkdirSync(state, { recursive: true });
   const projectName = opts.projectName ?? "e2e";
