@@ -20,6 +20,7 @@ import type { CheckedManifest } from "./check";
 import { isLocalPath, PATH_PROPERTIES } from "./paths";
 import { ManifestError, type ManifestProblem } from "./problems";
 import { parseTemplate } from "./references";
+import { isSecretRef } from "./secrets";
 import { problemAt } from "./source";
 
 const DEFINITIONS: Record<Section, KindDefinition> = {
@@ -81,8 +82,12 @@ export async function checkManifestOnPlatform(checked: CheckedManifest, opts: Pl
   if (problems.length) throw new ManifestError(source.file, problems);
 }
 
-/** References (whole or embedded) are values the engine only knows at apply. */
+/**
+ * References (whole or embedded) are values the engine only knows at apply; a secret ({ secretFromEnv } or
+ * { secretFromFile }) is read only when the program runs, and its value never goes to a dry run.
+ */
 function unknownReferences(value: unknown): unknown {
+  if (isSecretRef(value)) return UNKNOWN;
   if (typeof value === "string") return parseTemplate(value).parts.some((p) => typeof p !== "string") ? UNKNOWN : value;
   if (Array.isArray(value)) return value.map(unknownReferences);
   if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unknownReferences(v)]));
