@@ -11,16 +11,10 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { canonicalRequest, parseAuthorization, signatureOf } from "../../../sdk/modelarts/signer";
+import { FaultDraw, type Fault, type FaultPlan } from "../faults";
+export type { Fault, FaultPlan } from "../faults";
 
 type Json = Record<string, any>;
-export type Fault = "throttle" | "unavailable" | "lostResponse";
-
-export interface FaultPlan {
-  rate: number;
-  kinds: Fault[];
-  /** The next call of each named action gets this fault whatever the rate (consumed once). */
-  next?: Record<string, Fault>;
-}
 
 export interface ModelArtsEmulatorOptions {
   projectId: string;
@@ -98,12 +92,12 @@ export class ModelArtsEmulator {
   private server?: Server;
   private readonly s3: S3Client;
   private readonly delays: { modelPublishMs: number; serviceDeployMs: number; serviceStopMs: number; serviceDeleteMs: number; datasetMs: number };
-  private rng: number;
+  private readonly dice: FaultDraw;
 
   constructor(private readonly opts: ModelArtsEmulatorOptions) {
     this.s3 = new S3Client({ endpoint: opts.s3Endpoint, region: "cn-north-4", forcePathStyle: true, credentials: { accessKeyId: "emulator", secretAccessKey: "emulator" } });
     this.delays = { modelPublishMs: 200, serviceDeployMs: 300, serviceStopMs: 100, serviceDeleteMs: 200, datasetMs: 200, ...opts.delays };
-    this.rng = opts.seed ?? 7;
+    this.dice = new FaultDraw(opts.seed ?? 7);
   }
 
   async start(): Promise<string> {
@@ -162,7 +156,7 @@ export class ModelArtsEmulator {
           throw bad("the request body is not JSON", "ModelArts.0101");
         }
       }
-      const fault = this.drawFault(route.action);
+      const fault = this.dice.draw(this.faults, route.action);
       record.fault = fault;
       if (fault === "throttle") return fail(new ApiFailure(429, "APIGW.0308", "The throttling threshold has been reached"), { "retry-after": "0" });
       if (fault === "unavailable") return fail(new ApiFailure(503, "ModelArts.0010", "the service is temporarily unavailable"));
@@ -216,22 +210,7 @@ export class ModelArtsEmulator {
     return { action: hit[0], run: hit[1] };
   }
 
-  private drawFault(action: string): Fault | undefined {
-    const forced = this.faults.next?.[action];
-    if (forced) {
-      delete this.faults.next![action];
-      return forced;
-    }
-    if (!this.faults.rate || !this.faults.kinds.length || this.random() >= this.faults.rate) return undefined;
-    return this.faults.kinds[Math.floor(this.random() * this.faults.kinds.length)];
-  }
 
-  private random(): number {
-    let t = (this.rng += 0x6d2b79f5);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
 
   /** SDK-HMAC-SHA256 as the API gateway checks it: every failure is 401 APIGW.0301, as on Huawei Cloud. */
   private verifySignature(req: IncomingMessage, url: URL, body: Buffer): void {

@@ -12,6 +12,8 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { CreateBucketCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { authorization, parseAuthorization } from "../../../sdk/qianfan/signer";
+import { FaultDraw, type FaultPlan } from "../faults";
+export type { Fault, FaultPlan } from "../faults";
 
 type Json = Record<string, any>;
 
@@ -21,13 +23,6 @@ export interface QianfanDelays {
   trainMs: number;
   modelPublishMs: number;
   deployMs: number;
-}
-
-export interface FaultPlan {
-  rate: number;
-  kinds: ("throttle" | "unavailable" | "lostResponse")[];
-  actions?: string[];
-  next?: Record<string, "throttle" | "unavailable" | "lostResponse">;
 }
 
 export interface QianfanEmulatorOptions {
@@ -107,13 +102,13 @@ export class QianfanEmulator {
   private readonly s3: S3Client;
   /** Mutable: a test may slow one phase down (a long run to stop). */
   readonly delays: QianfanDelays;
-  private rng: number;
+  private readonly dice: FaultDraw;
   endpoint = "";
 
   constructor(private readonly opts: QianfanEmulatorOptions) {
     this.s3 = new S3Client({ endpoint: opts.s3Endpoint, region: "bj", forcePathStyle: true, credentials: { accessKeyId: "emulator", secretAccessKey: "emulator" } });
     this.delays = { importMs: 100, publishMs: 100, trainMs: 300, modelPublishMs: 100, deployMs: 200, ...opts.delays };
-    this.rng = opts.seed ?? 42;
+    this.dice = new FaultDraw(opts.seed ?? 42);
   }
 
   async start(): Promise<string> {
@@ -182,7 +177,7 @@ export class QianfanEmulator {
         throw new ApiFailure(400, 336002, "the request body is not valid JSON");
       }
       if (typeof input !== "object" || input === null || Array.isArray(input)) throw new ApiFailure(400, 336002, "the request body must be a JSON object");
-      const fault = this.drawFault(action);
+      const fault = this.dice.draw(this.faults, action);
       record.fault = fault;
       if (fault === "throttle") return fail(new ApiFailure(429, 18, "QPS limit reached"), { "retry-after": "0" });
       if (fault === "unavailable") return fail(new ApiFailure(503, 336100, "server high load, please retry"));
@@ -195,24 +190,7 @@ export class QianfanEmulator {
     }
   }
 
-  private drawFault(action: string): string | undefined {
-    const f = this.faults;
-    const forced = f.next?.[action];
-    if (forced) {
-      delete f.next![action];
-      return forced;
-    }
-    if (!f.rate || !f.kinds.length || (f.actions && !f.actions.includes(action))) return undefined;
-    if (this.random() >= f.rate) return undefined;
-    return f.kinds[Math.floor(this.random() * f.kinds.length)];
-  }
 
-  private random(): number {
-    let t = (this.rng += 0x6d2b79f5);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
 
   /** bce-auth-v1 verification over what the signature covers (never the body); 500002 as the console answers. */
   private verifySignature(req: IncomingMessage, path: string, query: Record<string, string>): void {

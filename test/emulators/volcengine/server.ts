@@ -9,6 +9,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { canonicalQuery, parseAuthorization, sign } from "../../../sdk/volcengine/signer";
+import { FaultDraw, type FaultPlan } from "../faults";
+export type { Fault, FaultPlan } from "../faults";
 
 type Json = Record<string, any>;
 
@@ -20,17 +22,6 @@ export interface EmulatorDelays {
   perfStartMs: number;
   perfTaskMs: number;
   perfCancelMs: number;
-}
-
-export interface FaultPlan {
-  /** Share of calls (0..1) that fail instead of being answered. */
-  rate: number;
-  /** Which failures: throttling (429 FlowLimitExceeded), 5xx before applying, or applied-then-5xx (a lost answer). */
-  kinds: ("throttle" | "unavailable" | "lostResponse")[];
-  /** Only these actions (default: all). */
-  actions?: string[];
-  /** The next call of each named action gets this fault whatever the rate (consumed once). */
-  next?: Record<string, "throttle" | "unavailable" | "lostResponse">;
 }
 
 export interface EmulatorOptions {
@@ -129,7 +120,7 @@ export class VolcengineEmulator {
   private server?: Server;
   private readonly s3: S3Client;
   private readonly delays: EmulatorDelays;
-  private rng: number;
+  private readonly dice: FaultDraw;
   endpoint = "";
 
   constructor(private readonly opts: EmulatorOptions) {
@@ -137,7 +128,7 @@ export class VolcengineEmulator {
     this.bucket = `ml-platform-auto-created-required-${opts.accountId ?? "2100000050"}-${this.region}`;
     this.s3 = new S3Client({ endpoint: opts.s3Endpoint, region: this.region, forcePathStyle: true, credentials: { accessKeyId: "emulator", secretAccessKey: "emulator" } });
     this.delays = { serviceDeployMs: 300, serviceUpdateMs: 300, serviceStopMs: 100, serviceDeleteMs: 200, perfStartMs: 100, perfTaskMs: 300, perfCancelMs: 100, ...opts.delays };
-    this.rng = opts.seed ?? 42;
+    this.dice = new FaultDraw(opts.seed ?? 42);
   }
 
   async start(): Promise<string> {
@@ -196,7 +187,7 @@ export class VolcengineEmulator {
         throw invalid("the request body is not JSON", "InvalidParameter.Body");
       }
       if (typeof input !== "object" || input === null || Array.isArray(input)) throw invalid("the request body must be a JSON object", "InvalidParameter.Body");
-      const fault = this.drawFault(action);
+      const fault = this.dice.draw(this.faults, action);
       record.fault = fault;
       if (fault === "throttle") return fail(new ApiFailure(429, "FlowLimitExceeded", "the request rate exceeds the limit"), { "retry-after": "0" });
       if (fault === "unavailable") return fail(new ApiFailure(503, "ServiceUnavailableTemp", "the service is temporarily unavailable"));
@@ -209,25 +200,7 @@ export class VolcengineEmulator {
     }
   }
 
-  private drawFault(action: string): string | undefined {
-    const f = this.faults;
-    const forced = f.next?.[action];
-    if (forced) {
-      delete f.next![action];
-      return forced;
-    }
-    if (!f.rate || !f.kinds.length || (f.actions && !f.actions.includes(action))) return undefined;
-    if (this.random() >= f.rate) return undefined;
-    return f.kinds[Math.floor(this.random() * f.kinds.length)];
-  }
 
-  private random(): number {
-    // mulberry32: a seeded sequence so fault runs are reproducible.
-    let t = (this.rng += 0x6d2b79f5);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
 
   /** SignerV4 verification with the vendor's codes (assumed HTTP statuses: 401 credentials, 403 signature). */
   private verifySignature(req: IncomingMessage, path: string, query: Record<string, string>, body: Buffer): void {
