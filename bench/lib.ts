@@ -46,6 +46,28 @@ export async function benchProject(prefix: string): Promise<BenchProject> {
   };
 }
 
+/**
+ * One goal of a benchmark, as printed in the goal summary and in the README's performance table (which
+ * bench/report.ts regenerates from bench/results.json — never typed by hand). A missed goal stays in the
+ * table, marked, with `tried`: what was attempted and why it still misses.
+ */
+export interface Goal {
+  /** Issue and goal, e.g. "18.1 serving front ≤ 1.25× straight, 8 clients". */
+  goal: string;
+  figure: string;
+  baseline: string;
+  ratio: number | undefined;
+  met: boolean | undefined;
+  tried?: string;
+}
+
+/** What every benchmark returns: its printed tables, its figures for results.json, and its goals. */
+export interface BenchResult<T = unknown> {
+  text: string;
+  json: T;
+  goals?: Goal[];
+}
+
 export async function time<T>(fn: () => Promise<T>): Promise<[number, T]> {
   const t0 = performance.now();
   const value = await fn();

@@ -15,7 +15,7 @@ import { driveLoadInWorker } from "../platform/perf/load-thread";
 import { ReplicaProcess } from "../platform/serving/replica-process";
 import { ServiceRouter } from "../platform/serving/router";
 import { ensurePythonEnv, helperModuleDir, readRequirements } from "../platform/training/python-env";
-import { REPO_ROOT, table } from "./lib";
+import { REPO_ROOT, table, type BenchResult } from "./lib";
 
 const ROUNDS = 3;
 const EXAMPLE = join(REPO_ROOT, "examples/sklearn");
@@ -39,7 +39,7 @@ function trainExampleModel(python: string, dir: string): string {
   return join(dir, "model.onnx");
 }
 
-export async function runOnnxBench(durationSeconds = 2, opts: { freshVenv?: boolean; concurrencies?: number[]; batches?: number[] } = {}): Promise<{ text: string; json: unknown }> {
+export async function runOnnxBench(durationSeconds = 2, opts: { freshVenv?: boolean; concurrencies?: number[]; batches?: number[] } = {}): Promise<BenchResult> {
   const concurrencies = opts.concurrencies ?? [1, 8];
   const batches = opts.batches ?? [1, 32];
   const dir = mkdtempSync(join(tmpdir(), "mlp-bench-onnx-"));

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startPlatformDetached, stopPlatform, type RunningPlatform } from "../cli/platform";
-import { percentile, table } from "./lib";
+import { percentile, table, type BenchResult } from "./lib";
 
 type Api = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>;
 
@@ -77,7 +77,7 @@ async function waitWake(api: Api, rounds: number) {
   return { afterWrite, sinceChange };
 }
 
-export async function runPlatformApiBench(clients = 100, perClient = 10, waitRounds = 200): Promise<{ text: string; json: unknown }> {
+export async function runPlatformApiBench(clients = 100, perClient = 10, waitRounds = 200): Promise<BenchResult> {
   const dir = mkdtempSync(join(tmpdir(), "mlp-bench-api-"));
   writeFileSync(join(dir, "tiny.csv"), "x,y,label\n1,2,a\n3,4,b\n");
   const p = await startPlatformDetached({ dataDir: join(dir, "data"), allowedRoots: [dir] });

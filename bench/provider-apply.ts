@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { declareManifest } from "../provider/manifest/load";
 import { Dataset, TrainingJob } from "../provider";
 import { RETRY_LOG_PREFIX } from "../sdk/local";
-import { benchProject, cliWallMs, REPO_ROOT, table, timedUp, type BenchProject } from "./lib";
-import { Noop, stateSizes, stateSizeTable, type StateSize } from "./provider-scale";
+import { benchProject, cliWallMs, REPO_ROOT, table, timedUp, type BenchProject, type BenchResult, type Goal } from "./lib";
+import { Noop, PROVIDER_BYTES_BOUND, stateSizes, stateSizeTable, type StateSize } from "./provider-scale";
 
 async function api(endpoint: string, token: string, path: string): Promise<any> {
   const res = await fetch(endpoint + path, { headers: { authorization: `Bearer ${token}` } });
@@ -163,7 +163,33 @@ async function parallelJobs(project: BenchProject, count: number): Promise<Apply
   return { count, concurrency, medianRunMs, idealMs, platformSpanMs, upMs, leadInMs, tailMs, retries: retries.counts.retries, throttled: retries.counts.throttled };
 }
 
-export async function runApplyBench(jobCount = 50): Promise<{ text: string; json: ApplyResult }> {
+/** Issue 7 §1, §4, §5: state size, apply overhead over the platform's critical path, parallel jobs. */
+export function applyGoals(apply: ApplyResult): Goal[] {
+  const maxProvider = Math.max(...apply.sizes.map((s) => s.providerBytes));
+  const overhead = apply.upMs - apply.criticalMs;
+  const j = apply.jobs;
+  const ratio = j.upMs / (j.idealMs + apply.engineDynamicMs);
+  return [
+    { goal: "7.1 __provider ≤ 8 KB per resource", figure: `${maxProvider} B (largest kind)`, baseline: `${PROVIDER_BYTES_BOUND} B`, ratio: maxProvider / PROVIDER_BYTES_BOUND, met: maxProvider <= PROVIDER_BYTES_BOUND },
+    {
+      goal: "7.4 up − critical path < 3 s + engine start-up",
+      figure: `${overhead.toFixed(0)} ms`,
+      baseline: `3000 + ${apply.engineMs.toFixed(0)} ms (empty program; ${apply.engineDynamicMs.toFixed(0)} with a dynamic provider)`,
+      ratio: overhead / (3000 + apply.engineMs),
+      met: overhead - apply.engineMs < 3000,
+    },
+    {
+      goal: `7.5 ${j.count} jobs, --parallel 16 ≈ platform time, no retry storm`,
+      figure: `${j.upMs.toFixed(0)} ms, ${j.retries} retries`,
+      baseline: `${j.idealMs.toFixed(0)} ms ideal + ${apply.engineDynamicMs.toFixed(0)} ms engine`,
+      ratio,
+      // "About the time the platform needs": within 20 %, and retries far fewer than jobs.
+      met: ratio <= 1.2 && j.retries < j.count / 10,
+    },
+  ];
+}
+
+export async function runApplyBench(jobCount = 50): Promise<BenchResult<ApplyResult>> {
   const project = await benchProject("apply");
   try {
     // Engine start-up: an `up` with nothing to do (the first one also creates the stack), then the same
@@ -219,7 +245,7 @@ export async function runApplyBench(jobCount = 50): Promise<{ text: string; json
         ["SDK retries in the engine output (of them 429)", `${jobs.retries} (${jobs.throttled})`],
       ]),
     ].join("\n");
-    return { text, json };
+    return { text, json, goals: applyGoals(json) };
   } finally {
     await project.close();
   }

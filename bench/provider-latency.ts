@@ -10,7 +10,7 @@ import { startPlatformDetached, stopPlatform } from "../cli/platform";
 import { handlers } from "../provider/handlers";
 import { configure, platform } from "../provider/handlers/context";
 import { requestStats } from "../sdk";
-import { percentile, table } from "./lib";
+import { percentile, table, type BenchResult, type Goal } from "./lib";
 
 type Handler = (typeof handlers)["dataset"];
 
@@ -52,7 +52,12 @@ export interface LatencyResult {
  * `datasets` dataset creations one after another, then `jobs` training jobs of ~100 ms each submitted at
  * once (the platform runs them at its flavor concurrency, so most wait Pending first, as in a parallel up).
  */
-export async function runLatencyBench(datasetCount = 20, jobCount = 20): Promise<{ text: string; json: LatencyResult }> {
+/** Issue 7 §3: the platform marks an object ready → the handler's create returns, median < 100 ms. */
+export function latencyGoals(latency: LatencyResult): Goal[] {
+  return [{ goal: "7.3 wait latency median < 100 ms", figure: `${latency.medianMs.toFixed(0)} ms (p90 ${latency.p90Ms.toFixed(0)})`, baseline: "100 ms", ratio: latency.medianMs / 100, met: latency.medianMs < 100 }];
+}
+
+export async function runLatencyBench(datasetCount = 20, jobCount = 20): Promise<BenchResult<LatencyResult>> {
   const dir = mkdtempSync(join(tmpdir(), "mlp-bench-latency-"));
   const csv = join(dir, "tiny.csv");
   writeFileSync(csv, "x,y,label\n1,2,a\n3,4,b\n");
@@ -96,7 +101,7 @@ export async function runLatencyBench(datasetCount = 20, jobCount = 20): Promise
         summarize("for context: whole create, training jobs", jobs.map((s) => s.createMs)),
       ],
     );
-    return { text: `${text}\nretries by the SDK during this benchmark: ${json.retries}`, json };
+    return { text: `${text}\nretries by the SDK during this benchmark: ${json.retries}`, json, goals: latencyGoals(json) };
   } finally {
     console.log = log;
     await stopPlatform(p.dataDir);

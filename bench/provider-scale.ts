@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Dataset, Model } from "../provider";
-import { benchProject, table, time, type BenchProject } from "./lib";
+import { benchProject, table, time, type BenchProject, type BenchResult, type Goal } from "./lib";
 
 /** The baseline: a dynamic provider whose methods return at once. */
 const noopProvider: pulumi.dynamic.ResourceProvider = {
@@ -208,7 +208,18 @@ export function stateSizeTable(sizes: StateSize[]): string {
   );
 }
 
-export async function runScaleBench(sizes = [10, 50, 200], reps = 3): Promise<{ text: string; json: { reps: number; rows: ScaleRow[] } }> {
+/** Issue 7 §2: preview and refresh of the largest stack within 1.3 × the no-op baseline. */
+export function scaleGoals(json: { rows: ScaleRow[] }): Goal[] {
+  const big = json.rows[json.rows.length - 1];
+  const p = big.ourPreviewMs / big.basePreviewMs;
+  const r = big.ourRefreshMs / big.baseRefreshMs;
+  return [
+    { goal: `7.2 preview at ${big.resources} ≤ 1.3 × no-op`, figure: `${big.ourPreviewMs.toFixed(0)} ms`, baseline: `${big.basePreviewMs.toFixed(0)} ms`, ratio: p, met: p <= 1.3 },
+    { goal: `7.2 refresh at ${big.resources} ≤ 1.3 × no-op`, figure: `${big.ourRefreshMs.toFixed(0)} ms`, baseline: `${big.baseRefreshMs.toFixed(0)} ms`, ratio: r, met: r <= 1.3 },
+  ];
+}
+
+export async function runScaleBench(sizes = [10, 50, 200], reps = 3): Promise<BenchResult<{ reps: number; rows: ScaleRow[] }>> {
   const project = await benchProject("scale");
   try {
     writeFixtures(project.dir, Math.max(...sizes) / 2);
@@ -237,7 +248,8 @@ export async function runScaleBench(sizes = [10, 50, 200], reps = 3): Promise<{ 
         ]),
       ),
     ].join("\n");
-    return { text, json: { reps, rows } };
+    const json = { reps, rows };
+    return { text, json, goals: scaleGoals(json) };
   } finally {
     await project.close();
   }

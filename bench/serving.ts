@@ -11,7 +11,7 @@ import type { LoadSummary } from "../platform/perf/load";
 import { driveLoadInWorker as loadInWorker } from "../platform/perf/load-thread";
 import { ReplicaProcess } from "../platform/serving/replica-process";
 import { ServiceRouter } from "../platform/serving/router";
-import { table } from "./lib";
+import { table, type BenchResult } from "./lib";
 
 const ARTIFACT = {
   format: "logreg-json/v1",
@@ -25,7 +25,7 @@ const ARTIFACT = {
 const ROUNDS = 3;
 const BODY = JSON.stringify({ inputs: [{ name: "input", datatype: "FP32", shape: [1, 4], data: [0.5, 1, -0.5, 2] }] });
 
-export async function runServingBench(durationSeconds = 2, concurrencies = [1, 8]): Promise<{ text: string; json: unknown }> {
+export async function runServingBench(durationSeconds = 2, concurrencies = [1, 8]): Promise<BenchResult> {
   const dir = mkdtempSync(join(tmpdir(), "mlp-bench-serving-"));
   const artifactPath = join(dir, "model.json");
   writeFileSync(artifactPath, JSON.stringify(ARTIFACT));
