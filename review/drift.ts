@@ -71,6 +71,13 @@ const VOLATILE_OUTPUTS = new Set(["etag", "updatedAt", "createdAt"]);
  */
 const EXISTENCE_OUTPUTS: Record<string, readonly string[]> = { Model: ["version"] };
 
+/**
+ * Outputs that echo a declared input as the platform holds it (a Service's `servedModels` is its `models`
+ * with the model names added). A hand edit of the input already shows as drift of the input; the echo would
+ * say it again under Health, so it counts as accounted for whenever the input is declared.
+ */
+const MIRRORED_OUTPUTS: Record<string, Record<string, string>> = { Service: { servedModels: "models" } };
+
 function stripVolatile(outputs: Record<string, unknown> | undefined): Record<string, unknown> {
   return Object.fromEntries(Object.entries(outputs ?? {}).filter(([k]) => !VOLATILE_OUTPUTS.has(k)));
 }
@@ -99,8 +106,10 @@ export function buildDriftReport(
       // Outputs the inputs do not already account for: existence (drift) or health (not drift).
       const declaredTop = new Set([...Object.keys(r.old?.inputs ?? {}), ...Object.keys(r.new?.inputs ?? {})]);
       const existence = EXISTENCE_OUTPUTS[base.kind] ?? [];
+      const mirrors = MIRRORED_OUTPUTS[base.kind] ?? {};
+      const accountedFor = (top: string) => declaredTop.has(top) || (top in mirrors && declaredTop.has(mirrors[top]));
       const outputs = diffProperties(stripVolatile(r.old?.outputs), stripVolatile(r.new?.outputs))
-        .filter((d) => !declaredTop.has(String(d.path[0])));
+        .filter((d) => !accountedFor(String(d.path[0])));
       const gone = outputs.filter((d) => existence.includes(String(d.path[0]))).map((d) => driftProperty(d, "outputs"));
       for (const d of outputs.filter((d) => !existence.includes(String(d.path[0])))) {
         const p = driftProperty(d, "outputs");

@@ -161,3 +161,25 @@ describe("metrics beside every version change", () => {
     expect(md).toContain("v1: perf job `lat-staging` (stack `staging`), Succeeded, SLO met");
   });
 });
+
+describe("drift: an output that echoes a declared input is not health", () => {
+  it("weights changed by hand show once, as drift of `models`, not again as `servedModels` under Health", async () => {
+    const { buildDriftReport } = await import("../../review/drift");
+    const models = (a: number, b: number) => [{ modelId: "m-1", weight: a }, { modelId: "m-2", weight: b }];
+    const served = (a: number, b: number) => [{ modelId: "m-1", modelName: "iris", version: 1, weight: a }, { modelId: "m-2", modelName: "iris", version: 2, weight: b }];
+    const report = buildDriftReport({
+      errors: [],
+      resources: [{
+        result: "update",
+        urn: "urn:pulumi:dev::p::pulumi-nodejs:dynamic/mlplatform:Service::iris",
+        type: "pulumi-nodejs:dynamic/mlplatform:Service",
+        name: "iris",
+        diffKeys: ["models"],
+        old: { inputs: { name: "iris", models: models(80, 20) }, outputs: { name: "iris", models: models(80, 20), servedModels: served(80, 20), readyReplicas: 2 } },
+        new: { inputs: { name: "iris", models: models(50, 50) }, outputs: { name: "iris", models: models(50, 50), servedModels: served(50, 50), readyReplicas: 1 } },
+      }],
+    });
+    expect(report.resources.map((r) => r.properties.map((p) => p.property))).toEqual([["models[0].weight", "models[1].weight"]]);
+    expect(report.health.map((h) => h.property)).toEqual(["readyReplicas"]);
+  });
+});
