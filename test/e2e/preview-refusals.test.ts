@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Service } from "../../provider/resources";
+import { Dataset, Service } from "../../provider/resources";
 import { writeLogregArtifact } from "../platform/serving-fixtures";
 import { REPO_ROOT, makeProjectDir, openE2EStack, removeDir, startPlatformProcess, type E2EPlatform } from "./harness";
 
@@ -106,6 +106,27 @@ describe("a TypeScript program", () => {
     expect(all).toMatch(/web.*has a problem: models\[0\]\.modelId: model "md-nope" does not exist/);
     expect(all).toMatch(/web.*has a problem: flavor: unknown flavor "gpu\.a100"/);
     expect(all).not.toMatch(/\{<nil>\}/);
+    await expectPlatformEmpty();
+  }, 180_000);
+
+  it("with two resources of one kind claiming one platform name fails preview naming both, before anything is created", async () => {
+    const stack = await openE2EStack({
+      projectDir,
+      stackName: "ts-same-name",
+      platform,
+      program: async () => {
+        new Dataset("iris", { name: "shared", format: "csv", source: join(projectDir, "data", "iris.csv") });
+        new Dataset("copy", { name: "shared", format: "csv", source: join(projectDir, "data", "iris.csv") });
+      },
+    });
+    let output = "";
+    // `pulumi up` previews first (unless --skip-preview), so this is where a user's `up` stops.
+    const err = await stack.preview({ onOutput: (t) => (output += t) }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err, output).toBeInstanceOf(Error);
+    expect(`${output}\n${err!.message}`).toMatch(/Dataset "copy" has the platform name "shared", which Dataset "iris" of this program already has/);
     await expectPlatformEmpty();
   }, 180_000);
 });
