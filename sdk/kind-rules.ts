@@ -23,6 +23,12 @@ export interface KindRule {
   unsupported?: Readonly<Record<string, string>>;
   /** Values this backend accepts for a key, with the reason; any other fails check. */
   allowedValues?: Readonly<Record<string, { values: readonly unknown[]; why: string }>>;
+  /**
+   * A key holding a local path whose content this backend uploads (a code directory): its digest goes into
+   * `sourceDigest`, so new bytes behind the same path are an input change (list "sourceDigest" in replaceKeys
+   * when that makes a new object).
+   */
+  digestKey?: string;
   /** Keys the vendor does not store: outputs carry the declared value (never compared with the vendor). */
   keptInState?: readonly string[];
   /** Whether the vendor stores tags (the URN tag lets an interrupted create find its object). */

@@ -16,9 +16,13 @@ export function effectiveDefinition(def: KindDefinition): KindDefinition {
   const rule = ruleFor(def);
   if (!rule) return def;
   const kept = rule.keptInState ?? [];
+  const ownKeys = rule.specSchema ? Object.keys(rule.specSchema.shape).filter((k) => !(k in def.specSchema.shape)) : [];
   return {
     ...def,
     specSchema: rule.specSchema ?? def.specSchema,
+    // A backend's own spec may have keys of its own: the live object carries them too.
+    liveSpec: (obj) => ({ ...pick(obj, ownKeys), ...def.liveSpec(obj) }),
+    digestKey: rule.digestKey ?? def.digestKey,
     replaceKeys: rule.replaceKeys ?? def.replaceKeys,
     patchKeys: rule.patchKeys ?? def.patchKeys,
     taggable: rule.taggable ?? def.taggable,
@@ -30,9 +34,10 @@ export function effectiveDefinition(def: KindDefinition): KindDefinition {
 
 /**
  * Check-time refusals of the selected backend. `raw` are the inputs as the program sent them (to tell a
- * declared key from a schema default); defaulted unsupported keys are dropped from `inputs`.
+ * declared key from a schema default); defaulted unsupported keys are dropped from `inputs`. After schema
+ * failures (`schemaFailed`) the whole-spec rules wait for a well-formed spec.
  */
-export function backendCheck(def: KindDefinition, raw: Props, inputs: Props): CheckFailure[] {
+export function backendCheck(def: KindDefinition, raw: Props, inputs: Props, schemaFailed = false): CheckFailure[] {
   const rules = backendRules(currentBackend());
   if (!rules) return [];
   if (!rules.offered.includes(def.kind)) {
@@ -50,6 +55,7 @@ export function backendCheck(def: KindDefinition, raw: Props, inputs: Props): Ch
     if (v !== undefined && !containsUnknown(v) && !allowed.values.includes(v))
       failures.push({ property: key, reason: `${JSON.stringify(v)} is not available on the ${rules.vendor} backend (${allowed.why}; allowed: ${allowed.values.join(", ")})` });
   }
-  if (failures.length === 0 && rule.check && !containsUnknown(inputs)) failures.push(...rule.check(inputs));
+  // Whole-spec rules read well-formed values only (a value the schema refused is missing from the inputs).
+  if (failures.length === 0 && !schemaFailed && rule.check && !containsUnknown(inputs)) failures.push(...rule.check(inputs));
   return failures;
 }

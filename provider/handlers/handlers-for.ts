@@ -28,7 +28,9 @@ export function handlersFor(def: KindDefinition) {
     check: async (olds: Props, news: Props) => {
       const eff = effectiveDefinition(def);
       const result = await check(eff, olds, news);
-      result.failures.push(...backendCheck(eff, news, result.inputs));
+      // A declared spec value missing from the inputs is one the schema refused.
+      const refused = Object.keys(news ?? {}).some((k) => news[k] !== undefined && k in eff.specSchema.shape && !(k in result.inputs));
+      result.failures.push(...backendCheck(eff, news, result.inputs, refused));
       return { inputs: result.inputs, failures: result.failures.map(forEngine) };
     },
     diff: (id: string, olds: Props, news: Props) => diff(effectiveDefinition(def), id, olds, news),

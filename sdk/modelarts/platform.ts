@@ -25,6 +25,7 @@ import { etagOf, pollUntilChanged } from "../cloud/poll";
 import { sleep, type RetryPolicy } from "../cloud/retry";
 import type { DatasetClient, KindClient, ListFilter, ModelClient, PerfJobClient, Platform, ServiceClient, TrainingJobClient } from "../platform";
 import { ModelArtsApi } from "./api";
+import { trainingJobClient } from "./training";
 
 /** Default model_type when the Model declares no framework (ModelArts needs one; ONNX files run in a custom runtime). */
 export const DEFAULT_MODEL_TYPE = "Custom";
@@ -92,29 +93,46 @@ export class ModelArtsPlatform implements Platform {
     this.api = new ModelArtsApi({ config: opts.config, projectId: opts.projectId, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs });
     this.store = new ObjectStore({ endpoint: opts.config.objectStoreEndpoint, region: opts.config.region, credentials: opts.config.credentials });
     this.datasets = this.datasetClient() as unknown as DatasetClient;
-    this.trainingJobs = notOffered("TrainingJob") as any;
+    this.trainingJobs = trainingJobClient({
+      api: this.api,
+      bucket: opts.bucket,
+      upload: (root, source, what) => this.uploadTo(root, source, what),
+      datasetVersions: (id) => this.datasetVersions(id),
+      pollOptions: () => this.pollOptions(),
+    }) as unknown as TrainingJobClient;
     this.perfJobs = notOffered("PerfJob") as any;
     this.models = this.modelClient() as unknown as ModelClient;
     this.services = this.serviceClient() as unknown as ServiceClient;
   }
 
+  /** Serving specifications and training flavors (one list: check asks the platform, not the kind). */
   async flavors(): Promise<LocalFlavor[]> {
     const r = await this.api.call("GET", "/v1/{project_id}/services/specifications", { query: { is_personal_cluster: "false", infer_type: "real-time" } });
-    return ((r?.specifications ?? []) as any[]).map((f) => ({
+    const serving: LocalFlavor[] = ((r?.specifications ?? []) as any[]).map((f) => ({
       name: f.specification,
       cpuShare: Number(f.cpu ?? 0) || 0,
       maxReplicas: 5,
       maxConcurrency: Number(f.cpu ?? 1) || 1,
       description: f.spec_en ?? f.specification,
     }));
+    const t = await this.api.call("GET", "/v2/{project_id}/training-job-flavors", { action: "ListTrainingJobFlavors" });
+    const training: LocalFlavor[] = ((t?.flavors ?? []) as any[])
+      .filter((f) => !serving.some((s) => s.name === f.flavor_id))
+      .map((f) => ({ name: f.flavor_id, cpuShare: Number(f.flavor_info?.cpu?.core_num ?? 0), maxReplicas: Number(f.flavor_info?.max_num ?? 1), maxConcurrency: 1, description: f.flavor_name ?? f.flavor_id }));
+    return [...serving, ...training];
+  }
+
+  /** A dataset's versions, oldest first (neutral version N is the N-th). */
+  async datasetVersions(id: string): Promise<any[]> {
+    const r = await this.api.call("GET", `/v2/{project_id}/datasets/${encodeURIComponent(id)}/versions`, { action: "ListDatasetVersions" });
+    return ((r?.versions ?? []) as any[]).sort((a, b) => Number(a.create_time) - Number(b.create_time));
   }
 
   // ------------------------------------------------------------------------------------------ datasets
 
   private datasetClient() {
     const path = (id: string) => `/v2/{project_id}/datasets/${encodeURIComponent(id)}`;
-    const versionsOf = async (id: string): Promise<any[]> =>
-      (((await this.api.call("GET", `${path(id)}/versions`, { action: "ListDatasetVersions" }))?.versions ?? []) as any[]).sort((a, b) => Number(a.create_time) - Number(b.create_time));
+    const versionsOf = (id: string) => this.datasetVersions(id);
     const get = async (id: string): Promise<Obj> => {
       const d = await this.api.call("GET", path(id), { action: "ShowDataset" });
       return withEtag(datasetObject(d, await versionsOf(id)));
@@ -191,7 +209,7 @@ export class ModelArtsPlatform implements Platform {
   }
 
   /** Uploads a local file/directory under `root` in the configured bucket (skipped when the bytes are there). */
-  private async uploadTo(root: string, source: string, what: string): Promise<string> {
+  async uploadTo(root: string, source: string, what: string): Promise<string> {
     if (source.startsWith("obs://")) return source;
     const local = isAbsolute(source) ? source : resolve(process.cwd(), source);
     if (!existsSync(local)) throw new InvalidError(`${what} source ${source} does not exist (resolved to ${local})`, 400, "source");

@@ -1,8 +1,10 @@
 // The vendor-neutral handlers over the ModelArts driver, against the emulator (signatures verified, seed rules
-// enforced, uploads in moto): check-time refusals from the backend's kind rules (PerfJob/TrainingJob
-// not offered, inputs the vendor cannot take, flavors from the vendor's specification list), a model whose
+// enforced, uploads in moto): check-time refusals from the backend's kind rules (PerfJob not offered, inputs
+// the vendor cannot take, the backend's own TrainingJob spec, flavors from the vendor's specification list), a model whose
 // same bytes never upload or register again, OBS paths compared in one spelling, a missing project id and
-// bad credentials as clear errors.
+// bad credentials as clear errors; training jobs (v2) end to end through the handlers: the code directory
+// uploaded once, the dataset version as input, only the description in place, the output as a Model source,
+// a failure with the log tail and metrics, stop through /actions.
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -60,11 +62,10 @@ describe("check on the ModelArts backend", () => {
   it("refuses kinds the backend does not offer, naming it and what it offers", async () => {
     const specs = [
       [perfJob, { name: "p", modelId: "m", modelVersion: 1, flavors: ["modelarts.vm.cpu.2u"] }, "PerfJob"],
-      [trainingJob, { name: "t", command: ["true"] }, "TrainingJob"],
     ] as const;
     for (const [h, spec, kind] of specs) {
       const r = await (h as typeof model).check({}, spec as any);
-      expect(located(r.failures).map((f) => f.reason).join("\n")).toMatch(new RegExp(`Huawei ModelArts backend \\(mlplatform:backend=modelarts\\) does not offer ${kind}.*It offers Dataset, Model, Service`));
+      expect(located(r.failures).map((f) => f.reason).join("\n")).toMatch(new RegExp(`Huawei ModelArts backend \\(mlplatform:backend=modelarts\\) does not offer ${kind}.*It offers Dataset, TrainingJob, Model, Service`));
     }
   });
 
@@ -187,5 +188,116 @@ describe("service against the emulator", () => {
     await service.delete(sc.id, updated.outs);
     await model.delete(mc.id, mc.outs);
     expect([...emu.models.values()].filter((x) => x.model_name === "svc-model")).toEqual([]);
+  });
+});
+
+describe("training job against the emulator", () => {
+  const spec = (datasetId: string, over: Record<string, unknown> = {}) => ({
+    logicalName: "p/s/train", name: "train-iris", engine: { name: "PyTorch", version: "PyTorch-1.4.0-python3.6" }, workingDir: join(dir, "code"), bootFile: "train.py",
+    datasetId, hyperParameters: { epochs: 3, lr: 0.1, mode: "fast", shuffle: true }, flavor: "modelarts.vm.cpu.8u", instanceCount: 2, env: { SEED: "1" }, description: "first", ...over,
+  });
+  let datasetId: string;
+  beforeAll(async () => {
+    mkdirSync(join(dir, "code"));
+    writeFileSync(join(dir, "code", "train.py"), "print('train')\n");
+    mkdirSync(join(dir, "tdata"));
+    writeFileSync(join(dir, "tdata", "iris.csv"), "a,b\n1,2\n");
+    const d = await dataset.check({}, { logicalName: "p/s/tdata", name: "tdata", format: "csv", source: join(dir, "tdata") });
+    datasetId = (await dataset.create(d.inputs)).id;
+  });
+
+  it("check refuses what the backend's TrainingJob spec refuses, by property", async () => {
+    const fail = async (over: Record<string, unknown>) => located((await trainingJob.check({}, spec("d", over))).failures);
+    expect((await fail({ image: "org/img:1" })).map((f) => f.property)).toEqual(["image"]);
+    expect((await fail({ bootFile: undefined })).map((f) => f.property)).toEqual(["bootFile"]);
+    expect((await fail({ bootFile: "../escape.py" })).map((f) => f.property)).toEqual(["bootFile"]);
+    expect((await fail({ engine: undefined, image: "org/img:1" })).map((f) => f.property)).toEqual(["command"]);
+    expect((await fail({ python: { requirements: ["x==1"] }, maxRuntimeSeconds: 60, tags: { a: "b" } })).map((f) => f.property).sort()).toEqual(["maxRuntimeSeconds", "python", "tags"]);
+    expect(await fail({ flavor: "local.small" })).toEqual([{ property: "flavor", reason: expect.stringMatching(/"local.small" is not offered .*modelarts.vm.cpu.8u/) }]);
+    expect(await fail({ flavor: undefined })).toEqual([{ property: "flavor", reason: "is required" }]);
+    expect(await fail({ engine: { name: "PyTorch" } })).toEqual([{ property: "engine.version", reason: "is required" }]);
+  });
+
+  it("runs to Completed with the code uploaded once; read shows no diff; description in place; a new hyper-parameter or new code replaces; the output registers as a Model", async () => {
+    const p = platform() as ModelArtsPlatform;
+    const r = await trainingJob.check({}, spec(datasetId));
+    expect(located(r.failures)).toEqual([]);
+    const uploads = p.store.uploadedFiles;
+    const created = await trainingJob.create(r.inputs);
+    expect(p.store.uploadedFiles).toBe(uploads + 1);
+    expect(created.outs).toMatchObject({ status: "Completed", outputUri: `obs://${BUCKET}/mlplatform/training-output/train-iris/`, datasetVersion: 1, instanceCount: 2, exitCode: 0 });
+    expect(created.outs.metrics).toMatchObject({ cpuUsage: expect.any(Number), memUsage: expect.any(Number) });
+    const vendor = emu.trainingJobs.get(created.id)!.body;
+    expect(vendor.algorithm).toMatchObject({
+      engine: { engine_name: "PyTorch", engine_version: "PyTorch-1.4.0-python3.6" },
+      parameters: [{ name: "epochs", value: "3" }, { name: "lr", value: "0.1" }, { name: "mode", value: "fast" }, { name: "shuffle", value: "true" }],
+      inputs: [{ name: "data_url", remote: { dataset: { id: datasetId, version_id: emu.datasets.get(datasetId)!.versions[0].version_id } } }],
+      environments: { SEED: "1" },
+    });
+    expect(vendor.algorithm.code_dir).toMatch(new RegExp(`^obs://${BUCKET}/mlplatform/code/sha256-[0-9a-f]{64}/code/$`));
+    expect(vendor.algorithm.boot_file).toBe(vendor.algorithm.code_dir + "train.py");
+    expect(vendor.spec.resource).toEqual({ flavor_id: "modelarts.vm.cpu.8u", node_count: 2 });
+    // No perpetual diff: parameters come back as strings, paths as /bucket/path/, the code dir as its OBS copy.
+    const read = await trainingJob.read(created.id, created.outs);
+    expect(trainingJob.diff(created.id, read.props, r.inputs)).toMatchObject({ changes: false });
+    expect(read.inputs).toMatchObject({ hyperParameters: { epochs: 3, lr: 0.1, mode: "fast", shuffle: true }, workingDir: join(dir, "code") });
+    // Only the description changes in place.
+    const described = await trainingJob.check({}, spec(datasetId, { description: "second" }));
+    expect(trainingJob.diff(created.id, read.props, described.inputs)).toMatchObject({ changes: true, replaces: [] });
+    const updated = await trainingJob.update(created.id, read.props, described.inputs);
+    expect(updated.outs).toMatchObject({ description: "second", status: "Completed" });
+    expect(emu.liveTrainingJobs().map((j) => [j.id, j.description])).toEqual([[created.id, "second"]]);
+    expect(emu.count("ChangeTrainingJobDescription", (x) => x.status === 200)).toBe(1);
+    const bumped = await trainingJob.check({}, spec(datasetId, { description: "second", hyperParameters: { epochs: 4, lr: 0.1, mode: "fast", shuffle: true } }));
+    expect(trainingJob.diff(created.id, updated.outs, bumped.inputs).replaces).toEqual(["hyperParameters"]);
+    writeFileSync(join(dir, "code", "train.py"), "print('train v2')\n");
+    const newCode = await trainingJob.check({}, spec(datasetId, { description: "second" }));
+    expect(trainingJob.diff(created.id, updated.outs, newCode.inputs).replaces).toEqual(["sourceDigest"]);
+    writeFileSync(join(dir, "code", "train.py"), "print('train')\n");
+    // The job's output directory is a Model source (ModelArts registers models from OBS).
+    const m = await model.check({}, { logicalName: "p/s/trained", name: "trained", source: created.outs.outputUri, format: "onnx", framework: "PyTorch" });
+    expect(located(m.failures)).toEqual([]);
+    const mc = await model.create(m.inputs);
+    expect([...emu.models.values()].find((x) => x.model_name === "trained")?.source_location).toBe(created.outs.outputUri);
+    expect(model.diff(mc.id, (await model.read(mc.id, mc.outs)).props, m.inputs).changes).toBe(false);
+    await model.delete(mc.id, mc.outs);
+    await trainingJob.delete(created.id, updated.outs);
+    expect(emu.liveTrainingJobs()).toEqual([]);
+  });
+
+  it("a failed run reports its exit code, message, metrics and log tail; the next check repairs it by a new run", async () => {
+    emu.trainingOutcome = () => ({ log: ["epoch 1 loss 0.9", "Traceback (most recent call last):", 'ValueError: could not convert string to float: "setosa"'], fail: { exitCode: 1, message: "worker-0 exited with code 1" } });
+    try {
+      const r = await trainingJob.check({}, spec(datasetId, { name: "train-bad", logicalName: "p/s/train-bad" }));
+      const err = await trainingJob.create(r.inputs).catch((e) => e);
+      expect(String(err.message)).toMatch(/Failed \(exit code 1\): ModelArts phase Failed: worker-0 exited with code 1; last metrics cpuUsage=/);
+      expect(String(err.message)).toContain('| ValueError: could not convert string to float: "setosa"');
+      expect(err.id).toBeTruthy();
+      expect(trainingJob.diff(err.id, { ...err.properties, status: "Failed" }, r.inputs)).toMatchObject({ changes: true, replaces: ["status"] });
+      await trainingJob.delete(err.id, err.properties);
+    } finally {
+      emu.trainingOutcome = (job) => ({ log: [`job ${job.metadata.name}`] });
+    }
+  });
+
+  it("stop goes through /actions (terminate); delete stops a running job first", async () => {
+    const p = platform() as ModelArtsPlatform;
+    const r = await trainingJob.check({}, spec(datasetId, { name: "train-stop", logicalName: "p/s/train-stop" }));
+    const { logicalName: _l, ...body } = r.inputs as Record<string, any>;
+    const job = await p.trainingJobs.create({ ...body, workingDir: join(dir, "code") } as any, { idempotencyKey: "k" });
+    expect(["Pending", "Running"]).toContain(job.status);
+    const stopped = await p.trainingJobs.stop(job.id);
+    expect(stopped.status).toBe("Running"); // Terminating
+    await new Promise((res) => setTimeout(res, 400));
+    expect((await p.trainingJobs.get(job.id)).status).toBe("Stopped");
+    expect(emu.count("StopTrainingJob", (x) => x.status === 202)).toBe(1);
+    // A second job, deleted while it runs: the handler terminates it first.
+    const r2 = await trainingJob.check({}, spec(datasetId, { name: "train-stop2", logicalName: "p/s/train-stop2" }));
+    const { logicalName: _l2, ...body2 } = r2.inputs as Record<string, any>;
+    const job2 = await p.trainingJobs.create(body2 as any, { idempotencyKey: "k2" });
+    await trainingJob.delete(job2.id, {});
+    expect(emu.count("StopTrainingJob", (x) => x.status === 202)).toBe(2);
+    await trainingJob.delete(job.id, {});
+    expect(emu.liveTrainingJobs()).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@
 // (throttling, 5xx before applying, applied-then-5xx). Paths come back as `/bucket/path/` as the vendor's do.
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { canonicalRequest, parseAuthorization, signatureOf } from "../../../sdk/modelarts/signer";
 import { FaultDraw, type Fault, type FaultPlan } from "../faults";
 export type { Fault, FaultPlan } from "../faults";
@@ -23,7 +23,7 @@ export interface ModelArtsEmulatorOptions {
   s3Endpoint: string;
   /** Bucket created in the S3 store at start (local sources are uploaded there). */
   bucket: string;
-  delays?: Partial<{ modelPublishMs: number; serviceDeployMs: number; serviceStopMs: number; serviceDeleteMs: number; datasetMs: number }>;
+  delays?: Partial<{ modelPublishMs: number; serviceDeployMs: number; serviceStopMs: number; serviceDeleteMs: number; datasetMs: number; trainingPhaseMs: number }>;
   maxSkewMs?: number;
   seed?: number;
 }
@@ -67,6 +67,35 @@ export interface EmuService {
   then: string;
 }
 
+/** What a training run does in the emulator: its log lines, whether it fails, and with which exit code. */
+export interface TrainingOutcome {
+  log: string[];
+  fail?: { exitCode: number; message: string };
+}
+
+export interface EmuTrainingJob {
+  body: Json;
+  id: string;
+  create_time: number;
+  /** Phase timeline: Creating until +1 phase, Pending until +2, Running until +3, then the outcome. */
+  phaseMs: number;
+  outcome: TrainingOutcome;
+  /** Set by the stop action: Terminating until then, Terminated after. */
+  terminatedAt?: number;
+  outputWritten?: boolean;
+}
+
+export const TRAINING_FLAVORS = [
+  { flavor_id: "modelarts.vm.cpu.2u", flavor_name: "Computing CPU(2U) instance", flavor_type: "CPU", max_num: 1, cores: 2 },
+  { flavor_id: "modelarts.vm.cpu.8u", flavor_name: "Computing CPU(8U) instance", flavor_type: "CPU", max_num: 16, cores: 8 },
+  { flavor_id: "modelarts.vm.gpu.pnt1", flavor_name: "Computing GPU(Pnt1) instance", flavor_type: "GPU", max_num: 8, cores: 8 },
+];
+export const TRAINING_ENGINES: Record<string, string[]> = {
+  PyTorch: ["pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64", "PyTorch-1.4.0-python3.6"],
+  TensorFlow: ["tensorflow_2.1.0-cuda_10.1-py_3.7-ubuntu_18.04-x86_64"],
+  "Scikit_Learn": ["scikit_learn_0.20.0-python3.6"],
+};
+
 export interface EmuDataset {
   dataset_id: string;
   dataset_name: string;
@@ -88,15 +117,20 @@ export class ModelArtsEmulator {
   readonly models = new Map<string, EmuModel>();
   readonly services = new Map<string, EmuService>();
   readonly datasets = new Map<string, EmuDataset>();
+  readonly trainingJobs = new Map<string, EmuTrainingJob>();
+  /** What each new training run will do (tests swap it to make runs fail). */
+  trainingOutcome: (job: Json) => TrainingOutcome = (job) => ({
+    log: [`[ModelArts Service Log] job ${job.metadata.name} on ${job.spec.resource.flavor_id} x${job.spec.resource.node_count}`, ...[1, 2, 3].map((e) => `epoch ${e} loss ${(1 / (e + 1)).toFixed(4)}`), "training finished, model saved to train_url"],
+  });
   endpoint = "";
   private server?: Server;
   private readonly s3: S3Client;
-  private readonly delays: { modelPublishMs: number; serviceDeployMs: number; serviceStopMs: number; serviceDeleteMs: number; datasetMs: number };
+  private readonly delays: { modelPublishMs: number; serviceDeployMs: number; serviceStopMs: number; serviceDeleteMs: number; datasetMs: number; trainingPhaseMs: number };
   private readonly dice: FaultDraw;
 
   constructor(private readonly opts: ModelArtsEmulatorOptions) {
     this.s3 = new S3Client({ endpoint: opts.s3Endpoint, region: "cn-north-4", forcePathStyle: true, credentials: { accessKeyId: "emulator", secretAccessKey: "emulator" } });
-    this.delays = { modelPublishMs: 200, serviceDeployMs: 300, serviceStopMs: 100, serviceDeleteMs: 200, datasetMs: 200, ...opts.delays };
+    this.delays = { modelPublishMs: 200, serviceDeployMs: 300, serviceStopMs: 100, serviceDeleteMs: 200, datasetMs: 200, trainingPhaseMs: 150, ...opts.delays };
     this.dice = new FaultDraw(opts.seed ?? 7);
   }
 
@@ -142,7 +176,9 @@ export class ModelArtsEmulator {
     };
     const fail = (f: ApiFailure, extra: Record<string, string> = {}) => {
       record.code = f.code;
-      send(f.status, { error_code: f.code, error_msg: f.message }, extra);
+      // Training calls add error_solution (seed, all training APIs).
+      const training = url.pathname.includes("/training-job");
+      send(f.status, { error_code: f.code, error_msg: f.message, ...(training ? { error_solution: "check the request against the ModelArts training API reference" } : {}) }, extra);
     };
     try {
       this.verifySignature(req, url, body);
@@ -160,8 +196,17 @@ export class ModelArtsEmulator {
       record.fault = fault;
       if (fault === "throttle") return fail(new ApiFailure(429, "APIGW.0308", "The throttling threshold has been reached"), { "retry-after": "0" });
       if (fault === "unavailable") return fail(new ApiFailure(503, "ModelArts.0010", "the service is temporarily unavailable"));
+      // A run that completed has written its output by the time anyone can see it Completed.
+      for (const j of this.trainingJobs.values()) await this.settleTraining(j);
       const [status, out] = await route.run(input, Object.fromEntries(url.searchParams));
       if (fault === "lostResponse") return fail(new ApiFailure(500, "ModelArts.0010", "internal error (the call was applied)"));
+      if (route.action === "DeleteTrainingJob" && status === 202) {
+        // The vendor answers 202 with an empty body (not JSON).
+        record.status = status;
+        this.requests.push(record);
+        res.writeHead(status, { "x-request-id": requestId });
+        return void res.end("");
+      }
       send(status, out);
     } catch (e) {
       if (e instanceof ApiFailure) return fail(e);
@@ -170,6 +215,28 @@ export class ModelArtsEmulator {
   }
 
   private route(method: string, path: string): { action: string; run: (b: Json, q: Record<string, string>) => Promise<[number, unknown]> | [number, unknown] } {
+    const tj = /^\/v2\/([^/]+)\/(training-jobs|training-job-searches|training-job-flavors|training-job-engines)(?:\/([^/]+)(\/actions|\/tasks\/[^/]+\/logs\/preview|\/metrics\/[^/]+)?)?\/?$/.exec(path);
+    if (tj) {
+      if (tj[1] !== this.opts.projectId) throw new ApiFailure(403, "ModelArts.0108", `You are not authorized to perform the operation on project ${tj[1]}`);
+      const id = tj[3] ? decodeURIComponent(tj[3]) : undefined;
+      const sub = tj[4] ? (tj[4] === "/actions" ? "/actions" : tj[4].includes("/logs/") ? "/logs" : "/metrics") : "";
+      const key = `${method} ${tj[2]}${id ? "/{id}" : ""}${sub}`;
+      const table: Record<string, [string, (b: Json, q: Record<string, string>) => Promise<[number, unknown]> | [number, unknown]]> = {
+        "POST training-jobs": ["CreateTrainingJob", (b) => this.createTrainingJob(b)],
+        "GET training-jobs/{id}": ["ShowTrainingJobDetails", () => [200, this.trainingJobView(this.trainingJob(id!))]],
+        "PUT training-jobs/{id}": ["ChangeTrainingJobDescription", (b) => this.changeTrainingJobDescription(id!, b)],
+        "DELETE training-jobs/{id}": ["DeleteTrainingJob", () => this.deleteTrainingJob(id!)],
+        "POST training-jobs/{id}/actions": ["StopTrainingJob", (b) => this.trainingJobAction(id!, b)],
+        "GET training-jobs/{id}/logs": ["ShowTrainingJobLogsPreview", () => this.trainingJobLogs(id!, tj[4]!)],
+        "GET training-jobs/{id}/metrics": ["ShowTrainingJobMetrics", () => this.trainingJobMetrics(id!, tj[4]!)],
+        "POST training-job-searches": ["ListTrainingJobs", (b) => this.listTrainingJobs(b)],
+        "GET training-job-flavors": ["ListTrainingJobFlavors", () => [200, { total_count: TRAINING_FLAVORS.length, flavors: TRAINING_FLAVORS.map((f) => ({ flavor_id: f.flavor_id, flavor_name: f.flavor_name, flavor_type: f.flavor_type, billing: { code: f.flavor_id, unit_num: 1 }, flavor_info: { max_num: f.max_num, cpu: { arch: "x86", core_num: f.cores }, memory: { size: f.cores * 4, unit: "GB" } } })) }]],
+        "GET training-job-engines": ["ListTrainingJobEngines", () => [200, { total: Object.values(TRAINING_ENGINES).flat().length, items: Object.entries(TRAINING_ENGINES).flatMap(([name, vs]) => vs.map((v) => ({ engine_id: v, engine_name: name, engine_version: v, v1_compatible: false, run_user: "1102" }))) }]],
+      };
+      const hit = table[key];
+      if (!hit) throw new ApiFailure(404, "APIGW.0101", `The API does not exist or has not been published in the environment (${method} ${path})`);
+      return { action: hit[0], run: hit[1] };
+    }
     const ds = /^\/v2\/([^/]+)\/datasets(?:\/([^/]+)(\/versions)?)?\/?$/.exec(path);
     if (ds) {
       if (ds[1] !== this.opts.projectId) throw new ApiFailure(403, "ModelArts.0108", `You are not authorized to perform the operation on project ${ds[1]}`);
@@ -473,6 +540,179 @@ export class ModelArtsEmulator {
     const d = this.dataset(id);
     const now = Date.now();
     return { total_number: d.versions.length, versions: d.versions.map(({ readyAt, ...v }) => ({ ...v, status: now >= readyAt ? 1 : 0, total_sample_count: 3 })) };
+  }
+
+  // ------------------------------------------------------------------------------------- training jobs
+
+  private trainingJob(id: string): EmuTrainingJob {
+    const j = this.trainingJobs.get(id);
+    // Code assumed: the seeds name no training-job not-found code; ModelArts.0015 is the generic "resource not exist".
+    if (!j) throw new ApiFailure(404, "ModelArts.0015", `The resource you requested is not exist (training job ${id})`);
+    return j;
+  }
+
+  /** The phase now, from the timeline; a completed run's output lands in OBS as it completes. */
+  private phaseOf(j: EmuTrainingJob): string {
+    const now = Date.now();
+    const t = now - j.create_time;
+    if (j.terminatedAt !== undefined) return now >= j.terminatedAt ? "Terminated" : "Terminating";
+    if (t < j.phaseMs) return "Creating";
+    if (t < 2 * j.phaseMs) return "Pending";
+    if (t < 3 * j.phaseMs) return "Running";
+    return j.outcome.fail ? "Failed" : "Completed";
+  }
+
+  private async settleTraining(j: EmuTrainingJob): Promise<void> {
+    if (j.outputWritten || this.phaseOf(j) !== "Completed") return;
+    j.outputWritten = true;
+    const out = /^\/([^/]+)\/(.*)$/.exec(this.obsSlash(j.body.algorithm.outputs[0].remote.obs.obs_url))!;
+    await this.s3.send(new PutObjectCommand({ Bucket: out[1], Key: `${out[2]}model.onnx`, Body: `trained by ${j.body.metadata.name} ${JSON.stringify(j.body.algorithm.parameters)}` }));
+  }
+
+  /** obs://b/p/ and /b/p/ → /b/p/ */
+  private obsSlash(p: string): string {
+    return String(p).replace(/^obs:\//, "");
+  }
+
+  private async createTrainingJob(b: Json): Promise<[number, unknown]> {
+    if (b.kind !== undefined && b.kind !== "job") throw bad(`kind ${JSON.stringify(b.kind)}: this emulator runs kind job`);
+    const name = b.metadata?.name;
+    if (typeof name !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw bad(`metadata.name ${JSON.stringify(name)} must be 1-64 letters, digits, _ or -`);
+    if (b.metadata.description !== undefined && String(b.metadata.description).length > 256) throw bad("metadata.description: at most 256 characters");
+    const a = b.algorithm ?? {};
+    const e = a.engine ?? {};
+    if (!e.image_url && !(e.engine_name && e.engine_version) && !e.engine_id) throw bad("algorithm.engine needs engine_id, engine_name + engine_version, or image_url");
+    if (e.image_url && e.engine_name) throw bad("algorithm.engine: image_url and engine_name exclude each other");
+    if (e.engine_name && !(TRAINING_ENGINES[e.engine_name] ?? []).includes(e.engine_version))
+      throw bad(`engine ${e.engine_name} ${e.engine_version} does not exist (training-job-engines lists ${Object.entries(TRAINING_ENGINES).map(([n, v]) => `${n} ${v.join("|")}`).join("; ")})`, "ModelArts.2763"); // code assumed
+    if (e.image_url && !a.command) throw bad("a custom image job needs algorithm.command");
+    const code = /^\/([^/]+)\/(.+\/)$/.exec(this.obsSlash(a.code_dir ?? ""));
+    if (!code) throw bad(`algorithm.code_dir ${JSON.stringify(a.code_dir)} must be an OBS directory (obs://bucket/path/)`, "ModelArts.2606");
+    const codeObjects = await this.s3.send(new ListObjectsV2Command({ Bucket: code[1], Prefix: code[2], MaxKeys: 1 })).catch(() => undefined);
+    if (!codeObjects?.KeyCount) throw bad(`OBS path ${a.code_dir} does not exist.`, "ModelArts.3551");
+    if (e.engine_name) {
+      if (!a.boot_file || !this.obsSlash(a.boot_file).startsWith(this.obsSlash(a.code_dir))) throw bad("algorithm.boot_file must be stored in code_dir");
+      const boot = /^\/([^/]+)\/(.+)$/.exec(this.obsSlash(a.boot_file))!;
+      const bootObjects = await this.s3.send(new ListObjectsV2Command({ Bucket: boot[1], Prefix: boot[2], MaxKeys: 1 })).catch(() => undefined);
+      if (!bootObjects?.Contents?.some((o) => o.Key === boot[2])) throw bad(`boot file ${a.boot_file} does not exist.`, "ModelArts.3551");
+    }
+    for (const p of a.parameters ?? []) if (typeof p?.name !== "string" || typeof p.value !== "string") throw bad("algorithm.parameters[] are {name, value} strings");
+    for (const input of a.inputs ?? []) {
+      const ds = input?.remote?.dataset;
+      if (ds) {
+        const d = this.dataset(String(ds.id));
+        if (!d.versions.some((v) => v.version_id === ds.version_id)) throw new ApiFailure(404, "ModelArts.4353", `Dataset version ${ds.version_id} does not exist.`);
+      } else if (!input?.remote?.obs?.obs_url) throw bad("algorithm.inputs[].remote needs dataset{id, version_id} or obs{obs_url}");
+    }
+    if (!Array.isArray(a.outputs) || !a.outputs[0]?.remote?.obs?.obs_url || !/^\/[^/]+\/.+\/$/.test(this.obsSlash(a.outputs[0].remote.obs.obs_url)))
+      throw bad("algorithm.outputs[0].remote.obs.obs_url must be an OBS directory (not a bucket)", "ModelArts.2606");
+    const r = b.spec?.resource ?? {};
+    const flavor = TRAINING_FLAVORS.find((f) => f.flavor_id === r.flavor_id);
+    if (!flavor) throw bad(`flavor ${JSON.stringify(r.flavor_id)} is not one of ${TRAINING_FLAVORS.map((f) => f.flavor_id).join(", ")}`, "ModelArts.2764"); // code assumed
+    if (!Number.isInteger(r.node_count) || r.node_count < 1 || r.node_count > flavor.max_num) throw bad(`node_count ${r.node_count} must be 1..${flavor.max_num} for ${flavor.flavor_id}`);
+    const id = randomUUID();
+    const j: EmuTrainingJob = { body: structuredClone(b), id, create_time: Date.now(), phaseMs: this.delays.trainingPhaseMs, outcome: this.trainingOutcome(b) };
+    this.trainingJobs.set(id, j);
+    return [201, this.trainingJobView(j)];
+  }
+
+  trainingJobView(j: EmuTrainingJob): Json {
+    let phase = this.phaseOf(j);
+    // Completed only once the output is there (settled before each request).
+    if (phase === "Completed" && !j.outputWritten) phase = "Running";
+    const a = j.body.algorithm;
+    const started = j.create_time + 2 * j.phaseMs;
+    const nodes = j.body.spec.resource.node_count;
+    const terminal = ["Completed", "Failed", "Terminated"].includes(phase);
+    const datasetInputs = (a.inputs ?? []).map((i: Json) => {
+      const ds = i.remote?.dataset;
+      if (!ds) return { ...i, local_dir: `/home/ma-user/modelarts/inputs/${i.name}_0`, remote: { obs: { obs_url: this.obsSlash(i.remote.obs.obs_url) } } };
+      const d = this.datasets.get(String(ds.id));
+      return { ...i, local_dir: `/home/ma-user/modelarts/inputs/${i.name}_0`, remote: { dataset: { id: ds.id, version_id: ds.version_id, obs_url: d ? String(d.data_sources[0]?.data_path) : "" } } };
+    });
+    return {
+      kind: "job",
+      metadata: { id: j.id, name: j.body.metadata.name, description: j.body.metadata.description ?? "", create_time: j.create_time, workspace_id: "0", user_name: "" },
+      status: {
+        phase,
+        secondary_phase: phase,
+        duration: Date.now() >= started ? (terminal ? 3 * j.phaseMs : Date.now() - j.create_time) - 2 * j.phaseMs : 0,
+        start_time: Date.now() >= started ? started : 0,
+        tasks: Array.from({ length: nodes }, (_, i) => `worker-${i}`),
+        task_statuses: terminal ? Array.from({ length: nodes }, (_, i) => ({ task: `worker-${i}`, exit_code: j.outcome.fail ? j.outcome.fail.exitCode : phase === "Terminated" ? 137 : 0, message: j.outcome.fail?.message ?? "" })) : [],
+      },
+      algorithm: {
+        // Code and boot file echo as given; inputs/outputs as /bucket/path/ (seed samples).
+        code_dir: a.code_dir, boot_file: a.boot_file, command: a.command, engine: a.engine,
+        parameters: (a.parameters ?? []).map((p: Json) => ({ name: p.name, value: p.value, description: "", constraint: { type: "String", editable: true, required: false, sensitive: false, valid_type: "None", valid_range: [] } })),
+        inputs: datasetInputs,
+        outputs: a.outputs.map((o: Json) => ({ name: o.name, local_dir: `/home/ma-user/modelarts/outputs/${o.name}_0`, remote: { obs: { obs_url: this.obsSlash(o.remote.obs.obs_url) } } })),
+        // The SDK's response model reads environments as a list of maps.
+        environments: a.environments ? [a.environments] : [],
+      },
+      spec: { resource: { flavor_id: j.body.spec.resource.flavor_id, node_count: nodes, policy: "regular", flavor_name: TRAINING_FLAVORS.find((f) => f.flavor_id === j.body.spec.resource.flavor_id)?.flavor_name } },
+    };
+  }
+
+  private changeTrainingJobDescription(id: string, b: Json): [number, unknown] {
+    const j = this.trainingJob(id);
+    for (const k of Object.keys(b)) if (k !== "description") throw bad(`field ${k} cannot be updated; only description changes in place`, "ModelArts.0107");
+    if (String(b.description ?? "").length > 256) throw bad("description: at most 256 characters");
+    j.body.metadata.description = b.description ?? "";
+    return [200, null];
+  }
+
+  private trainingJobAction(id: string, b: Json): [number, unknown] {
+    const j = this.trainingJob(id);
+    if (b.action_type !== "terminate") throw bad(`action_type ${JSON.stringify(b.action_type)} must be terminate`);
+    const phase = this.phaseOf(j);
+    if (!["Creating", "Pending", "Running"].includes(phase)) throw bad(`Only jobs in the creating, awaiting, or running state can be terminated (job is ${phase}).`, "ModelArts.2762"); // code assumed
+    j.terminatedAt = Date.now() + j.phaseMs;
+    return [202, this.trainingJobView(j)];
+  }
+
+  private deleteTrainingJob(id: string): [number, unknown] {
+    this.trainingJob(id);
+    this.trainingJobs.delete(id);
+    return [202, undefined];
+  }
+
+  private trainingJobLogs(id: string, sub: string): [number, unknown] {
+    const j = this.trainingJob(id);
+    const task = /\/tasks\/([^/]+)\//.exec(sub)![1];
+    if (!/^worker-\d+$/.test(task) || Number(task.split("-")[1]) >= j.body.spec.resource.node_count) throw bad(`task ${task} does not exist`, "ModelArts.0806");
+    const phase = this.phaseOf(j);
+    const lines = phase === "Creating" || phase === "Pending" ? [] : phase === "Running" ? j.outcome.log.slice(0, 2) : j.outcome.log;
+    const content = lines.map((l) => l + "\n").join("");
+    return [200, { content, current_size: Buffer.byteLength(content), full_size: Buffer.byteLength(content) }];
+  }
+
+  private trainingJobMetrics(id: string, sub: string): [number, unknown] {
+    const j = this.trainingJob(id);
+    void sub;
+    const started = this.phaseOf(j) !== "Creating" && this.phaseOf(j) !== "Pending";
+    const series = (v: number) => (started ? [-1, v, +(v * 1.1).toFixed(3)] : [-1]);
+    return [200, { metrics: [["cpuUsage", 2.43], ["memUsage", 812.5], ["gpuUtil", -1], ["gpuMemUsage", -1], ["npuUtil", -1], ["npuMemUsage", -1]].map(([m, v]) => ({ metric: m, value: (v as number) < 0 ? [-1] : series(v as number) })) }];
+  }
+
+  private listTrainingJobs(b: Json): [number, unknown] {
+    const limit = Number(b.limit ?? 10);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 50) throw bad("limit must be 1..50");
+    const offset = Number(b.offset ?? 0);
+    let all = [...this.trainingJobs.values()].sort((x, y) => y.create_time - x.create_time);
+    for (const f of (b.filters ?? []) as Json[]) {
+      if (f.key !== "name") continue;
+      const values = (f.value ?? []) as string[];
+      all = all.filter((j) => ((f.operator ?? "in") === "like" ? values.some((v) => j.body.metadata.name.includes(v)) : values.includes(j.body.metadata.name)));
+    }
+    // offset counts pages (ext REST: "number of pages").
+    const page = all.slice(offset * limit, offset * limit + limit).map((j) => this.trainingJobView(j));
+    return [200, { total: this.trainingJobs.size, count: all.length, limit, offset, sort_by: "create_time", order: "desc", group_by: "", workspace_id: "0", ai_project: "default-ai-project", items: page }];
+  }
+
+  /** Phase of every training job now (the test's view of the vendor). */
+  liveTrainingJobs(): { id: string; name: string; phase: string; description: string; parameters: Json[] }[] {
+    return [...this.trainingJobs.values()].map((j) => ({ id: j.id, name: j.body.metadata.name, phase: this.phaseOf(j), description: j.body.metadata.description ?? "", parameters: j.body.algorithm.parameters ?? [] }));
   }
 
   /** An out-of-band change (the console, another tool): scale a service without the driver. */
