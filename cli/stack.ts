@@ -66,8 +66,11 @@ export function defaultBackendUrl(dataDir: string, env: NodeJS.ProcessEnv = proc
 /** The program that declares a manifest's resources; the manifest is chosen when the program runs. */
 export function manifestProgram(workDir: string, manifestPath?: string): auto.PulumiFn {
   return async () => {
-    const path = manifestPath ?? new pulumi.Config("mlplatform").get("manifest") ?? DEFAULT_MANIFEST;
-    return declareManifest(path, { workDir }).outputs;
+    const config = new pulumi.Config("mlplatform");
+    const path = manifestPath ?? config.get("manifest") ?? DEFAULT_MANIFEST;
+    // The stack's backend decides which URIs a manifest may name and which spec each kind takes.
+    const backend = config.get("backend") || process.env.MLPLATFORM_BACKEND || "local";
+    return declareManifest(path, { workDir, backend }).outputs;
   };
 }
 

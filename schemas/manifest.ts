@@ -84,43 +84,61 @@ const ObjectOptions = {
  * user's (no reserved keys). */
 const optionalName = { name: DatasetSpec.shape.name.optional(), tags: UserTags.optional() };
 
-export const ManifestDataset = DatasetSpec.extend({ ...optionalName, ...ObjectOptions });
+export function manifestDataset<T extends typeof DatasetSpec>(spec: T) {
+  return spec.extend({ ...optionalName, ...ObjectOptions });
+}
+export const ManifestDataset = manifestDataset(DatasetSpec);
 
-export const ManifestTrainingJob = TrainingJobSpec.extend({
-  ...optionalName,
-  env: ManifestEnv,
-  datasetVersion: orReference(TrainingJobSpec.shape.datasetVersion.unwrap(), "a version number", "datasets.iris.latestVersion").optional(),
-  ...ObjectOptions,
-});
+/** A training job's manifest entry over a spec schema: the kind's, or a backend's own (KindRule.specSchema). */
+export function manifestTrainingJob<T extends typeof TrainingJobSpec>(spec: T) {
+  return spec.extend({
+    ...optionalName,
+    env: ManifestEnv,
+    datasetVersion: orReference(TrainingJobSpec.shape.datasetVersion.unwrap(), "a version number", "datasets.iris.latestVersion").optional(),
+    ...ObjectOptions,
+  });
+}
+export const ManifestTrainingJob = manifestTrainingJob(TrainingJobSpec);
 
-export const ManifestModel = ModelSpec.extend({
-  ...optionalName,
-  // A model may take its metrics from the training job that produced it: `${trainingJobs.train.metrics}`.
-  metrics: orReference(ModelSpec.shape.metrics.unwrap(), "a map of metric names to numbers", "trainingJobs.train.metrics").optional(),
-  ...ObjectOptions,
-});
+/** A model's manifest entry over a spec schema: the kind's, or a backend's own. */
+export function manifestModel<T extends typeof ModelSpec>(spec: T) {
+  return spec.extend({
+    ...optionalName,
+    // A model may take its metrics from the training job that produced it: `${trainingJobs.train.metrics}`.
+    metrics: orReference(ModelSpec.shape.metrics.unwrap(), "a map of metric names to numbers", "trainingJobs.train.metrics").optional(),
+    ...ObjectOptions,
+  });
+}
+export const ManifestModel = manifestModel(ModelSpec);
 
-export const ManifestPerfJob = PerfJobSpec.extend({
-  ...optionalName,
-  modelVersion: orReference(PerfJobSpec.shape.modelVersion, "a version number", "models.iris.version"),
-  ...ObjectOptions,
-});
+export function manifestPerfJob<T extends typeof PerfJobSpec>(spec: T) {
+  return spec.extend({
+    ...optionalName,
+    modelVersion: orReference(PerfJobSpec.shape.modelVersion, "a version number", "models.iris.version"),
+    ...ObjectOptions,
+  });
+}
+export const ManifestPerfJob = manifestPerfJob(PerfJobSpec);
 
 export const ManifestServedModel = ServedModel.extend({ version: orReference(ServedModel.shape.version, "a version number", "models.iris.version") });
 
 // ServiceSpec carries the weights-add-up-to-100 refinement, which zod will not carry over to an object whose
 // property types change; re-attach ServiceSpec's own checks (they only read `models[].weight`) instead of
 // writing the rule twice.
-const serviceChecks = (ServiceSpec._zod.def.checks ?? []) as z.core.$ZodCheck<unknown>[];
-export const ManifestService = z
-  .strictObject({
-    ...ServiceSpec.shape,
-    ...optionalName,
-    models: z.array(ManifestServedModel).min(1).max(4),
-    env: ManifestEnv,
-    ...ObjectOptions,
-  })
-  .check(...serviceChecks);
+export function manifestService<T extends typeof ServiceSpec>(spec: T) {
+  // The kind's own whole-service rules (weights add up to 100) hold on every backend.
+  const checks = (ServiceSpec._zod.def.checks ?? []) as z.core.$ZodCheck<unknown>[];
+  return z
+    .strictObject({
+      ...spec.shape,
+      ...optionalName,
+      models: z.array(ManifestServedModel).min(1).max(4),
+      env: ManifestEnv,
+      ...ObjectOptions,
+    })
+    .check(...checks);
+}
+export const ManifestService = manifestService(ServiceSpec);
 
 /** Stack outputs the loader always produces; a manifest's own outputs cannot take these names. */
 export const GENERATED_OUTPUTS = ["services", "models"];
@@ -134,10 +152,29 @@ export const SECTION_SCHEMAS = {
   services: ManifestService,
 } as const satisfies Record<KindSection, z.ZodType>;
 
+/** How each section's entry is built from a spec schema (the kind's, or a backend's own). */
+const SECTION_BUILDERS: Record<KindSection, (spec: any) => z.ZodType> = {
+  datasets: manifestDataset,
+  trainingJobs: manifestTrainingJob,
+  models: manifestModel,
+  perfJobs: manifestPerfJob,
+  services: manifestService,
+};
+
 const section = <T extends z.ZodType>(spec: T) => z.record(ManifestKey, spec).optional();
 const sections = perSection((_kind, s) => section(SECTION_SCHEMAS[s])) as unknown as {
   [S in KindSection]: z.ZodOptional<z.ZodRecord<typeof ManifestKey, (typeof SECTION_SCHEMAS)[S]>>;
 };
+
+/**
+ * The manifest for a backend whose kinds take specs of their own (KindRule.specSchema, e.g. a ModelArts
+ * training job's engine and boot file): those sections validate against the backend's spec, widened for
+ * manifests exactly as the kind's own. Without overrides it is `Manifest`.
+ */
+export function manifestSchemaWith(specs: Partial<Record<KindSection, z.ZodObject<any>>>) {
+  const overridden = Object.fromEntries(Object.entries(specs).map(([s, spec]) => [s, section(SECTION_BUILDERS[s as KindSection](spec))]));
+  return Manifest.extend(overridden);
+}
 
 export const Manifest = z.strictObject({
   apiVersion: z.literal(MANIFEST_API_VERSION),

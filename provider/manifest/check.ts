@@ -3,7 +3,9 @@
 // together as one ManifestError. (platform-check.ts adds the platform's own rules, by its dry run.)
 import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { SECTIONS, type Section } from "../../schemas/manifest";
+import { OBJECT_OPTION_KEYS, SECTIONS, type Section } from "../../schemas/manifest";
+import { KIND_BY_SECTION } from "../../schemas/kinds";
+import { backendRules } from "../../sdk";
 import { ManifestError, type ManifestProblem } from "./problems";
 import { parseManifestText, problemAt, readManifestSource, type ManifestSource } from "./source";
 import { validateManifestSchema } from "./validate";
@@ -39,11 +41,11 @@ export function checkManifest(path: string, opts: LoadOptions = {}): CheckedMani
   const source = opts.text !== undefined ? parseManifestText(opts.text, display) : readManifestSource(resolve(workDir, path), display);
   if (source.syntaxProblems.length) throw new ManifestError(display, source.syntaxProblems);
 
-  const { manifest, problems } = validateManifestSchema(source);
+  const { manifest, problems } = validateManifestSchema(source, opts.backend ?? "local");
   // Reference and path checks run on the raw value even when the schema failed, so one run shows everything.
   const raw = (source.value ?? {}) as Record<string, any>;
   const graph = buildGraph(source, sectionsOnly(raw));
-  problems.push(...graph.problems, ...pathProblems(source, raw, manifestDir, opts.backend ?? "local"), ...secretProblems(source, raw, manifestDir), ...duplicateNameProblems(source, raw), ...controlCharacterProblems(source, raw));
+  problems.push(...graph.problems, ...pathProblems(source, raw, manifestDir, opts.backend ?? "local"), ...secretProblems(source, raw, manifestDir), ...duplicateNameProblems(source, raw), ...controlCharacterProblems(source, raw), ...backendRuleProblems(source, raw, opts.backend ?? "local"));
   // A reference of the wrong type says more than the schema's "expected array, received string" there.
   const typed: ManifestProblem[] = [];
   for (const section of SECTIONS)
@@ -93,6 +95,46 @@ function pathProblems(src: ManifestSource, raw: Record<string, any>, manifestDir
     }
   }
   return problems;
+}
+
+/**
+ * The backend's kind rules (sdk/kind-rules.ts), as the provider's check applies them, but with the file's
+ * line: kinds it does not offer, keys it cannot take, values it does not have, and its whole-spec rules
+ * (once no value is a reference, which only apply knows).
+ */
+function backendRuleProblems(src: ManifestSource, raw: Record<string, any>, backend: string): ManifestProblem[] {
+  const rules = backendRules(backend);
+  if (!rules) return [];
+  const problems: ManifestProblem[] = [];
+  for (const section of SECTIONS) {
+    if (!isRecord(raw[section])) continue;
+    const kind = KIND_BY_SECTION[section];
+    for (const [key, spec] of Object.entries(raw[section] as Record<string, unknown>)) {
+      if (!isRecord(spec)) continue;
+      if (!rules.offered.includes(kind)) {
+        const why = rules.notOffered[kind] ? `: ${rules.notOffered[kind]}` : "";
+        problems.push(problemAt(src, [section, key], `the ${rules.vendor} backend (mlplatform:backend=${rules.backend}) does not offer ${kind}${why}. It offers ${rules.offered.join(", ")}`, "key"));
+        continue;
+      }
+      const rule = rules.kinds[kind] ?? {};
+      const before = problems.length;
+      for (const [prop, why] of Object.entries(rule.unsupported ?? {}))
+        if (spec[prop] !== undefined) problems.push(problemAt(src, [section, key, prop], `not supported by the ${rules.vendor} backend: ${why}`, "key"));
+      for (const [prop, allowed] of Object.entries(rule.allowedValues ?? {}))
+        if (spec[prop] !== undefined && !hasReference(spec[prop]) && !allowed.values.includes(spec[prop]))
+          problems.push(problemAt(src, [section, key, prop], `${JSON.stringify(spec[prop])} is not available on the ${rules.vendor} backend (${allowed.why}; allowed: ${allowed.values.join(", ")})`));
+      if (problems.length > before || !rule.check || hasReference(spec)) continue;
+      const body = Object.fromEntries(Object.entries(spec).filter(([k]) => !(OBJECT_OPTION_KEYS as string[]).includes(k)));
+      for (const f of rule.check(body)) problems.push(problemAt(src, [section, key, ...f.property.split(".").filter(Boolean)], f.reason));
+    }
+  }
+  return problems;
+}
+
+function hasReference(value: unknown): boolean {
+  let found = false;
+  walkStrings(value, [], (v) => (found ||= v.includes("${")));
+  return found;
 }
 
 /** A value written with an escape ("\0", "\x07") carries a control character into paths, commands or names. */

@@ -1,12 +1,29 @@
-// Schema validation of a parsed manifest: every zod issue becomes a problem at the node it is about.
+// Schema validation of a parsed manifest: every zod issue becomes a problem at the node it is about. A backend
+// whose kinds take specs of their own (KindRule.specSchema) has its sections validated against those.
 import type { z } from "zod";
-import { Manifest } from "../../schemas/manifest";
+import { Manifest, manifestSchemaWith } from "../../schemas/manifest";
+import { KIND_REGISTRY, KINDS } from "../../schemas/kinds";
+import { backendRules } from "../../sdk";
 import { problemAt, locate, type ManifestSource } from "./source";
 import type { ManifestProblem } from "./problems";
 
-export function validateManifestSchema(src: ManifestSource): { manifest?: z.infer<typeof Manifest>; problems: ManifestProblem[] } {
-  const result = Manifest.safeParse(src.value ?? {});
-  if (result.success) return { manifest: result.data, problems: [] };
+const perBackend = new Map<string, z.ZodType>();
+
+/** The manifest schema for a backend: the kinds' own, with its kind rules' spec schemas where it has them. */
+export function manifestSchemaFor(backend = "local"): z.ZodType {
+  let schema = perBackend.get(backend);
+  if (!schema) {
+    const rules = backendRules(backend);
+    const specs = Object.fromEntries(KINDS.flatMap((k) => (rules?.kinds[k]?.specSchema ? [[KIND_REGISTRY[k].section, rules.kinds[k]!.specSchema!]] : [])));
+    schema = Object.keys(specs).length ? manifestSchemaWith(specs) : Manifest;
+    perBackend.set(backend, schema);
+  }
+  return schema;
+}
+
+export function validateManifestSchema(src: ManifestSource, backend = "local"): { manifest?: z.infer<typeof Manifest>; problems: ManifestProblem[] } {
+  const result = manifestSchemaFor(backend).safeParse(src.value ?? {});
+  if (result.success) return { manifest: result.data as z.infer<typeof Manifest>, problems: [] };
   return { problems: result.error.issues.flatMap((issue) => issueToProblems(src, issue)) };
 }
 
