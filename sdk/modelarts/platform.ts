@@ -115,7 +115,7 @@ export class ModelArtsPlatform implements Platform {
       maxConcurrency: Number(f.cpu ?? 1) || 1,
       description: f.spec_en ?? f.specification,
     }));
-    const t = await this.api.call("GET", "/v2/{project_id}/training-job-flavors", { action: "ListTrainingJobFlavors" });
+    const t = await this.api.call("GET", "/v2/{project_id}/training-job-flavors", { action: "ShowTrainingJobFlavors" });
     const training: LocalFlavor[] = ((t?.flavors ?? []) as any[])
       .filter((f) => !serving.some((s) => s.name === f.flavor_id))
       .map((f) => ({ name: f.flavor_id, cpuShare: Number(f.flavor_info?.cpu?.core_num ?? 0), maxReplicas: Number(f.flavor_info?.max_num ?? 1), maxConcurrency: 1, description: f.flavor_name ?? f.flavor_id }));

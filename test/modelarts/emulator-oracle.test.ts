@@ -1,7 +1,8 @@
 // The emulator's wire format, proven by the vendor's own Python SDK: huaweicloudsdkmodelarts' ModelArtsClient
 // (huaweicloudsdkcore transport, BasicCredentials with AK/SK + project id, its SDK-HMAC-SHA256 signer) drives
-// every call the driver uses against the emulator through call_api() - v2 datasets, v1 models and classic v1
-// services have no generated operation - and must be accepted and answered; a deployed model's delete must be refused with
+// every call the driver uses against the emulator - training jobs through its generated operations (its request
+// models serialised, its response models parsed), v2 datasets, v1 models and classic v1 services through
+// call_api() (they have no generated operation) - and must be accepted and answered; a deployed model's delete must be refused with
 // ModelArts.3009, and a request signed with a wrong secret must be refused with 401 APIGW.0301.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
@@ -17,10 +18,15 @@ const SK = "oracleSecretKey0123";
 const PROJECT = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
 const BUCKET = "oracle-bucket";
 
+/** The training-job calls the driver sends: the vendor SDK sends each through its generated operation. */
+export const TRAINING_CALLS = [
+  "ShowTrainingJobFlavors", "CreateTrainingJob", "ListTrainingJobs", "ShowTrainingJobDetails", "ChangeTrainingJobDescription",
+  "ShowTrainingJobLogsPreview", "ShowTrainingJobMetrics", "StopTrainingJob", "DeleteTrainingJob"];
 /** Every call the driver (sdk/modelarts) sends; the vendor SDK must have sent each of them. */
 export const DRIVER_CALLS = [
   "CreateDataset", "ListDatasets", "ShowDataset", "UpdateDataset", "CreateDatasetVersion", "ListDatasetVersions", "DeleteDataset",
-  "CreateModel", "ListModels", "ShowModel", "DeleteModel", "ListSpecifications", "CreateService", "ListServices", "ShowService", "UpdateService", "DeleteService"];
+  "CreateModel", "ListModels", "ShowModel", "DeleteModel", "ListSpecifications", "CreateService", "ListServices", "ShowService", "UpdateService", "DeleteService",
+  ...TRAINING_CALLS];
 
 describe("ModelArts emulator driven by the vendor's Python SDK", () => {
   let moto: MotoServer;
@@ -28,11 +34,12 @@ describe("ModelArts emulator driven by the vendor's Python SDK", () => {
   beforeAll(async () => {
     modelartsOraclePython();
     moto = await startMoto();
-    emu = new ModelArtsEmulator({ projectId: PROJECT, keys: { [AK]: SK }, s3Endpoint: moto.endpoint, bucket: BUCKET, delays: { modelPublishMs: 100, serviceDeployMs: 100, serviceDeleteMs: 100 } });
+    emu = new ModelArtsEmulator({ projectId: PROJECT, keys: { [AK]: SK }, s3Endpoint: moto.endpoint, bucket: BUCKET, delays: { modelPublishMs: 100, serviceDeployMs: 100, serviceDeleteMs: 100, trainingPhaseMs: 100 } });
     await emu.start();
     const s3 = new S3Client({ endpoint: moto.endpoint, region: "cn-north-4", forcePathStyle: true, credentials: { accessKeyId: "t", secretAccessKey: "t" } });
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: "oracle/model/model.onnx", Body: "bytes" }));
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: "oracle/data/iris.csv", Body: "a,b\n1,2\n" }));
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: "oracle/code/train.py", Body: "print('train')\n" }));
     s3.destroy();
   }, 15 * 60_000);
   afterAll(async () => {
@@ -43,7 +50,7 @@ describe("ModelArts emulator driven by the vendor's Python SDK", () => {
   it("accepts and answers every call the driver uses, refuses deleting a deployed model (3009) and a bad signature", async () => {
     let out: string;
     try {
-      out = (await promisify(execFile)(modelartsOraclePython(), [join(__dirname, "oracle/drive_emulator.py"), emu.endpoint, AK, SK, PROJECT, `obs://${BUCKET}/oracle/model/`, `obs://${BUCKET}/oracle/data/`], { encoding: "utf8", timeout: 120_000 })).stdout;
+      out = (await promisify(execFile)(modelartsOraclePython(), [join(__dirname, "oracle/drive_emulator.py"), emu.endpoint, AK, SK, PROJECT, `obs://${BUCKET}/oracle/model/`, `obs://${BUCKET}/oracle/data/`, `obs://${BUCKET}/oracle/code/`], { encoding: "utf8", timeout: 120_000 })).stdout;
     } catch (e) {
       throw new Error(`the vendor SDK run stopped: ${(e as { stdout?: string }).stdout || (e as Error).message}`);
     }
@@ -58,6 +65,9 @@ describe("ModelArts emulator driven by the vendor's Python SDK", () => {
     expect(report.badSignature).toMatchObject({ rejected: true });
     expect(report.badSignature.error).toContain("APIGW.0301");
     expect(emu.models.size).toBe(0);
+    expect(emu.trainingJobs.size).toBe(0);
+    const training = emu.requests.filter((r) => TRAINING_CALLS.includes(r.action) && r.userAgent?.startsWith("huaweicloud-usdk-python/"));
+    console.log(`vendor SDK generated training-job operations: ${training.length} sent, ${training.filter((r) => r.status >= 200 && r.status < 300).length} accepted (${[...new Set(training.map((r) => r.action))].join(", ")})`);
     expect(emu.liveServices()).toEqual([]);
     await new Promise((r) => setTimeout(r, 300));
     expect(emu.liveDatasets()).toEqual([]);

@@ -230,8 +230,8 @@ export class ModelArtsEmulator {
         "GET training-jobs/{id}/logs": ["ShowTrainingJobLogsPreview", () => this.trainingJobLogs(id!, tj[4]!)],
         "GET training-jobs/{id}/metrics": ["ShowTrainingJobMetrics", () => this.trainingJobMetrics(id!, tj[4]!)],
         "POST training-job-searches": ["ListTrainingJobs", (b) => this.listTrainingJobs(b)],
-        "GET training-job-flavors": ["ListTrainingJobFlavors", () => [200, { total_count: TRAINING_FLAVORS.length, flavors: TRAINING_FLAVORS.map((f) => ({ flavor_id: f.flavor_id, flavor_name: f.flavor_name, flavor_type: f.flavor_type, billing: { code: f.flavor_id, unit_num: 1 }, flavor_info: { max_num: f.max_num, cpu: { arch: "x86", core_num: f.cores }, memory: { size: f.cores * 4, unit: "GB" } } })) }]],
-        "GET training-job-engines": ["ListTrainingJobEngines", () => [200, { total: Object.values(TRAINING_ENGINES).flat().length, items: Object.entries(TRAINING_ENGINES).flatMap(([name, vs]) => vs.map((v) => ({ engine_id: v, engine_name: name, engine_version: v, v1_compatible: false, run_user: "1102" }))) }]],
+        "GET training-job-flavors": ["ShowTrainingJobFlavors", () => [200, { total_count: TRAINING_FLAVORS.length, flavors: TRAINING_FLAVORS.map((f) => ({ flavor_id: f.flavor_id, flavor_name: f.flavor_name, flavor_type: f.flavor_type, billing: { code: f.flavor_id, unit_num: 1 }, flavor_info: { max_num: f.max_num, cpu: { arch: "x86", core_num: f.cores }, memory: { size: f.cores * 4, unit: "GB" } } })) }]],
+        "GET training-job-engines": ["ShowTrainingJobEngines", () => [200, { total: Object.values(TRAINING_ENGINES).flat().length, items: Object.entries(TRAINING_ENGINES).flatMap(([name, vs]) => vs.map((v) => ({ engine_id: v, engine_name: name, engine_version: v, v1_compatible: false, run_user: "1102" }))) }]],
       };
       const hit = table[key];
       if (!hit) throw new ApiFailure(404, "APIGW.0101", `The API does not exist or has not been published in the environment (${method} ${path})`);

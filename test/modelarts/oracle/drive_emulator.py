@@ -1,8 +1,12 @@
 # Drives the ModelArts emulator with the vendor's own Python SDK (huaweicloudsdkcore + huaweicloudsdkmodelarts):
 # the SDK's ModelArtsClient, with BasicCredentials (AK/SK + project id) and the SDK's signer, sends every call
-# the driver uses through its client's call_api() (v1 models and classic v1 services have no generated op),
-# then one request signed with a wrong secret. Prints a JSON report: each call, whether it was accepted.
-# Usage: drive_emulator.py <endpoint> <ak> <sk> <project_id> <obs_source> <obs_data>
+# the driver uses: training jobs through the SDK's GENERATED operations and request models (CreateTrainingJob,
+# ShowTrainingJobDetails, ChangeTrainingJobDescription, StopTrainingJob, ListTrainingJobs, ShowTrainingJobLogsPreview,
+# ShowTrainingJobMetrics, ShowTrainingJobFlavors, DeleteTrainingJob: the SDK serialises the request and
+# deserialises the emulator's answer into its response models), the rest through its client's call_api()
+# (v2 datasets, v1 models and classic v1 services have no generated op), then one request signed with a wrong
+# secret. Prints a JSON report: each call, whether it was accepted.
+# Usage: drive_emulator.py <endpoint> <ak> <sk> <project_id> <obs_source> <obs_data> <obs_code>
 import json
 import sys
 import time
@@ -13,6 +17,11 @@ from huaweicloudsdkcore.http.http_config import HttpConfig
 from huaweicloudsdkcore.sdk_response import SdkResponse
 from huaweicloudsdkmodelarts.v1 import ModelArtsClient
 import huaweicloudsdkmodelarts.v1.model as model_package
+from huaweicloudsdkmodelarts.v1 import (
+    ChangeTrainingJobDescriptionRequest, CreateTrainingJobRequest, DeleteTrainingJobRequest, Filter, Input, InputDataInfo,
+    InputDataInfoDataset, Job, JobActionType, JobAlgorithm, JobEngine, JobMetadata, JobSearches, JobUpdateRequestBody,
+    ListTrainingJobsRequest, Output, Parameters, Remote, RemoteObs, ShowTrainingJobDetailsRequest, ShowTrainingJobFlavorsRequest,
+    ShowTrainingJobLogsPreviewRequest, ShowTrainingJobMetricsRequest, Spec, SpecResource, StopTrainingJobRequest)
 
 
 class RawJsonResponse(SdkResponse):
@@ -23,7 +32,7 @@ class RawJsonResponse(SdkResponse):
 
 model_package.RawJsonResponse = RawJsonResponse
 
-endpoint, ak, sk, project_id, source, data = sys.argv[1:7]
+endpoint, ak, sk, project_id, source, data, code = sys.argv[1:8]
 calls = []
 
 
@@ -46,6 +55,57 @@ def call(c, name, method, path, body=None, query=None, path_params=None):
     except exceptions.ServiceResponseException as e:
         calls.append({"action": name, "ok": False, "error": f"{e.status_code} {e.error_code} {e.error_msg}"})
         raise
+
+
+def op(name, fn):
+    """A generated operation: the SDK builds, signs and sends the request and parses the answer into its model."""
+    try:
+        resp = fn()
+        calls.append({"action": name, "ok": True})
+        return resp
+    except exceptions.ServiceResponseException as e:
+        calls.append({"action": name, "ok": False, "error": f"{e.status_code} {e.error_code} {e.error_msg}"})
+        raise
+
+
+def training(c, dataset_id, version_id):
+    out = "/" + code[len("obs://"):].split("/")[0] + "/oracle/output/"
+
+    def job(name):
+        return Job(kind="job", metadata=JobMetadata(name=name, description="from the vendor SDK"),
+                   algorithm=JobAlgorithm(code_dir=code, boot_file=code + "train.py",
+                                          engine=JobEngine(engine_name="PyTorch", engine_version="PyTorch-1.4.0-python3.6"),
+                                          parameters=[Parameters(name="epochs", value="3"), Parameters(name="lr", value="0.1")],
+                                          inputs=[Input(name="data_url", remote=InputDataInfo(dataset=InputDataInfoDataset(id=dataset_id, version_id=version_id)))],
+                                          outputs=[Output(name="train_url", remote=Remote(obs=RemoteObs(obs_url=out)))],
+                                          environments={"SEED": "1"}),
+                   spec=Spec(resource=SpecResource(flavor_id="modelarts.vm.cpu.8u", node_count=2)))
+
+    op("ShowTrainingJobFlavors", lambda: c.show_training_job_flavors(ShowTrainingJobFlavorsRequest()))
+    created = op("CreateTrainingJob", lambda: c.create_training_job(CreateTrainingJobRequest(body=job("oracle-train"))))
+    jid = created.metadata.id
+    op("ListTrainingJobs", lambda: c.list_training_jobs(ListTrainingJobsRequest(body=JobSearches(
+        offset=0, limit=50, filters=[Filter(key="name", operator="like", value=["oracle-train"])]))))
+    for _ in range(100):
+        detail = op("ShowTrainingJobDetails", lambda: c.show_training_job_details(ShowTrainingJobDetailsRequest(training_job_id=jid)))
+        if detail.status.phase in ("Completed", "Failed", "Terminated"):
+            break
+        time.sleep(0.1)
+    if detail.status.phase != "Completed" or detail.algorithm.parameters[0].value != "3":
+        raise RuntimeError(f"training job ended {detail.status.phase}")
+    op("ChangeTrainingJobDescription", lambda: c.change_training_job_description(ChangeTrainingJobDescriptionRequest(
+        training_job_id=jid, body=JobUpdateRequestBody(description="renamed by the SDK"))))
+    logs = op("ShowTrainingJobLogsPreview", lambda: c.show_training_job_logs_preview(ShowTrainingJobLogsPreviewRequest(training_job_id=jid, task_id="worker-0")))
+    metrics = op("ShowTrainingJobMetrics", lambda: c.show_training_job_metrics(ShowTrainingJobMetricsRequest(training_job_id=jid, task_id="worker-0")))
+    if "epoch" not in (logs.content or "") or not metrics.metrics:
+        raise RuntimeError("no log or metrics")
+    # A second job, stopped while it runs (terminate through /actions), then both deleted.
+    second = op("CreateTrainingJob", lambda: c.create_training_job(CreateTrainingJobRequest(body=job("oracle-stop"))))
+    stopped = op("StopTrainingJob", lambda: c.stop_training_job(StopTrainingJobRequest(training_job_id=second.metadata.id, body=JobActionType(action_type="terminate"))))
+    if stopped.status.phase != "Terminating":
+        raise RuntimeError(f"stop answered {stopped.status.phase}")
+    op("DeleteTrainingJob", lambda: c.delete_training_job(DeleteTrainingJobRequest(training_job_id=second.metadata.id)))
+    op("DeleteTrainingJob", lambda: c.delete_training_job(DeleteTrainingJobRequest(training_job_id=jid)))
 
 
 def report(code=0):
@@ -108,7 +168,8 @@ try:
             break
         time.sleep(0.1)
     call(c, "CreateDatasetVersion", "POST", "/v2/{project_id}/datasets/{dataset_id}/versions", {"version_name": "V001", "version_format": "Default"}, path_params=dp)
-    call(c, "ListDatasetVersions", "GET", "/v2/{project_id}/datasets/{dataset_id}/versions", path_params=dp)
+    versions = call(c, "ListDatasetVersions", "GET", "/v2/{project_id}/datasets/{dataset_id}/versions", path_params=dp)["versions"]
+    training(c, ds["dataset_id"], versions[0]["version_id"])
     call(c, "UpdateDataset", "PUT", "/v2/{project_id}/datasets/{dataset_id}", {"dataset_name": "oracle-data-2", "description": "renamed"}, path_params=dp)
     call(c, "DeleteDataset", "DELETE", "/v2/{project_id}/datasets/{dataset_id}", path_params=dp)
 except Exception as e:  # report what ran so far; the test shows it
