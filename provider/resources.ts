@@ -9,6 +9,7 @@ import { OUTPUT_EXTRAS, type OutputExtrasOf } from "./output-schemas";
 import { stackScopedName } from "../schemas/common";
 import type { ProviderInputs } from "./handlers/kind-definition";
 import { providers } from "./shim";
+import type { ModelArtsTrainingJobSpec } from "../sdk/modelarts/rules";
 
 /** Every level of a value may be an Input (so `model.version` can sit inside `service.models[0]`). */
 export type DeepInput<T> = T extends (infer U)[]
@@ -39,7 +40,13 @@ export type DatasetOutputs = OutputsFor<"Dataset">;
  */
 type BackendRequired<Spec, K extends keyof Spec> = Omit<Spec, K> & Partial<Pick<Spec, K>>;
 
-export type TrainingJobArgs = ArgsOf<BackendRequired<z.input<typeof TrainingJobSpec>, "command">>;
+/**
+ * The keys of the backends' own TrainingJob specs (KindRule.specSchema) that the kinds' spec lacks, optional:
+ * a ModelArts job's engine or image, boot file and output directory. check refuses them on other backends.
+ */
+type BackendTrainingJobKeys = Partial<Omit<z.input<typeof ModelArtsTrainingJobSpec>, keyof z.input<typeof TrainingJobSpec>>>;
+
+export type TrainingJobArgs = ArgsOf<BackendRequired<z.input<typeof TrainingJobSpec>, "command"> & BackendTrainingJobKeys>;
 export type TrainingJobOutputs = OutputsFor<"TrainingJob">;
 
 export type ModelArgs = ArgsOf<BackendRequired<z.input<typeof ModelSpec>, "format">>;

@@ -32,7 +32,7 @@ export const ModelArtsTrainingJobSpec = TrainingJobSpec.extend({
     .string()
     .regex(/^obs:\/\/[^/]+\/.+\/$/, "an OBS directory: obs://bucket/path/")
     .optional()
-    .describe("where the job writes its output (algorithm.outputs train_url); default obs://<bucket>/mlplatform/training-output/<name>/"),
+    .describe("where the job writes its output (algorithm.outputs train_url); default obs://<bucket>/mlplatform/training-output/<name>/<run>/, one directory per distinct run"),
   maxRuntimeSeconds: z.number().int().optional(),
 });
 export type ModelArtsTrainingJobSpec = z.infer<typeof ModelArtsTrainingJobSpec>;

@@ -3,12 +3,14 @@
 // ListTrainingJobs / ShowTrainingJobLogsPreview / ShowTrainingJobMetrics) as the neutral TrainingJob: the code
 // directory is uploaded to OBS first (only when its bytes changed: the prefix is named by their digest), the
 // dataset input is a ModelArts dataset version (`remote.dataset{id, version_id}`), the output an OBS directory
-// (`train_url`) that becomes the job's `outputUri`, usable as a Model source. Hyper-parameters go out as
+// (`train_url`, by default one per distinct run under mlplatform/training-output/<name>/) that becomes the job's
+// `outputUri`, usable as a Model source. Hyper-parameters go out as
 // `parameters[{name, value}]` with string values (the SDK's Parameters.value is a str). Phases map to the
 // neutral statuses (Creating/Pending → Pending, Running/Terminating → Running, Completed, Failed/Abnormal →
 // Failed, Terminated → Stopped); logs and resource metrics are read from task worker-0. Job names are not
 // unique on the vendor (the seeds name no conflict code), so the driver keeps them unique: a create finds what a
 // failed-but-applied attempt made by name (training-job-searches) before it re-sends.
+import { createHash } from "node:crypto";
 import { ConflictError, InvalidError, NotFoundError, PreconditionFailedError } from "../errors";
 import { etagOf, pollUntilChanged } from "../cloud/poll";
 import type { KindClient, ListFilter } from "../platform";
@@ -153,21 +155,25 @@ export function trainingJobClient(ctx: TrainingContext) {
       const n = spec.datasetVersion ?? versions.length;
       const version = versions[n - 1];
       if (!version) throw new InvalidError(`ModelArts: dataset ${spec.datasetId} has no version ${n} (it has ${versions.length})`, 400, "datasetVersion");
-      const output = spec.outputDir ?? `obs://${ctx.bucket}/mlplatform/training-output/${spec.name}/`;
+      const algorithm = {
+        code_dir: codeDir,
+        ...(spec.bootFile ? { boot_file: codeDir + spec.bootFile } : {}),
+        ...(spec.command ? { command: shellJoin(spec.command) } : {}),
+        engine: spec.image ? { image_url: spec.image } : { engine_name: spec.engine.name, engine_version: spec.engine.version },
+        parameters: Object.entries(spec.hyperParameters ?? {}).map(([name, value]) => ({ name, value: String(value) })),
+        inputs: [{ name: INPUT_CHANNEL, remote: { dataset: { id: spec.datasetId, version_id: version.version_id } } }],
+        ...(spec.env && Object.keys(spec.env).length ? { environments: spec.env } : {}),
+      };
+      const resource = { flavor_id: spec.flavor, node_count: spec.instanceCount ?? 1 };
+      // Each distinct run writes to its own directory (named by what defines the run), so a new run's output is
+      // a new model source and registers the next model version; a retried create of the same run keeps it.
+      const run = createHash("sha256").update(JSON.stringify([spec.name, algorithm, resource])).digest("hex").slice(0, 12);
+      const output = spec.outputDir ?? `obs://${ctx.bucket}/mlplatform/training-output/${spec.name}/${run}/`;
       const body = {
         kind: "job",
         metadata: { name: spec.name, ...(spec.description ? { description: spec.description } : {}) },
-        algorithm: {
-          code_dir: codeDir,
-          ...(spec.bootFile ? { boot_file: codeDir + spec.bootFile } : {}),
-          ...(spec.command ? { command: shellJoin(spec.command) } : {}),
-          engine: spec.image ? { image_url: spec.image } : { engine_name: spec.engine.name, engine_version: spec.engine.version },
-          parameters: Object.entries(spec.hyperParameters ?? {}).map(([name, value]) => ({ name, value: String(value) })),
-          inputs: [{ name: INPUT_CHANNEL, remote: { dataset: { id: spec.datasetId, version_id: version.version_id } } }],
-          outputs: [{ name: OUTPUT_CHANNEL, remote: { obs: { obs_url: output } } }],
-          ...(spec.env && Object.keys(spec.env).length ? { environments: spec.env } : {}),
-        },
-        spec: { resource: { flavor_id: spec.flavor, node_count: spec.instanceCount ?? 1 } },
+        algorithm: { ...algorithm, outputs: [{ name: OUTPUT_CHANNEL, remote: { obs: { obs_url: output } } }] },
+        spec: { resource },
       };
       const r = await api.call("POST", "/v2/{project_id}/training-jobs", {
         body,

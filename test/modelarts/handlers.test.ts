@@ -225,7 +225,7 @@ describe("training job against the emulator", () => {
     const uploads = p.store.uploadedFiles;
     const created = await trainingJob.create(r.inputs);
     expect(p.store.uploadedFiles).toBe(uploads + 1);
-    expect(created.outs).toMatchObject({ status: "Completed", outputUri: `obs://${BUCKET}/mlplatform/training-output/train-iris/`, datasetVersion: 1, instanceCount: 2, exitCode: 0 });
+    expect(created.outs).toMatchObject({ status: "Completed", outputUri: expect.stringMatching(new RegExp(`^obs://${BUCKET}/mlplatform/training-output/train-iris/[0-9a-f]{12}/$`)), datasetVersion: 1, instanceCount: 2, exitCode: 0 });
     expect(created.outs.metrics).toMatchObject({ cpuUsage: expect.any(Number), memUsage: expect.any(Number) });
     const vendor = emu.trainingJobs.get(created.id)!.body;
     expect(vendor.algorithm).toMatchObject({
