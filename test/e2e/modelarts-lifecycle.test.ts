@@ -1,15 +1,18 @@
 // The ModelArts driver under the real Pulumi engine, against the ModelArts emulator (signatures verified like
-// the API gateway, seed rules enforced, OBS uploads in moto): the example program (two models, one service
-// split 70/30) with credentials in stack config secrets. In order: bad credentials (one clear error, nothing
-// created) → up → no-change preview → new bytes for model A: version 1.0.1 registered, the service rolls to it
-// with its weights and 1.0.0 is deleted once unserved → a change made outside Pulumi reported by
-// `mlplatform drift`, healed by up → 20 % faults incl. applied-then-5xx (no duplicates, no orphans) →
-// destroy with faults leaves nothing (service first, then the models it deployed) → no secret in state.
+// the API gateway, seed rules enforced, OBS uploads in moto): the example program (a dataset, a v2 training job
+// on it, model A from a directory and model B from the job's OBS output, one service split 70/30) with
+// credentials in stack config secrets. In order: bad credentials (one clear error, nothing created) → up →
+// no-change preview → new bytes for model A: version 1.0.1 registered, the service rolls to it with its weights
+// and 1.0.0 is deleted once unserved → the training job's description changes in place → a hyper-parameter
+// change is a new run, whose output is model B's next version, rolled → a failing run surfaces its log tail,
+// the next up runs it again → a change made outside Pulumi reported by `mlplatform drift`, healed by up → 20 %
+// faults incl. applied-then-5xx during a new run (no duplicates, no orphans) → destroy with faults leaves
+// nothing (service first, then the models it deployed, the job) → no secret in state.
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as auto from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { program } from "../../examples/modelarts/index";
+import { program, type ModelArtsProgramOptions } from "../../examples/modelarts/index";
 import { startMoto, type MotoServer } from "../emulators/s3/moto";
 import { ModelArtsEmulator } from "../emulators/modelarts/server";
 import { REPO_ROOT, makeProjectDir, pulumiCommand, removeDir } from "./harness";
@@ -34,19 +37,23 @@ async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
 }
 
 const services = () => emu.liveServices();
+/** "name phase" of every vendor training job. */
+const jobs = () => emu.liveTrainingJobs().map((j) => `${j.name} ${j.phase}`).sort();
+/** What the stack's program declares; steps change it between ups. */
+const opts: ModelArtsProgramOptions = { modelDirA: "model-a", dataDir: "data", codeDir: "train", prefix: "iris-ma", epochs: 3 };
 /** "name@version" of every vendor model, sorted. */
 const models = () => [...emu.models.values()].map((m) => `${m.model_name}@${m.model_version}`).sort();
 
 beforeAll(async () => {
   moto = await startMoto();
-  emu = new ModelArtsEmulator({ projectId: PROJECT, keys: { [AK]: SK }, s3Endpoint: moto.endpoint, bucket: BUCKET, delays: { modelPublishMs: 200, serviceDeployMs: 300, serviceDeleteMs: 300 } });
+  emu = new ModelArtsEmulator({ projectId: PROJECT, keys: { [AK]: SK }, s3Endpoint: moto.endpoint, bucket: BUCKET, delays: { modelPublishMs: 200, serviceDeployMs: 300, serviceDeleteMs: 300, trainingPhaseMs: 300 } });
   await emu.start();
   projectDir = makeProjectDir("modelarts");
-  for (const d of ["model-a", "model-b", "data"]) cpSync(join(REPO_ROOT, "examples/modelarts", d), join(projectDir, d), { recursive: true });
+  for (const d of ["model-a", "train", "data"]) cpSync(join(REPO_ROOT, "examples/modelarts", d), join(projectDir, d), { recursive: true });
   const state = join(projectDir, ".state");
   mkdirSync(state, { recursive: true });
   stack = await auto.LocalWorkspace.createOrSelectStack(
-    { stackName: "test", projectName: "ma", program: async () => program({ modelDirA: "model-a", modelDirB: "model-b", dataDir: "data", prefix: "iris-ma" }) },
+    { stackName: "test", projectName: "ma", program: async () => program({ ...opts }) },
     {
       workDir: projectDir,
       pulumiCommand: await pulumiCommand(),
@@ -99,6 +106,11 @@ describe.sequential("ModelArts backend under the real engine", () => {
     expect(result.outputs.datasetStatus.value).toBe("Ready");
     expect(emu.liveDatasets().map((d) => [d.dataset_name, d.versions.length])).toEqual([["iris-ma-data", 1]]);
     expect(models()).toEqual(["iris-ma-a@1.0.0", "iris-ma-b@1.0.0"]);
+    // Model B came from the training job's OBS output.
+    expect(jobs()).toEqual(["iris-ma-train Completed"]);
+    expect(result.outputs.trainStatus.value).toBe("Completed");
+    const b = [...emu.models.values()].find((m) => m.model_name === "iris-ma-b")!;
+    expect(b.source_location).toBe(result.outputs.trainOutput.value);
     const [svc] = services();
     expect(services()).toHaveLength(1);
     expect(svc.status).toBe("running");
@@ -128,6 +140,53 @@ describe.sequential("ModelArts backend under the real engine", () => {
     await stack.preview({ expectNoChanges: true });
   }, 600_000);
 
+  it("4b. the training job's description changes in place: same job, one ChangeTrainingJobDescription, nothing else moves", async () => {
+    const before = emu.liveTrainingJobs().map((j) => j.id);
+    opts.trainDescription = "iris classifier B, described again";
+    const result = await timed("4b-up-description", () => stack.up());
+    expect(result.summary.resourceChanges).toMatchObject({ update: 1 });
+    expect(emu.liveTrainingJobs().map((j) => [j.id, j.description])).toEqual([[before[0], "iris classifier B, described again"]]);
+    expect(emu.count("ChangeTrainingJobDescription", (r) => r.status === 200)).toBe(1);
+    expect(emu.count("CreateTrainingJob")).toBe(1);
+    await stack.preview({ expectNoChanges: true });
+  }, 600_000);
+
+  it("4c. a hyper-parameter change is a new run; its output registers model B 1.0.1 and the service rolls to it", async () => {
+    const before = emu.liveTrainingJobs().map((j) => j.id);
+    opts.epochs = 4;
+    const result = await timed("4c-up-hyperparameter", () => stack.up());
+    expect(result.summary.resourceChanges).toMatchObject({ replace: 1, update: 2 });
+    const live = emu.liveTrainingJobs();
+    expect(live.map((j) => `${j.name} ${j.phase}`)).toEqual(["iris-ma-train Completed"]);
+    expect(live[0].id).not.toBe(before[0]);
+    expect(live[0].parameters).toEqual([{ name: "epochs", value: "4" }, { name: "lr", value: "0.1" }]);
+    expect(result.outputs.versionB.value).toBe(10001);
+    expect(services()[0].config.map((c) => [c.model_name, c.model_version, c.weight])).toEqual([["iris-ma-a", "1.0.1", 70], ["iris-ma-b", "1.0.1", 30]]);
+    expect(models()).toEqual(["iris-ma-a@1.0.1", "iris-ma-b@1.0.1"]);
+    await timed("4c-preview", () => stack.preview({ expectNoChanges: true }));
+  }, 600_000);
+
+  it("4d. a failing run fails the up with its exit code and log tail; the next up runs it again", async () => {
+    emu.trainingOutcome = () => ({ log: ["epoch 1 loss 1.0986", "Traceback (most recent call last):", '  File "train.py", line 27, in <module>', "RuntimeError: CUDA out of memory"], fail: { exitCode: 1, message: "worker-0 exited with code 1" } });
+    let output = "";
+    opts.epochs = 5;
+    try {
+      await expect(timed("4d-up-failing", () => stack.up({ onOutput: (o) => (output += o) }))).rejects.toThrow();
+    } finally {
+      emu.trainingOutcome = (job) => ({ log: [`job ${job.metadata.name}`, "training finished"] });
+    }
+    expect(output).toMatch(/Failed \(exit code 1\): ModelArts phase Failed: worker-0 exited with code 1; last metrics cpuUsage=/);
+    expect(output).toContain("| RuntimeError: CUDA out of memory");
+    expect(jobs()).toEqual(["iris-ma-train Failed"]);
+    // The service kept serving B 1.0.1: the failed run registered nothing.
+    expect(models()).toEqual(["iris-ma-a@1.0.1", "iris-ma-b@1.0.1"]);
+    const result = await timed("4d-up-rerun", () => stack.up());
+    expect(result.summary.result).toBe("succeeded");
+    expect(jobs()).toEqual(["iris-ma-train Completed"]);
+    expect(result.outputs.versionB.value).toBe(10002);
+    await stack.preview({ expectNoChanges: true });
+  }, 600_000);
+
   it("5. a change made outside Pulumi is reported by mlplatform drift, and up heals it", async () => {
     emu.scale(services()[0].service_id, 3);
     const { runDrift } = await import("../../cli/drift");
@@ -141,16 +200,21 @@ describe.sequential("ModelArts backend under the real engine", () => {
   }, 600_000);
 
   it("6. 20 % throttling/5xx faults (some applied-then-failed): each change lands once, nothing duplicated or orphaned", async () => {
-    emu.faults = { rate: 0.2, kinds: ["throttle", "unavailable", "lostResponse"], next: { CreateModel: "lostResponse", UpdateService: "lostResponse" } };
+    emu.faults = { rate: 0.2, kinds: ["throttle", "unavailable", "lostResponse"], next: { CreateModel: "lostResponse", UpdateService: "lostResponse", CreateTrainingJob: "lostResponse" } };
     try {
       writeFileSync(join(projectDir, "model-a/model.onnx"), "retrained A again\n");
+      opts.epochs = 6;
       const result = await timed("6-up-faults", () => stack.up());
       expect(result.summary.result).toBe("succeeded");
       expect(result.outputs.versionA.value).toBe(10002);
-      expect(models()).toEqual(["iris-ma-a@1.0.2", "iris-ma-b@1.0.0"]);
-    expect(emu.liveDatasets()).toHaveLength(1);
+      expect(result.outputs.versionB.value).toBe(10003);
+      expect(models()).toEqual(["iris-ma-a@1.0.2", "iris-ma-b@1.0.3"]);
+      expect(emu.liveDatasets()).toHaveLength(1);
+      // The create answered 500 after it was applied: found by name, never sent twice; the old run deleted.
+      expect(jobs()).toEqual(["iris-ma-train Completed"]);
+      expect(emu.liveTrainingJobs()[0].parameters[0]).toEqual({ name: "epochs", value: "6" });
       expect(services()).toHaveLength(1);
-      expect(services()[0].config.map((c) => c.model_version)).toEqual(["1.0.2", "1.0.0"]);
+      expect(services()[0].config.map((c) => c.model_version)).toEqual(["1.0.2", "1.0.3"]);
       const faults = emu.requests.filter((r) => r.fault);
       console.log(`faults during up: ${faults.length} (${["throttle", "unavailable", "lostResponse"].map((k) => `${k} ${faults.filter((f) => f.fault === k).length}`).join(", ")})`);
       expect(faults.length).toBeGreaterThan(2);
@@ -160,7 +224,7 @@ describe.sequential("ModelArts backend under the real engine", () => {
     await stack.preview({ expectNoChanges: true });
   }, 600_000);
 
-  it("7. destroy (with faults) leaves nothing: the service goes first, then the models it deployed; state holds no secret", async () => {
+  it("7. destroy (with faults) leaves nothing: the service goes first, then the models it deployed, the training job; state holds no secret", async () => {
     emu.faults = { rate: 0.2, kinds: ["throttle", "unavailable"] };
     try {
       await timed("7-destroy", () => stack.destroy());
@@ -169,6 +233,7 @@ describe.sequential("ModelArts backend under the real engine", () => {
     }
     expect(services()).toEqual([]);
     expect(models()).toEqual([]);
+    expect(jobs()).toEqual([]);
     await new Promise((r) => setTimeout(r, 500));
     expect(emu.liveDatasets()).toEqual([]);
     const stateText = readFileSync(join(projectDir, ".state/.pulumi/stacks/ma/test.json"), "utf8");
