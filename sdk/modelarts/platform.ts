@@ -259,6 +259,8 @@ export class ModelArtsPlatform implements Platform {
         source_location: await this.upload(spec.source, live),
         model_type: spec.framework ?? DEFAULT_MODEL_TYPE,
         ...(spec.description ? { description: spec.description } : {}),
+        // model_metrics: a JSON string of the vendor's four evaluation metrics (REST create; read back the same way).
+        ...(spec.metrics && Object.keys(spec.metrics).length ? { model_metrics: JSON.stringify(spec.metrics) } : {}),
       };
       await this.api.call("POST", "/v1/{project_id}/models", {
         body,
@@ -280,7 +282,7 @@ export class ModelArtsPlatform implements Platform {
         if (opts.ifMatch && opts.ifMatch !== live.etag) throw new PreconditionFailedError(`model ${name} changed since it was read`, 412, "precondition_failed");
         // The live source is the OBS path the bytes went to; a local path with those same bytes is no change.
         if (patch.source !== undefined && (await this.sameContent(patch.source, live.source))) patch = { ...patch, source: undefined };
-        const changed = ["source", "framework", "description"].filter((k) => patch[k] !== undefined && patch[k] !== live[k]);
+        const changed = ["source", "framework", "description", "metrics"].filter((k) => patch[k] !== undefined && JSON.stringify(patch[k]) !== JSON.stringify(live[k]));
         if (changed.length === 0) return live;
         // Models are immutable: any change is the next version of the same name.
         const next = live.latestVersion + 1;
@@ -482,6 +484,17 @@ function notOffered(kind: string) {
   return { create: fail, get: fail, update: fail, delete: fail, list: fail, listAll: fail, wait: fail, versions: fail, logs: fail, metrics: fail, stop: fail, cancel: fail };
 }
 
+/** The vendor's model_metrics (a JSON string, absent when none) as a map of numbers. */
+export function metricsOf(raw: unknown): Record<string, number> {
+  if (typeof raw !== "string" || raw === "") return {};
+  try {
+    const parsed = JSON.parse(raw);
+    return Object.fromEntries(Object.entries(parsed ?? {}).filter(([, v]) => typeof v === "number" || (typeof v === "string" && v !== "" && !Number.isNaN(Number(v)))).map(([k, v]) => [k, Number(v)]));
+  } catch {
+    return {};
+  }
+}
+
 function isoOf(ms: unknown): string {
   const n = Number(ms);
   return Number.isFinite(n) && n > 0 ? new Date(n).toISOString() : new Date(0).toISOString();
@@ -501,7 +514,7 @@ function modelObject(latest: any, versions: any[]): Omit<Obj, "etag"> {
     // ModelArts keeps no model format; the kind rules keep the declared one in state.
     format: "onnx",
     framework: latest.model_type,
-    metrics: {},
+    metrics: metricsOf(latest.model_metrics),
     description: latest.description ?? "",
     tags: {},
     versions: versions.map((v) => ({ version: versionNumber(v.model_version), status: MODEL_STATUS[v.model_status] ?? "Failed" })),
@@ -517,7 +530,7 @@ function versionObject(v: any) {
     framework: v.model_type,
     artifactDigest: /\/sha256-([0-9a-f]{64})\//.exec(v.source_location ?? "")?.[1] ?? "",
     sizeBytes: Number(v.model_size ?? 0),
-    metrics: {},
+    metrics: metricsOf(v.model_metrics),
     createdAt: isoOf(v.create_at),
   };
 }

@@ -5,6 +5,8 @@ import { TrainingJobSpec } from "../../schemas";
 import type { BackendRules } from "../kind-rules";
 
 const NOT_MAPPED = "not mapped by this driver yet";
+/** The evaluation metrics a ModelArts model carries (model_metrics, seed Table 7-17). */
+export const MODEL_METRICS = ["f1", "recall", "precision", "accuracy"];
 
 /** A ModelArts preset AI engine (training-job-engines: engine_name + engine_version). */
 export const ModelArtsEngine = z.strictObject({
@@ -105,15 +107,14 @@ export const MODELARTS_RULES: BackendRules = {
       onDestroy: "DeleteDataset (the dataset and its versions; the uploaded OBS data stays in the bucket)",
     },
     Model: {
-      // Models are immutable with (name, version) unique: a new source, framework or description registers the
-      // next version of the same name (no update call exists).
+      // Models are immutable with (name, version) unique: a new source, framework, description or metrics registers
+      // the next version of the same name (no update call exists).
       replaceKeys: ["name"],
-      patchKeys: ["source", "format", "framework", "description"],
+      patchKeys: ["source", "format", "framework", "description", "metrics"],
       unsupported: {
         tags: "ModelArts v1 models keep no tags",
         inputs: `model input tensors (ModelArts apis/input_params) are ${NOT_MAPPED}`,
         outputs: `model output tensors (ModelArts apis/output_params) are ${NOT_MAPPED}`,
-        metrics: `model metrics are ${NOT_MAPPED}`,
       },
       allowedValues: { format: { values: ["onnx"], why: "ModelArts serves model files in a runtime; logreg-json is the local runtime's own format" } },
       keptInState: ["format"],
@@ -123,6 +124,10 @@ export const MODELARTS_RULES: BackendRules = {
         const types = ["TensorFlow", "MXNet", "Caffe", "Spark_MLlib", "Scikit_Learn", "XGBoost", "Image", "PyTorch", "Template", "Custom"];
         if (typeof fw === "string" && !types.includes(fw))
           return [{ property: "framework", reason: `ModelArts model_type is one of ${types.join(", ")} (got "${fw}")` }];
+        const metrics = spec.metrics as Record<string, unknown> | undefined;
+        const unknownMetric = Object.keys(metrics ?? {}).find((k) => !MODEL_METRICS.includes(k));
+        if (unknownMetric !== undefined)
+          return [{ property: `metrics.${unknownMetric}`, reason: `ModelArts keeps a model's evaluation metrics as ${MODEL_METRICS.join(", ")} (model_metrics); "${unknownMetric}" has no place there` }];
         const src = spec.source;
         if (typeof src === "string" && /^[a-z][a-z0-9+.-]*:\/\//i.test(src) && !src.startsWith("obs://"))
           return [{ property: "source", reason: `ModelArts models come from a local file/directory (uploaded to OBS) or an obs:// path, not ${src.split("://")[0]}://` }];

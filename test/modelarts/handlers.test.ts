@@ -71,6 +71,7 @@ describe("check on the ModelArts backend", () => {
 
   it("refuses inputs the vendor cannot take, with the property and the reason", async () => {
     const m = await model.check({}, { name: "mm", source: join(dir, "iris"), format: "logreg-json", tags: { team: "a" }, inputs: [{ name: "x", datatype: "FP32", shape: [1] }] });
+
     expect(located(m.failures).map((f) => f.property).sort()).toEqual(["format", "inputs", "tags"]);
     const fw = await model.check({}, { name: "mm", source: join(dir, "iris"), format: "onnx", framework: "ONNX:1.10" });
     expect(located(fw.failures)).toEqual([{ property: "framework", reason: expect.stringContaining("ModelArts model_type is one of") }]);
@@ -124,6 +125,30 @@ describe("model against the emulator", () => {
     expect(err).toBeInstanceOf(UnauthorizedError);
     expect(String(err.message)).toMatch(/check the credentials from stack config.*code APIGW\.0301, request id [0-9a-f]{32}/);
     expect(String(err.message)).not.toContain("wrong");
+  });
+});
+
+describe("model metrics against the emulator", () => {
+  it("metrics go out as model_metrics and read back without a diff; new metrics register the next version; other keys are refused", async () => {
+    mkdirSync(join(dir, "scored"));
+    writeFileSync(join(dir, "scored", "model.onnx"), "scored-v1");
+    const bad = await model.check({}, { name: "scored", source: join(dir, "scored"), format: "onnx", metrics: { accuracy: 0.9, loss: 0.3 } });
+    expect(located(bad.failures)).toEqual([{ property: "metrics.loss", reason: expect.stringContaining("f1, recall, precision, accuracy") }]);
+    const spec = { logicalName: "p/s/scored", name: "scored", source: join(dir, "scored"), format: "onnx", metrics: { accuracy: 0.97, f1: 0.96 } };
+    const r = await model.check({}, spec);
+    expect(located(r.failures)).toEqual([]);
+    const created = await model.create(r.inputs);
+    expect(JSON.parse([...emu.models.values()].find((m) => m.model_name === "scored")!.model_metrics)).toEqual({ accuracy: 0.97, f1: 0.96 });
+    const read = await model.read(created.id, created.outs);
+    expect(read.props.metrics).toEqual({ accuracy: 0.97, f1: 0.96 });
+    expect(model.diff(created.id, read.props, r.inputs).changes).toBe(false);
+    const next = await model.check({}, { ...spec, metrics: { accuracy: 0.98, f1: 0.96 } });
+    expect(model.diff(created.id, read.props, next.inputs)).toMatchObject({ changes: true, replaces: [] });
+    const updated = await model.update(created.id, read.props, next.inputs);
+    expect(updated.outs).toMatchObject({ version: 10001, metrics: { accuracy: 0.98, f1: 0.96 } });
+    expect([...emu.models.values()].filter((m) => m.model_name === "scored").map((m) => m.model_version)).toEqual(["1.0.1"]);
+    expect(model.diff(created.id, (await model.read(created.id, updated.outs)).props, next.inputs).changes).toBe(false);
+    await model.delete(created.id, updated.outs);
   });
 });
 

@@ -307,6 +307,16 @@ export class ModelArtsEmulator {
     if (typeof b.model_version !== "string" || !VERSION.test(b.model_version)) throw bad(`model_version ${JSON.stringify(b.model_version)} must be Digit.Digit.Digit (0-99, no leading zeros)`);
     if (!MODEL_TYPES.includes(b.model_type)) throw bad(`model_type ${JSON.stringify(b.model_type)} is not one of ${MODEL_TYPES.join(", ")}`);
     if (b.description !== undefined && (String(b.description).length > 100 || /[!<>=&'"]/.test(String(b.description)))) throw bad("description: at most 100 characters, none of !<>=&'\"");
+    if (b.model_metrics !== undefined) {
+      let m: unknown;
+      try {
+        m = JSON.parse(String(b.model_metrics));
+      } catch {
+        m = undefined;
+      }
+      if (!m || typeof m !== "object" || Object.entries(m).some(([k, v]) => !["f1", "recall", "precision", "accuracy"].includes(k) || typeof v !== "number"))
+        throw bad(`model_metrics ${JSON.stringify(b.model_metrics)} must be a JSON string of f1, recall, precision, accuracy numbers`);
+    }
     const loc = /^obs:\/\/([^/]+)\/(.+)$/.exec(String(b.source_location ?? ""));
     if (!loc) throw bad(`source_location ${JSON.stringify(b.source_location)} must be an obs:// path`, "ModelArts.3017");
     const objects = await this.s3.send(new ListObjectsV2Command({ Bucket: loc[1], Prefix: loc[2], MaxKeys: 1 })).catch(() => undefined);
@@ -318,6 +328,7 @@ export class ModelArtsEmulator {
     this.models.set(model_id, {
       model_id, model_name: b.model_name, model_version: b.model_version, model_type: b.model_type, description: b.description ?? "",
       source_location: b.source_location, create_at: now, publishAt: now + this.delays.modelPublishMs, model_size: 0, runtime: b.runtime ?? "",
+      ...(b.model_metrics !== undefined ? { model_metrics: b.model_metrics } : {}),
     });
     return [200, { model_id }];
   }

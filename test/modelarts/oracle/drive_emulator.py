@@ -117,7 +117,8 @@ bad = {"rejected": False}
 try:
     c = client(sk)
     m1 = call(c, "CreateModel", "POST", "/v1/{project_id}/models",
-              {"model_name": "oracle-model", "model_version": "1.0.0", "source_location": source, "model_type": "Custom", "description": "from the vendor SDK"})
+              {"model_name": "oracle-model", "model_version": "1.0.0", "source_location": source, "model_type": "Custom", "description": "from the vendor SDK",
+               "model_metrics": json.dumps({"accuracy": 0.97, "f1": 0.96})})
     m2 = call(c, "CreateModel", "POST", "/v1/{project_id}/models",
               {"model_name": "oracle-model", "model_version": "1.0.1", "source_location": source, "model_type": "Custom"})
     call(c, "ListModels", "GET", "/v1/{project_id}/models", query={"model_name": "oracle-model", "limit": "100", "offset": "0"})
