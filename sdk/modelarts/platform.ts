@@ -11,9 +11,11 @@
 // applications this driver does not register. Config changes and start/stop are separate PUTs (the vendor
 // applies only `status` when both are sent). Vendor objects carry no etag: each neutral object's is a hash of
 // its content and waits poll. Creates look for what a failed-but-maybe-applied attempt made before re-sending.
-// Dataset = a v2 dataset (`/v2/{project_id}/datasets`) over data uploaded to OBS (only when changed), with one
-// published version (immutable once made); name and description change in place (PUT), status integers
-// are mapped (0 creating, 1 normal, 4 abnormal); new data is a new dataset (imports are not mapped).
+// Dataset = a v2 dataset (`/v2/{project_id}/datasets`) over data uploaded to OBS (only when changed), one
+// published version per state of its data (V001, V002, ..., immutable once made); name and description change in
+// place (PUT), status integers are mapped (0 creating, 1 normal, 4 abnormal, 5-8 busy); new data (new bytes or
+// another source) is uploaded, imported into the same dataset (an import task, waited until COMPLETED) and
+// published as the next version.
 import { basename, isAbsolute, resolve } from "node:path";
 import { existsSync } from "node:fs";
 import type { LocalFlavor } from "../../schemas";
@@ -71,8 +73,8 @@ export function normaliseObsPath(p: string | undefined): string | undefined {
 }
 
 const MODEL_STATUS: Record<string, string> = { publishing: "Registering", published: "Ready", failed: "Failed", building: "Registering", deleting: "Registering" };
-/** Dataset status integers (digest §7.4): 0 creating, 1 normal, 2 deleting, 3 deleted, 4 abnormal, 5 synchronizing, 6 releasing. */
-const DATASET_STATUS: Record<number, string> = { 0: "Creating", 1: "Ready", 2: "Creating", 3: "Failed", 4: "Failed", 5: "Creating", 6: "Creating" };
+/** Dataset status integers (digests §7.4 / zh): 0 creating, 1 normal, 2 deleting, 3 deleted, 4 abnormal, 5 syncing, 6 publishing, 7 switching version, 8 importing. */
+const DATASET_STATUS: Record<number, string> = { 0: "Creating", 1: "Ready", 2: "Creating", 3: "Failed", 4: "Failed", 5: "Creating", 6: "Creating", 7: "Creating", 8: "Creating" };
 /** Dataset version status integers: 0 creating, 1 running (usable), 2 deleting, 3 deleted, 4 error. */
 const VERSION_STATUS: Record<number, string> = { 0: "Creating", 1: "Ready", 2: "Creating", 3: "Failed", 4: "Failed" };
 const SERVICE_STATUS: Record<string, string> = {
@@ -133,9 +135,13 @@ export class ModelArtsPlatform implements Platform {
   private datasetClient() {
     const path = (id: string) => `/v2/{project_id}/datasets/${encodeURIComponent(id)}`;
     const versionsOf = (id: string) => this.datasetVersions(id);
+    const importsOf = async (id: string): Promise<any[]> =>
+      (((await this.api.call("GET", `${path(id)}/import-tasks`, { action: "ListImportTasks" }))?.import_tasks ?? []) as any[]).sort((a, b) => Number(a.create_time) - Number(b.create_time));
     const get = async (id: string): Promise<Obj> => {
       const d = await this.api.call("GET", path(id), { action: "ShowDataset" });
-      return withEtag(datasetObject(d, await versionsOf(id)));
+      // The data now: the newest completed import's path, else the data the dataset was created over.
+      const imported = (await importsOf(id)).filter((t) => t.status === "COMPLETED").pop()?.import_path;
+      return withEtag(datasetObject(d, await versionsOf(id), imported));
     };
     const findByName = async (name: string): Promise<Obj[]> => {
       const r = await this.api.call("GET", "/v2/{project_id}/datasets", { query: { search_content: name, limit: "100" }, action: "ListDatasets" });
@@ -186,6 +192,11 @@ export class ModelArtsPlatform implements Platform {
         if (patch.name !== undefined && patch.name !== live.name) body.dataset_name = patch.name;
         if (patch.description !== undefined && patch.description !== live.description) body.description = patch.description;
         if (Object.keys(body).length) await this.api.call("PUT", path(id), { body, action: "UpdateDataset" });
+        // New data: uploaded (content-addressed, so the same bytes are no change), imported, published as the next version.
+        if (patch.source !== undefined) {
+          const data = await this.uploadTo(DATASET_ROOT, patch.source, "dataset");
+          if (normaliseObsPath(data) !== live.source) await this.importVersion(id, data, live.latestVersion + 1, importsOf, versionsOf);
+        }
         return get(id);
       },
       delete: async (id) => {
@@ -206,6 +217,43 @@ export class ModelArtsPlatform implements Platform {
           version: i + 1, status: VERSION_STATUS[Number(v.status)] ?? "Failed", source: "", digest: "", sampleCount: Number(v.total_sample_count ?? 0), sizeBytes: 0, createdAt: isoOf(v.create_time),
         })),
     };
+  }
+
+  /**
+   * Imports the OBS data at `data` into dataset `id` (an import task, waited until COMPLETED) and publishes it as
+   * version `next` (V00<next>). Retries find what an applied-but-unanswered call made: the task by its import
+   * path, the version by its name.
+   */
+  private async importVersion(id: string, data: string, next: number, importsOf: (id: string) => Promise<any[]>, versionsOf: (id: string) => Promise<any[]>): Promise<void> {
+    const path = `/v2/{project_id}/datasets/${encodeURIComponent(id)}`;
+    const name = `V${String(next).padStart(3, "0")}`;
+    console.log(`dataset ${id}: importing ${data} as version ${name}`);
+    const existing = (await importsOf(id)).find((t) => normaliseObsPath(t.import_path) === data && t.status !== "FAILED");
+    const task =
+      existing ??
+      (await this.api.call("POST", `${path}/import-tasks`, {
+        body: { import_path: data, import_type: "dir", import_annotations: false },
+        action: "CreateImportTask",
+        beforeResend: async () => (await importsOf(id)).find((t) => normaliseObsPath(t.import_path) === data),
+      }));
+    const taskId = task.task_id;
+    for (const deadline = Date.now() + 30 * 60_000; ; ) {
+      const t = await this.api.call("GET", `${path}/import-tasks/${encodeURIComponent(taskId)}`, { action: "ShowImportTask" });
+      if (t.status === "COMPLETED") break;
+      if (t.status === "FAILED" || t.status === "NOT_EXIST")
+        throw new InvalidError(`ModelArts import of ${data} into dataset ${id} ended ${t.status}${t.error_msg ? `: ${t.error_msg}` : ""}${t.error_code ? ` (code ${t.error_code})` : ""}`, 400, "source");
+      if (Date.now() > deadline) throw new InvalidError(`ModelArts import of ${data} into dataset ${id} did not finish in 30 minutes (last status ${t.status})`, 400, "source");
+      await sleep(this.opts.pollIntervalMs ?? 500);
+    }
+    // The dataset leaves "importing" before a version can be published.
+    for (const deadline = Date.now() + 10 * 60_000; Number((await this.api.call("GET", path, { action: "ShowDataset" })).status) !== 1 && Date.now() < deadline; )
+      await sleep(this.opts.pollIntervalMs ?? 500);
+    if (!(await versionsOf(id)).some((v) => v.version_name === name))
+      await this.api.call("POST", `${path}/versions`, {
+        body: { version_name: name, version_format: "Default" },
+        action: "CreateDatasetVersion",
+        beforeResend: async () => ((await versionsOf(id)).some((v) => v.version_name === name) ? {} : undefined),
+      });
   }
 
   /** Uploads a local file/directory under `root` in the configured bucket (skipped when the bytes are there). */
@@ -535,7 +583,7 @@ function versionObject(v: any) {
   };
 }
 
-function datasetObject(d: any, versions: any[]): Record<string, any> {
+function datasetObject(d: any, versions: any[], imported?: string): Record<string, any> {
   const status = DATASET_STATUS[Number(d.status)] ?? "Failed";
   const latest = versions[versions.length - 1];
   const versionStatus = latest ? VERSION_STATUS[Number(latest.status)] ?? "Failed" : "Creating";
@@ -548,13 +596,13 @@ function datasetObject(d: any, versions: any[]): Record<string, any> {
     updatedAt: isoOf(d.update_time ?? d.create_time),
     status: overall,
     statusMessage: overall === "Failed" ? `ModelArts dataset status ${d.status}${latest ? `, version ${latest.version_name} status ${latest.status}` : ""}` : undefined,
-    source: normaliseObsPath(d.data_sources?.[0]?.data_path) ?? "",
+    source: normaliseObsPath(imported ?? d.data_sources?.[0]?.data_path) ?? "",
     // ModelArts keeps no csv/jsonl/files format: the kind rules keep the declared one in state.
     format: "files",
     description: d.description ?? "",
     tags: {},
     latestVersion: versions.length,
-    digest: /\/sha256-([0-9a-f]{64})\//.exec(d.data_sources?.[0]?.data_path ?? "")?.[1],
+    digest: /\/sha256-([0-9a-f]{64})\//.exec(imported ?? d.data_sources?.[0]?.data_path ?? "")?.[1],
     sampleCount: Number(d.total_sample_count ?? 0),
     sizeBytes: 0,
   };

@@ -83,11 +83,11 @@ export const MODELARTS_RULES: BackendRules = {
       onDestroy: "POST /actions {action_type: terminate} when it is still Creating/Pending/Running, then DELETE /training-jobs/{id} (its OBS output stays in the bucket)",
     },
     Dataset: {
-      // PUT changes dataset_name and description; data enters a dataset through import tasks (not mapped), so
-      // new data (a new source or new bytes behind it) is a new dataset; the published version is immutable.
-      // ("sourceDigest": new bytes behind the same local path are new data too.)
-      replaceKeys: ["format", "source", "sourceDigest"],
-      patchKeys: ["name", "description"],
+      // PUT changes dataset_name and description; new data (a new source, or new bytes behind the same path) is
+      // uploaded to OBS, imported into the same dataset (an import task) and published as its next version
+      // (each version immutable once made).
+      replaceKeys: ["format"],
+      patchKeys: ["name", "description", "source"],
       unsupported: { tags: "ModelArts datasets keep no tags through this API" },
       // The vendor keeps neither the format nor the local path (its data_sources cannot change after create).
       keptInState: ["format", "source"],
@@ -104,7 +104,7 @@ export const MODELARTS_RULES: BackendRules = {
           out.push({ property: "source", reason: `ModelArts datasets come from a local file/directory (uploaded to OBS) or an obs:// path, not ${src.split("://")[0]}://` });
         return out;
       },
-      onDestroy: "DeleteDataset (the dataset and its versions; the uploaded OBS data stays in the bucket)",
+      onDestroy: "DeleteDataset (the dataset, its versions and imports; the uploaded OBS data stays in the bucket)",
     },
     Model: {
       // Models are immutable with (name, version) unique: a new source, framework, description or metrics registers

@@ -25,6 +25,7 @@ export const TRAINING_CALLS = [
 /** Every call the driver (sdk/modelarts) sends; the vendor SDK must have sent each of them. */
 export const DRIVER_CALLS = [
   "CreateDataset", "ListDatasets", "ShowDataset", "UpdateDataset", "CreateDatasetVersion", "ListDatasetVersions", "DeleteDataset",
+  "CreateImportTask", "ListImportTasks", "ShowImportTask",
   "CreateModel", "ListModels", "ShowModel", "DeleteModel", "ListSpecifications", "CreateService", "ListServices", "ShowService", "UpdateService", "DeleteService",
   ...TRAINING_CALLS];
 

@@ -153,7 +153,7 @@ describe("model metrics against the emulator", () => {
 });
 
 describe("dataset against the emulator", () => {
-  it("uploads once, publishes one immutable version, renames and re-describes in place, new data replaces", async () => {
+  it("uploads once, publishes one immutable version, renames and re-describes in place, new data is imported as the next version", async () => {
     const p = platform() as ModelArtsPlatform;
     mkdirSync(join(dir, "data"));
     writeFileSync(join(dir, "data", "iris.csv"), "a,b,label\n1,2,x\n");
@@ -176,11 +176,26 @@ describe("dataset against the emulator", () => {
     const updated = await dataset.update(created.id, created.outs, renamed.inputs);
     expect(updated.outs).toMatchObject({ name: "iris-data-2", description: "second" });
     expect(emu.liveDatasets().map((d) => [d.dataset_id, d.dataset_name, d.description])).toEqual([[created.id, "iris-data-2", "second"]]);
-    // New bytes behind the same path: a new dataset (imports are not mapped), never a silent no-op.
+    // New bytes behind the same path: uploaded, imported into the same dataset and published as V002, in place.
     writeFileSync(join(dir, "data", "iris.csv"), "a,b,label\n3,4,y\n");
     const newData = await dataset.check({}, { ...spec, name: "iris-data-2", description: "second" });
-    expect(dataset.diff(created.id, updated.outs, newData.inputs)).toMatchObject({ changes: true, replaces: ["sourceDigest"] });
-    await dataset.delete(created.id, updated.outs);
+    expect(dataset.diff(created.id, updated.outs, newData.inputs)).toMatchObject({ changes: true, replaces: [] });
+    const uploads = p.store.uploadedFiles;
+    const grown = await dataset.update(created.id, updated.outs, newData.inputs);
+    expect(grown.outs).toMatchObject({ id: created.id, latestVersion: 2, status: "Ready", source: join(dir, "data") });
+    expect(p.store.uploadedFiles).toBe(uploads + 1);
+    const [after] = emu.liveDatasets();
+    expect(after.versions.map((v) => v.version_name)).toEqual(["V001", "V002"]);
+    expect(after.imports.map((t) => t.import_path)).toEqual([expect.stringMatching(new RegExp(`^obs://${BUCKET}/mlplatform/datasets/sha256-[0-9a-f]{64}/data/$`))]);
+    expect(emu.count("CreateImportTask", (x) => x.status === 200)).toBe(1);
+    // Read right after shows no change; a rename afterwards imports nothing again.
+    const reread = await dataset.read(created.id, grown.outs);
+    expect(dataset.diff(created.id, reread.props, newData.inputs).changes).toBe(false);
+    const renamedAgain = await dataset.update(created.id, reread.props, (await dataset.check({}, { ...spec, name: "iris-data-3", description: "second" })).inputs);
+    expect(renamedAgain.outs).toMatchObject({ name: "iris-data-3", latestVersion: 2 });
+    expect(emu.count("CreateImportTask")).toBe(1);
+    expect(p.store.uploadedFiles).toBe(uploads + 1);
+    await dataset.delete(created.id, renamedAgain.outs);
     await new Promise((r) => setTimeout(r, 400));
     expect(emu.liveDatasets()).toEqual([]);
   });

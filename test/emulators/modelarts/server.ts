@@ -109,6 +109,7 @@ export interface EmuDataset {
   /** Set when deleted: status 2 (deleting) until then, gone after. */
   goneAt?: number;
   versions: { version_id: string; version_name: string; create_time: number; readyAt: number; description: string }[];
+  imports: { task_id: string; import_path: string; create_time: number; doneAt: number }[];
 }
 
 export class ModelArtsEmulator {
@@ -237,11 +238,12 @@ export class ModelArtsEmulator {
       if (!hit) throw new ApiFailure(404, "APIGW.0101", `The API does not exist or has not been published in the environment (${method} ${path})`);
       return { action: hit[0], run: hit[1] };
     }
-    const ds = /^\/v2\/([^/]+)\/datasets(?:\/([^/]+)(\/versions)?)?\/?$/.exec(path);
+    const ds = /^\/v2\/([^/]+)\/datasets(?:\/([^/]+)(\/versions|\/import-tasks(?:\/([^/]+))?)?)?\/?$/.exec(path);
     if (ds) {
       if (ds[1] !== this.opts.projectId) throw new ApiFailure(403, "ModelArts.0108", `You are not authorized to perform the operation on project ${ds[1]}`);
       const id = ds[2] ? decodeURIComponent(ds[2]) : undefined;
-      const key = `${method} datasets${id ? "/{id}" : ""}${ds[3] ?? ""}`;
+      const taskId = ds[4] ? decodeURIComponent(ds[4]) : undefined;
+      const key = `${method} datasets${id ? "/{id}" : ""}${ds[3] ? (ds[3].startsWith("/import-tasks") ? `/import-tasks${taskId ? "/{task}" : ""}` : ds[3]) : ""}`;
       const table: Record<string, [string, (b: Json, q: Record<string, string>) => Promise<[number, unknown]> | [number, unknown]]> = {
         "POST datasets": ["CreateDataset", (b) => this.createDataset(b)],
         "GET datasets": ["ListDatasets", (_b, q) => this.listDatasets(q)],
@@ -250,6 +252,9 @@ export class ModelArtsEmulator {
         "DELETE datasets/{id}": ["DeleteDataset", () => this.deleteDataset(id!)],
         "POST datasets/{id}/versions": ["CreateDatasetVersion", (b) => this.createDatasetVersion(id!, b)],
         "GET datasets/{id}/versions": ["ListDatasetVersions", () => [200, this.listDatasetVersions(id!)]],
+        "POST datasets/{id}/import-tasks": ["CreateImportTask", (b) => this.createImportTask(id!, b)],
+        "GET datasets/{id}/import-tasks": ["ListImportTasks", () => [200, this.listImportTasks(id!)]],
+        "GET datasets/{id}/import-tasks/{task}": ["ShowImportTask", () => [200, this.importTaskView(this.dataset(id!), taskId!)]],
       };
       const hit = table[key];
       if (!hit) throw new ApiFailure(404, "APIGW.0101", `The API does not exist or has not been published in the environment (${method} ${path})`);
@@ -493,7 +498,7 @@ export class ModelArtsEmulator {
     const d: EmuDataset = {
       dataset_id: randomBytes(10).toString("base64url").slice(0, 20), dataset_name: b.dataset_name, description: b.description ?? "", dataset_type: b.dataset_type,
       data_sources: b.data_sources.map((x: Json) => ({ data_type: x.data_type ?? 0, data_path: x.data_path })), work_path: b.work_path,
-      create_time: now, update_time: now, readyAt: now + this.delays.datasetMs, versions: [],
+      create_time: now, update_time: now, readyAt: now + this.delays.datasetMs, versions: [], imports: [],
     };
     this.datasets.set(d.dataset_id, d);
     return [201, { dataset_id: d.dataset_id }];
@@ -505,7 +510,7 @@ export class ModelArtsEmulator {
     return {
       dataset_id: d.dataset_id, dataset_name: d.dataset_name, description: d.description, dataset_type: d.dataset_type, data_sources: d.data_sources,
       work_path: d.work_path, work_path_type: 0, create_time: d.create_time, update_time: d.update_time,
-      status: d.goneAt ? 2 : now >= d.readyAt ? 1 : 0, total_sample_count: 3, annotated_sample_count: 0,
+      status: d.goneAt ? 2 : now < d.readyAt ? 0 : d.imports.some((t) => now < t.doneAt) ? 8 : 1, total_sample_count: 3, annotated_sample_count: 0,
       current_version_id: current?.version_id, current_version_name: current?.version_name, version_count: d.versions.length,
     };
   }
@@ -538,6 +543,7 @@ export class ModelArtsEmulator {
   private createDatasetVersion(id: string, b: Json): [number, unknown] {
     const d = this.dataset(id);
     if (Date.now() < d.readyAt) throw bad(`Dataset ${id} is still being created.`, "ModelArts.4300"); // code assumed: the seeds name none
+    if (d.imports.some((t) => Date.now() < t.doneAt)) throw bad("Dataset is importing; no version can be published now.", "ModelArts.4343");
     const name = b.version_name ?? `V${String(d.versions.length + 1).padStart(3, "0")}`;
     if (!/^[A-Za-z0-9_-]{1,32}$/.test(name)) throw bad("version_name must be 1-32 letters, digits, - or _");
     if (d.versions.some((v) => v.version_name === name)) throw new ApiFailure(409, "ModelArts.4371", `Dataset version ${name} already exists.`);
@@ -545,6 +551,36 @@ export class ModelArtsEmulator {
     const v = { version_id: randomBytes(10).toString("base64url").slice(0, 20), version_name: name, create_time: now, readyAt: now + this.delays.datasetMs, description: b.description ?? "" };
     d.versions.push(v);
     return [200, { version_id: v.version_id }];
+  }
+
+  private async createImportTask(id: string, b: Json): Promise<[number, unknown]> {
+    const d = this.dataset(id);
+    const now = Date.now();
+    if (now < d.readyAt) throw bad(`Dataset ${id} is still being created.`, "ModelArts.4300"); // code assumed
+    if (d.imports.some((t) => now < t.doneAt)) throw bad("Dataset already has running import task", "ModelArts.4356");
+    const m = /^\/([^/]+)\/(.+)$/.exec(String(b.import_path ?? "").replace(/^obs:\//, ""));
+    if (!m) throw bad(`import_path ${JSON.stringify(b.import_path)} is invalid`, "ModelArts.4374");
+    if (b.import_type !== undefined && !["dir", "manifest", 0, 1].includes(b.import_type)) throw bad(`import_type ${JSON.stringify(b.import_type)} must be dir or manifest`);
+    const objects = await this.s3.send(new ListObjectsV2Command({ Bucket: m[1], Prefix: m[2], MaxKeys: 1 })).catch(() => undefined);
+    if (!objects?.KeyCount) throw bad(`OBS path ${b.import_path} does not exist.`, "ModelArts.4312");
+    const task = { task_id: `${d.dataset_id}_${randomBytes(14).toString("base64url").slice(0, 19)}`, import_path: String(b.import_path), create_time: now, doneAt: now + this.delays.datasetMs };
+    d.imports.push(task);
+    return [200, { task_id: task.task_id }];
+  }
+
+  private importTaskView(d: EmuDataset, taskId: string): Json {
+    const t = d.imports.find((x) => x.task_id === taskId);
+    if (!t) throw new ApiFailure(404, "ModelArts.4352", `Import task ${taskId} does not exist.`); // code assumed
+    const done = Date.now() >= t.doneAt;
+    return {
+      task_id: t.task_id, dataset_id: d.dataset_id, import_path: t.import_path, import_type: 0, status: done ? "COMPLETED" : "RUNNING",
+      total_sample_count: 3, imported_sample_count: done ? 3 : 0, annotated_sample_count: 0, create_time: t.create_time, update_ms: Math.min(Date.now(), t.doneAt), elapsed_time: 0,
+    };
+  }
+
+  private listImportTasks(id: string): Json {
+    const d = this.dataset(id);
+    return { total_count: d.imports.length, import_tasks: d.imports.map((t) => this.importTaskView(d, t.task_id)) };
   }
 
   private listDatasetVersions(id: string): Json {

@@ -171,6 +171,20 @@ try:
     call(c, "CreateDatasetVersion", "POST", "/v2/{project_id}/datasets/{dataset_id}/versions", {"version_name": "V001", "version_format": "Default"}, path_params=dp)
     versions = call(c, "ListDatasetVersions", "GET", "/v2/{project_id}/datasets/{dataset_id}/versions", path_params=dp)["versions"]
     training(c, ds["dataset_id"], versions[0]["version_id"])
+    # New data into the same dataset: an import task from OBS, waited until COMPLETED, then the next version.
+    task = call(c, "CreateImportTask", "POST", "/v2/{project_id}/datasets/{dataset_id}/import-tasks",
+                {"import_path": data, "import_type": "dir", "import_annotations": False}, path_params=dp)
+    call(c, "ListImportTasks", "GET", "/v2/{project_id}/datasets/{dataset_id}/import-tasks", path_params=dp)
+    for _ in range(100):
+        if call(c, "ShowImportTask", "GET", "/v2/{project_id}/datasets/{dataset_id}/import-tasks/{task_id}",
+                path_params={**dp, "task_id": task["task_id"]})["status"] == "COMPLETED":
+            break
+        time.sleep(0.1)
+    for _ in range(100):
+        if call(c, "ShowDataset", "GET", "/v2/{project_id}/datasets/{dataset_id}", path_params=dp)["status"] == 1:
+            break
+        time.sleep(0.1)
+    call(c, "CreateDatasetVersion", "POST", "/v2/{project_id}/datasets/{dataset_id}/versions", {"version_name": "V002", "version_format": "Default"}, path_params=dp)
     call(c, "UpdateDataset", "PUT", "/v2/{project_id}/datasets/{dataset_id}", {"dataset_name": "oracle-data-2", "description": "renamed"}, path_params=dp)
     call(c, "DeleteDataset", "DELETE", "/v2/{project_id}/datasets/{dataset_id}", path_params=dp)
 except Exception as e:  # report what ran so far; the test shows it
