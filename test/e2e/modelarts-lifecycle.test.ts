@@ -5,7 +5,7 @@
 // no-change preview → new bytes for model A: version 1.0.1 registered, the service rolls to it with its weights
 // and 1.0.0 is deleted once unserved → the training job's description changes in place → a hyper-parameter
 // change is a new run, whose output is model B's next version, rolled → a failing run surfaces its log tail,
-// the next up runs it again → a change made outside Pulumi reported by `mlplatform drift`, healed by up → 20 %
+// the next up runs it again → new data imported as the dataset's version 2 in place → a change made outside Pulumi reported by `mlplatform drift`, healed by up → 20 %
 // faults incl. applied-then-5xx during a new run (no duplicates, no orphans) → destroy with faults leaves
 // nothing (service first, then the models it deployed, the job) → no secret in state.
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -185,6 +185,18 @@ describe.sequential("ModelArts backend under the real engine", () => {
     expect(jobs()).toEqual(["iris-ma-train Completed"]);
     expect(result.outputs.versionB.value).toBe(10002);
     await stack.preview({ expectNoChanges: true });
+  }, 600_000);
+
+  it("4e. new data: the dataset imports it as version 2 in place (same dataset), nothing else moves", async () => {
+    const [before] = emu.liveDatasets();
+    writeFileSync(join(projectDir, "data/iris.csv"), readFileSync(join(projectDir, "data/iris.csv"), "utf8") + "5.9,3.0,5.1,1.8,virginica\n");
+    const result = await timed("4e-up-new-data", () => stack.up());
+    expect(result.summary.resourceChanges).toMatchObject({ update: 1 });
+    const [after] = emu.liveDatasets();
+    expect(after.dataset_id).toBe(before.dataset_id);
+    expect(after.versions.map((v) => v.version_name)).toEqual(["V001", "V002"]);
+    expect(jobs()).toEqual(["iris-ma-train Completed"]);
+    await timed("4e-preview", () => stack.preview({ expectNoChanges: true }));
   }, 600_000);
 
   it("5. a change made outside Pulumi is reported by mlplatform drift, and up heals it", async () => {
