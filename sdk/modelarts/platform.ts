@@ -27,6 +27,7 @@ import { etagOf, pollUntilChanged } from "../cloud/poll";
 import { sleep, type RetryPolicy } from "../cloud/retry";
 import type { DatasetClient, KindClient, ListFilter, ModelClient, PerfJobClient, Platform, ServiceClient, TrainingJobClient } from "../platform";
 import { ModelArtsApi } from "./api";
+import { normaliseObsPath } from "./paths";
 import { trainingJobClient } from "./training";
 
 /** Default model_type when the Model declares no framework (ModelArts needs one; ONNX files run in a custom runtime). */
@@ -63,14 +64,7 @@ export function versionString(n: number): string {
 }
 export const FIRST_VERSION = 10000;
 
-/** `obs://b/p/` and `/b/p/` name the same place: one spelling (obs://, trailing slash kept as given). */
-export function normaliseObsPath(p: string | undefined): string | undefined {
-  if (p === undefined || p === null) return p;
-  const s = String(p);
-  if (s.startsWith("obs://")) return s;
-  if (s.startsWith("/")) return "obs:/" + s;
-  return s;
-}
+export { normaliseObsPath };
 
 const MODEL_STATUS: Record<string, string> = { publishing: "Registering", published: "Ready", failed: "Failed", building: "Registering", deleting: "Registering" };
 /** Dataset status integers (digests §7.4 / zh): 0 creating, 1 normal, 2 deleting, 3 deleted, 4 abnormal, 5 syncing, 6 publishing, 7 switching version, 8 importing. */

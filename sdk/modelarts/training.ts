@@ -15,7 +15,7 @@ import { ConflictError, InvalidError, NotFoundError, PreconditionFailedError } f
 import { etagOf, pollUntilChanged } from "../cloud/poll";
 import type { KindClient, ListFilter } from "../platform";
 import type { ModelArtsApi } from "./api";
-import { normaliseObsPath } from "./platform";
+import { normaliseObsPath } from "./paths";
 
 type Obj = { id: string; name: string; etag: string; status: string } & Record<string, any>;
 
