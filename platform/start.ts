@@ -5,7 +5,7 @@ import { resolve, join } from "node:path";
 import { registerConsole } from "./console/index";
 import { perfJobController } from "./perf/controller";
 import { serviceController } from "./serving/controller";
-import { ArtifactCollector } from "./core/artifact-gc";
+import { ArtifactCollector, ArtifactScrubber } from "./core/artifact-gc";
 import { CasArtifactStore } from "./core/artifacts";
 import { ContainedPath } from "./core/contained";
 import { buildApp } from "./core/http";
@@ -156,6 +156,8 @@ export async function startPlatform(opts: StartOptions): Promise<RunningPlatform
 
   collector.schedule(); // what earlier runs left behind
   collector.start();
+  const scrubber = new ArtifactScrubber(ctx);
+  scrubber.start();
   await app.listen({ port: opts.port ?? 0, host });
   const addr = app.server.address();
   if (!addr || typeof addr === "string") throw new Error("the platform is not listening on a TCP port");
@@ -180,6 +182,7 @@ export async function startPlatform(opts: StartOptions): Promise<RunningPlatform
         }
       }
       collector.stop();
+      scrubber.stop();
       store.close();
       // Only remove platform.json if it still describes this process (a newer platform may own the dir).
       try {

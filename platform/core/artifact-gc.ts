@@ -3,6 +3,9 @@
 // every successful DELETE and in a periodic sweep. The scan is deliberately generic — any 64-hex string in any
 // document counts as a reference — so a new kind that stores a digest is protected without being listed here.
 // Artifacts put moments ago and not yet recorded are leased by the store itself (CasArtifactStore.put).
+// The scrubber re-hashes stored artifacts in the background, one every SCRUB_STEP_MS, so content that changed
+// behind the store's size-and-mtime guard (core/artifacts.ts) is found and quarantined without a read ever
+// paying for a hash; with a few hundred artifacts a full pass takes hours, and costs one artifact's read a minute.
 import type { PlatformContext } from "./types";
 
 const DIGEST = /^[0-9a-f]{64}$/;
@@ -58,6 +61,40 @@ export class ArtifactCollector {
       collectArtifacts(this.ctx);
     } catch (err) {
       this.ctx.log("artifact sweep failed", { error: String((err as Error).message ?? err) });
+    }
+  }
+}
+
+export const SCRUB_STEP_MS = 60 * 1000;
+
+/** Re-hashes one stored artifact per step, in digest order, round and round; stop() before the store closes. */
+export class ArtifactScrubber {
+  private timer?: NodeJS.Timeout;
+  private after?: string;
+  private running = false;
+
+  constructor(private readonly ctx: Pick<PlatformContext, "artifacts" | "log">, private readonly stepMs = SCRUB_STEP_MS) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.step(), this.stepMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private async step(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      const r = await this.ctx.artifacts.scrub({ after: this.after, limit: 1 });
+      this.after = r.next;
+      if (r.corrupt.length) this.ctx.log("artifact scrub found corrupted artifacts; quarantined (cas/quarantine)", { digests: r.corrupt });
+    } catch (err) {
+      this.ctx.log("artifact scrub failed", { error: String((err as Error).message ?? err) });
+    } finally {
+      this.running = false;
     }
   }
 }

@@ -47,19 +47,43 @@ export interface ObjectStore {
   documents(): Iterable<unknown>;
 }
 
-/** Content-addressed artifact store under <dataDir>/cas: sha256 digests, verified on read. */
+/** What a put's caller sees of the copy while it runs (the one read of the source). */
+export interface PutObserver {
+  /** Called for each file before its bytes (rel "" for a single file); may return a reader of its chunks. */
+  file?(rel: string, size: number): { data(chunk: Buffer): void; end(): void } | undefined;
+  /** Bytes copied so far, over all files. */
+  progress?(bytesDone: number): void;
+  /** Aborts the copy (the platform is shutting down); the put then rejects and stores nothing. */
+  signal?: AbortSignal;
+}
+
+/** Counters of the artifact store's work, for tests and benchmarks (bytesHashed: every byte it hashed). */
+export interface ArtifactStats {
+  puts: number;
+  bytesWritten: number;
+  bytesHashed: number;
+  scrubbed: number;
+}
+
+/**
+ * Content-addressed artifact store under <dataDir>/cas: sha256 digests, verified on write; reads check each
+ * file's size and mtime, a background scrub re-hashes (core/artifacts.ts says why).
+ */
 export interface ArtifactStore {
+  readonly stats: ArtifactStats;
   /**
    * Copies a file or a directory tree in; returns its digest (a directory's digest covers names and contents).
    * User paths come as a ContainedPath (opened once and checked); a string is a path the platform owns.
    */
-  put(source: string | ContainedPath): Promise<{ digest: string; sizeBytes: number }>;
+  put(source: string | ContainedPath, observer?: PutObserver): Promise<{ digest: string; sizeBytes: number }>;
   /** Ends the lease a put took (call once the digest is recorded, or abandoned). */
   release(digest: string): void;
   /** Removes artifacts not in `referenced` (nor leased by a put); see core/artifact-gc.ts. */
   sweep(referenced: ReadonlySet<string>): { removed: string[]; bytes: number };
-  /** A directory (or file) path holding the content of `digest`, verified against it. */
+  /** A directory (or file) path holding the content of `digest`, its files unchanged since they were verified. */
   path(digest: string): Promise<string>;
+  /** Re-hashes stored artifacts and quarantines any that no longer match their digest. */
+  scrub(opts?: { after?: string; limit?: number }): Promise<{ checked: number; corrupt: string[]; next?: string }>;
 }
 
 export interface PlatformContext {
