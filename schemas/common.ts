@@ -82,6 +82,18 @@ export const ObjectMeta = z.object({
   statusMessage: z.string().optional(),
 });
 
+/**
+ * How far a long copy has come (a dataset ingest, a model registration in the background): present only while
+ * it runs, written every few hundred milliseconds, so a long-poll wait sees it move.
+ */
+export const CopyProgress = z
+  .object({
+    bytesDone: z.number().int().nonnegative(),
+    bytesTotal: z.number().int().nonnegative(),
+  })
+  .describe("bytes copied into the artifact store so far, of the source's total (present while the copy runs)");
+export type CopyProgress = z.infer<typeof CopyProgress>;
+
 /** The platform's error body, on every 4xx/5xx. */
 export const ApiError = z.object({
   code: z.enum([

@@ -1,7 +1,7 @@
 // Dataset: named data with versions. The spec a user declares, what may be patched, and the object the
 // platform answers with (status, latest version, digest, sample count).
 import { z } from "zod";
-import { Description, Name, ObjectMeta, Tags } from "./common";
+import { CopyProgress, Description, Name, ObjectMeta, Tags } from "./common";
 
 export const DatasetFormat = z.enum(["csv", "jsonl", "files"]);
 
@@ -44,5 +44,6 @@ export const Dataset = ObjectMeta.extend({
   digest: z.string().optional(),
   sampleCount: z.number().int().optional(),
   sizeBytes: z.number().int().optional(),
+  progress: CopyProgress.optional(),
 });
 export type Dataset = z.infer<typeof Dataset>;

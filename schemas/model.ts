@@ -1,7 +1,7 @@
 // Model: a named, versioned artifact in a format a serving runtime can load. The spec (source, format,
 // input/output tensors, metrics), the patch, the object and its versions.
 import { z } from "zod";
-import { Description, Name, ObjectMeta, Tags } from "./common";
+import { CopyProgress, Description, Name, ObjectMeta, Tags } from "./common";
 
 /** Formats a local runtime can serve. Anything else is refused at registration. */
 export const ModelFormat = z.enum(["logreg-json", "onnx"]);
@@ -63,5 +63,6 @@ export const Model = ObjectMeta.extend({
   format: ModelFormat,
   metrics: z.record(z.string(), z.number()),
   versions: z.array(ModelVersion.pick({ version: true, status: true })),
+  progress: CopyProgress.optional(),
 });
 export type Model = z.infer<typeof Model>;

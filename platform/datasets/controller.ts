@@ -1,17 +1,15 @@
 // Datasets: a source file or directory ingested into the artifact store as numbered versions. The sample
 // count depends on the format (csv: rows after the header; jsonl: lines, each must parse; files: files).
 // New source content makes a new version; the same content makes none.
-import { createReadStream, statSync } from "node:fs";
-import { basename, relative, sep } from "node:path";
-import { createInterface } from "node:readline";
+import { basename } from "node:path";
 import { DatasetPatch, DatasetSpec, DatasetVersion, Page, type Dataset } from "../../schemas/index";
-import { listFiles } from "../core/artifacts";
 import { newId } from "../core/ids";
 import { type KindController, type PlatformContext, type Problem, type StoredObject } from "../core/types";
 import { collectProblem, HttpError, refuseProblems } from "../core/errors";
 import { nameProblem } from "../core/rules";
 import { everyObject } from "../core/store";
 import { PerObjectQueue, perPlatform } from "../core/runtime-state";
+import { bytesToCopy, progressWriter } from "../core/progress";
 
 type DatasetObject = Dataset & StoredObject;
 /** A stored version; `fileName` (single-file sources) names the data file for training jobs. */
@@ -19,69 +17,135 @@ export type StoredDatasetVersion = DatasetVersion & { fileName?: string };
 
 const KIND = "datasets" as const;
 
-/** Each line of a file, without its line break. */
-async function* lines(path: string): AsyncGenerator<string> {
-  const rl = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
-  for await (const line of rl) yield line;
-}
+const isSpace = (b: number) => b === 0x20 || (b >= 0x09 && b <= 0x0d);
 
-/** The data files of a csv/jsonl source: the file itself, or the files in the directory with that extension. */
-function dataFiles(root: string, format: "csv" | "jsonl"): string[] {
-  if (statSync(root).isFile()) return [root];
-  const files = listFiles(root).filter((f) => f.toLowerCase().endsWith(`.${format}`)).sort();
-  if (files.length === 0) throw new Error(`the directory holds no .${format} file`);
-  return files;
-}
+/**
+ * Counts the samples of one csv/jsonl file from its bytes as they are copied (csv: rows after the header;
+ * jsonl: lines, each must parse; blank lines skipped). Lines end at LF, CR or CRLF, as readline splits them,
+ * so line numbers in messages are the ones an editor shows. A csv line is kept in memory only until its first
+ * visible character; a jsonl line whole (it is parsed).
+ */
+class SampleCounter {
+  total = 0;
+  private lineNo = 0;
+  private parts: Buffer[] = [];
+  /** csv: the current line has a visible ASCII character (so it is not blank). */
+  private visible = false;
+  private sawHeader = false;
+  private lastCR = false;
 
-async function countSamples(path: string, format: Dataset["format"]): Promise<number> {
-  if (format === "files") return statSync(path).isFile() ? 1 : listFiles(path).length;
-  let total = 0;
-  for (const file of dataFiles(path, format)) {
-    const where = statSync(path).isFile() ? "" : `${relative(path, file).split(sep).join("/")}: `;
-    let n = 0;
-    let sawHeader = false;
-    for await (const line of lines(file)) {
-      n++;
-      if (line.trim() === "") continue;
-      if (format === "csv") {
-        if (sawHeader) total++;
-        sawHeader = true;
-      } else {
-        try {
-          JSON.parse(line);
-        } catch {
-          // Not the parser's message: it quotes the line, and a message must never echo file content.
-          throw new Error(`${where}line ${n} is not JSON`);
-        }
-        total++;
+  constructor(private readonly format: "csv" | "jsonl", private readonly where: string) {}
+
+  data(chunk: Buffer): void {
+    let pos = 0;
+    let nl = -2;
+    let cr = -2;
+    while (pos < chunk.length) {
+      if (this.lastCR && chunk[pos] === 0x0a) {
+        pos++; // the LF of a CRLF: that line already ended
+        this.lastCR = false;
+        continue;
+      }
+      this.lastCR = false;
+      if (nl !== -1 && nl < pos) nl = chunk.indexOf(0x0a, pos);
+      if (cr !== -1 && cr < pos) cr = chunk.indexOf(0x0d, pos);
+      const end = nl === -1 ? cr : cr === -1 ? nl : Math.min(nl, cr);
+      if (end === -1) {
+        this.take(chunk.subarray(pos));
+        return;
+      }
+      this.take(chunk.subarray(pos, end));
+      this.endLine();
+      this.lastCR = chunk[end] === 0x0d;
+      pos = end + 1;
+    }
+  }
+
+  /** After the file's last byte; throws for a csv file without a header. */
+  end(): void {
+    if (this.parts.length || this.visible) this.endLine();
+    if (this.format === "csv" && !this.sawHeader) throw new Error(`${this.where}the CSV file is empty (a header line is required)`);
+  }
+
+  private take(segment: Buffer): void {
+    if (segment.length === 0) return;
+    if (this.format === "jsonl") {
+      this.parts.push(Buffer.from(segment)); // a copy: the chunk's memory is the stream's
+      return;
+    }
+    if (this.visible) return;
+    for (let i = 0; i < segment.length; i++) {
+      const b = segment[i];
+      if (b < 0x80 && !isSpace(b)) {
+        this.visible = true;
+        this.parts = [];
+        return;
       }
     }
-    if (format === "csv" && !sawHeader) throw new Error(`${where}the CSV file is empty (a header line is required)`);
+    this.parts.push(Buffer.from(segment)); // only whitespace so far, or non-ASCII to judge by trim()
   }
-  return total;
+
+  private endLine(): void {
+    this.lineNo++;
+    const text = this.visible ? undefined : Buffer.concat(this.parts).toString("utf8");
+    this.parts = [];
+    const blank = text !== undefined && text.trim() === "";
+    this.visible = false;
+    if (blank) return;
+    if (this.format === "csv") {
+      if (this.sawHeader) this.total++;
+      this.sawHeader = true;
+      return;
+    }
+    try {
+      JSON.parse(text!);
+    } catch {
+      // Not the parser's message: it quotes the line, and a message must never echo file content.
+      throw new Error(`${this.where}line ${this.lineNo} is not JSON`);
+    }
+    this.total++;
+  }
 }
 
 /**
  * Copies the source into the store and describes it; throws with a readable reason. The source is opened
- * once (ctx.openPath) and copied through that descriptor; samples are counted in the stored copy, which no
- * one can swap, so what is counted is what was stored.
+ * once (ctx.openPath) and read once: the bytes the store hashes and writes are the bytes counted here, so what
+ * is counted is what was stored. A csv/jsonl directory counts its files with that extension.
  */
-async function ingest(ctx: PlatformContext, source: string, format: Dataset["format"]) {
+async function ingest(ctx: PlatformContext, source: string, format: Dataset["format"], opts: { signal?: AbortSignal; progress?: (bytesDone: number) => void } = {}) {
   const opened = ctx.openPath(source, "source");
   let stored: { digest: string; sizeBytes: number };
+  let samples = 0;
+  let dataFiles = 0;
   try {
-    stored = await ctx.artifacts.put(opened);
+    stored = await ctx.artifacts.put(opened, {
+      signal: opts.signal,
+      progress: opts.progress,
+      file(rel) {
+        if (format !== "files" && opened.isDirectory && !rel.toLowerCase().endsWith(`.${format}`)) return undefined;
+        dataFiles++;
+        if (format === "files") {
+          samples++;
+          return undefined;
+        }
+        const counter = new SampleCounter(format, opened.isDirectory ? `${rel}: ` : "");
+        return {
+          data: (chunk) => counter.data(chunk),
+          end: () => {
+            counter.end();
+            samples += counter.total;
+          },
+        };
+      },
+    });
   } finally {
     opened.close();
   }
-  let sampleCount: number;
-  try {
-    sampleCount = await countSamples(await ctx.artifacts.path(stored.digest), format);
-  } catch (err) {
+  if (format !== "files" && opened.isDirectory && dataFiles === 0) {
     ctx.artifacts.release(stored.digest);
-    throw err;
+    throw new Error(`the directory holds no .${format} file`);
   }
-  return { ...stored, sampleCount, fileName: opened.isDirectory ? undefined : basename(opened.realPath) };
+  return { ...stored, sampleCount: samples, fileName: opened.isDirectory ? undefined : basename(opened.realPath) };
 }
 
 function fromVersion(v: StoredDatasetVersion): Partial<DatasetObject> {
@@ -95,22 +159,41 @@ function clean<T extends object>(o: T): T {
 
 /** Ingests per dataset one at a time, so a PATCH arriving during the first ingest numbers after it. */
 const ingests = perPlatform(() => new PerObjectQueue());
+/**
+ * Background ingests: aborted all at shutdown (a cut-short ingest stays Creating and recover() runs it again
+ * after the restart), or one by its dataset's delete (which then need not wait for a long copy).
+ */
+const copies = perPlatform(() => ({ stopping: new AbortController(), byDataset: new Map<string, AbortController>() }));
 
-/** Ingests version 1 of a new dataset in the background; the object goes Ready or Failed. */
+/** Ingests version 1 of a new dataset in the background, with progress; the object goes Ready or Failed. */
 async function ingestFirstVersion(ctx: PlatformContext, id: string): Promise<void> {
   const ds = ctx.store.get<DatasetObject>(KIND, id);
   if (!ds) return;
+  const state = copies(ctx);
+  if (state.stopping.signal.aborted) return;
+  const mine = new AbortController();
+  state.byDataset.set(id, mine);
+  const signal = AbortSignal.any([state.stopping.signal, mine.signal]);
   let version: StoredDatasetVersion;
   try {
-    version = clean({ version: 1, status: "Ready", source: ds.source, createdAt: new Date().toISOString(), ...(await ingest(ctx, ds.source, ds.format)) });
+    const total = ds.progress?.bytesTotal ?? 0;
+    const progress = progressWriter(ctx, KIND, id, total, (o) => o.status === "Creating");
+    version = clean({ version: 1, status: "Ready", source: ds.source, createdAt: new Date().toISOString(), ...(await ingest(ctx, ds.source, ds.format, { signal, progress })) });
   } catch (err) {
+    if (signal.aborted) return; // shutting down (still Creating: recover() ingests it again), or deleted
     const message = `ingest of ${ds.source} failed: ${(err as Error).message}`;
     version = { version: 1, status: "Failed", source: ds.source, digest: "", sampleCount: 0, sizeBytes: 0, createdAt: new Date().toISOString(), statusMessage: message };
+  } finally {
+    if (state.byDataset.get(id) === mine) state.byDataset.delete(id);
   }
   try {
     if (!ctx.store.get(KIND, id)) return; // deleted meanwhile
     ctx.store.putChild(KIND, id, "versions", "1", version);
-    ctx.store.update<DatasetObject>(KIND, id, (cur) => clean({ ...cur, ...fromVersion(version) }));
+    ctx.store.update<DatasetObject>(KIND, id, (cur) => {
+      const next = clean({ ...cur, ...fromVersion(version) });
+      delete next.progress;
+      return next;
+    });
   } finally {
     if (version.digest) ctx.artifacts.release(version.digest);
   }
@@ -138,6 +221,8 @@ export const datasetController: KindController = {
   async create(raw, ctx) {
     const spec = raw as DatasetSpec;
     refuseProblems(await datasetController.validate(spec, ctx), "dataset spec");
+    // What the ingest will read, by stats alone, so the first answer already says how much there is to do.
+    const bytesTotal = bytesToCopy(ctx.resolvePath(spec.source, "source"));
     const obj = ctx.store.insert<DatasetObject>(
       KIND,
       clean({
@@ -150,6 +235,7 @@ export const datasetController: KindController = {
         status: "Creating" as const,
         statusMessage: "ingesting version 1",
         latestVersion: 0,
+        progress: { bytesDone: 0, bytesTotal },
       }),
     );
     void ingests(ctx).run(obj.id, () => ingestFirstVersion(ctx, obj.id)).catch((err) => ctx.log("dataset ingest crashed", { id: obj.id, error: String(err) }));
@@ -189,6 +275,7 @@ export const datasetController: KindController = {
   },
 
   async remove(current, ctx) {
+    copies(ctx).byDataset.get(current.id)?.abort(); // a background copy stops instead of finishing first
     await ingests(ctx).run(current.id, async () => ctx.store.delete(KIND, current.id));
   },
 
@@ -200,6 +287,7 @@ export const datasetController: KindController = {
   },
 
   async shutdown(ctx) {
+    copies(ctx).stopping.abort();
     await ingests(ctx).drain();
   },
 

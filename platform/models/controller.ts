@@ -5,6 +5,12 @@
 // and outputs). The signature the runtime reads is recorded in the version, and must match the inputs and
 // outputs the spec declares. Formats without a local runtime are refused, so nothing unservable gets
 // registered.
+// A create whose artifact is at least ASYNC_REGISTRATION_BYTES registers in the background (issue 18 §3): the
+// POST answers at once with version 1 Registering and `progress` (bytes copied of the total), the copy is one
+// read of the source (hashed while written; the load reads the stored copy, which is not hashed again), and
+// the version ends Ready or Failed with the reason. A restart mid-copy registers it again (recover). Smaller
+// artifacts register within the request as before (a few milliseconds; clients see Ready at once).
+// A PATCH registers its new version within the request whatever its size.
 import { readFileSync, statSync } from "node:fs";
 import { join, normalize, sep } from "node:path";
 import type { z } from "zod";
@@ -16,6 +22,7 @@ import { collectProblem, HttpError, refuseProblems } from "../core/errors";
 import { nameProblem } from "../core/rules";
 import { everyObject } from "../core/store";
 import { PerObjectQueue, perPlatform } from "../core/runtime-state";
+import { bytesToCopy, progressWriter } from "../core/progress";
 import { canServe, LogregArtifact, readSignature, servableFormats, type TensorMetadata } from "../serving/runtimes";
 import { jobOutputPath } from "../training/controller";
 
@@ -126,19 +133,42 @@ async function artifactProblems(ctx: PlatformContext, source: string, format: st
   return problems;
 }
 
+/** Artifacts at least this large register in the background: the create answers Registering at once. */
+export const ASYNC_REGISTRATION_BYTES = 8 * 1024 * 1024;
+
+/** The bytes registering `source` copies (stats only). */
+async function sourceBytes(ctx: PlatformContext, source: string): Promise<number> {
+  const { path } = await resolveSource(ctx, source);
+  if (typeof path === "string") return bytesToCopy(path);
+  try {
+    return bytesToCopy(path.realPath);
+  } finally {
+    path.close();
+  }
+}
+
 /** Validates, stores and verifies one artifact; returns the version record (not yet saved). */
-async function registerVersion(ctx: PlatformContext, number: number, source: string, format: ModelVersion["format"], framework: string | undefined, metrics: Record<string, number> | undefined, declared: Partial<Signature> = {}): Promise<ModelVersion> {
+async function registerVersion(
+  ctx: PlatformContext,
+  number: number,
+  source: string,
+  format: ModelVersion["format"],
+  framework: string | undefined,
+  metrics: Record<string, number> | undefined,
+  declared: Partial<Signature> = {},
+  copy: { signal?: AbortSignal; progress?: (bytesDone: number) => void } = {},
+): Promise<ModelVersion> {
   refuseUnservable(format);
   const { path, jobId } = await resolveSource(ctx, source);
   let stored: { digest: string; sizeBytes: number };
   try {
-    stored = await ctx.artifacts.put(path);
+    stored = await ctx.artifacts.put(path, copy);
   } finally {
     if (typeof path !== "string") path.close();
   }
   const { digest, sizeBytes } = stored;
-  // Validated and loaded in the store (which re-hashes it to its digest first): what is checked is what is
-  // served. A stored copy that fails is unreferenced and goes with the next artifact sweep.
+  // Validated and loaded in the store (hashed as it was written there; a read checks its files' sizes and
+  // mtimes): what is checked is what is served. A stored copy that fails is unreferenced and goes with the next artifact sweep.
   let signature: Signature;
   try {
     const storedPath = await ctx.artifacts.path(digest);
@@ -202,6 +232,92 @@ function refuseIfUsed(ctx: PlatformContext, model: StoredObject, version?: numbe
 
 /** Registrations per model one at a time, so concurrent PATCHes number their versions in order. */
 const registrations = perPlatform(() => new PerObjectQueue());
+/** Background registrations: aborted all at shutdown (recover() runs them again), or one by its model's delete. */
+const copies = perPlatform(() => ({ stopping: new AbortController(), byModel: new Map<string, AbortController>() }));
+
+/** What a background registration needs that its version record does not hold. */
+interface PendingRegistration {
+  metrics?: Record<string, number>;
+  bytesTotal: number;
+}
+
+/** Registers a Registering version in the background; the version and the object go Ready or Failed. */
+async function registerInBackground(ctx: PlatformContext, id: string, number: number): Promise<void> {
+  const model = ctx.store.get<ModelObject>(KIND, id);
+  const pending = ctx.store.getChild<ModelVersion>(KIND, id, "versions", String(number));
+  if (!model || pending?.status !== "Registering") return;
+  const state = copies(ctx);
+  if (state.stopping.signal.aborted) return;
+  const mine = new AbortController();
+  state.byModel.set(id, mine);
+  const signal = AbortSignal.any([state.stopping.signal, mine.signal]);
+  const extra = ctx.store.getChild<PendingRegistration>(KIND, id, "meta", `pending-${number}`) ?? { bytesTotal: 0 };
+  let version: ModelVersion;
+  try {
+    const progress = progressWriter(ctx, KIND, id, extra.bytesTotal, (o) => o.status === "Registering");
+    version = await registerVersion(ctx, number, pending.source, pending.format, pending.framework, extra.metrics, { inputs: model.inputs, outputs: model.outputs }, { signal, progress });
+  } catch (err) {
+    if (signal.aborted) return; // shutting down (recover() registers it again) or deleted
+    version = { ...pending, status: "Failed", statusMessage: `registration of ${pending.source} failed: ${(err as Error).message}` };
+  } finally {
+    if (state.byModel.get(id) === mine) state.byModel.delete(id);
+  }
+  try {
+    if (!ctx.store.get(KIND, id)) return; // deleted meanwhile
+    ctx.store.putChild(KIND, id, "versions", String(number), version);
+    ctx.store.deleteChild(KIND, id, "meta", `pending-${number}`);
+    ctx.store.update<ModelObject>(KIND, id, (o) => {
+      const next: ModelObject = { ...o, ...latestFields(versionsOf(ctx, id)) };
+      delete next.progress;
+      if (version.status === "Failed") next.statusMessage = version.statusMessage;
+      else delete next.statusMessage;
+      return next;
+    });
+  } finally {
+    if (version.status === "Ready") ctx.artifacts.release(version.artifactDigest);
+  }
+}
+
+/** Stores version 1 as Registering, answers with it, and registers it in the background. */
+function createInBackground(spec: ModelSpec, bytesTotal: number, ctx: PlatformContext): ModelObject {
+  const id = newId("models");
+  const v1: ModelVersion = {
+    version: 1,
+    status: "Registering",
+    source: spec.source,
+    format: spec.format,
+    ...(spec.framework !== undefined ? { framework: spec.framework } : {}),
+    artifactDigest: "",
+    sizeBytes: 0,
+    metrics: spec.metrics ?? {},
+    createdAt: new Date().toISOString(),
+  };
+  ctx.store.putChild(KIND, id, "versions", "1", v1);
+  ctx.store.putChild(KIND, id, "meta", "pending-1", { metrics: spec.metrics, bytesTotal } satisfies PendingRegistration);
+  let obj: ModelObject;
+  try {
+    obj = ctx.store.insert<ModelObject>(KIND, {
+      id,
+      name: spec.name,
+      ...(spec.description !== undefined ? { description: spec.description } : {}),
+      tags: spec.tags ?? {},
+      ...(spec.framework !== undefined ? { framework: spec.framework } : {}),
+      ...(spec.inputs ? { inputs: spec.inputs } : {}),
+      ...(spec.outputs ? { outputs: spec.outputs } : {}),
+      ...latestFields([v1]),
+      statusMessage: "registering version 1",
+      progress: { bytesDone: 0, bytesTotal },
+    } as Omit<ModelObject, "etag" | "createdAt" | "updatedAt">);
+  } catch (err) {
+    ctx.store.deleteChild(KIND, id, "versions", "1");
+    ctx.store.deleteChild(KIND, id, "meta", "pending-1");
+    throw err;
+  }
+  void registrations(ctx)
+    .run(id, () => registerInBackground(ctx, id, 1))
+    .catch((err) => ctx.log("model registration crashed", { id, error: String(err) }));
+  return obj;
+}
 
 export const modelController: KindController = {
   kind: KIND,
@@ -224,6 +340,8 @@ export const modelController: KindController = {
   async create(raw, ctx) {
     const spec = raw as ModelSpec;
     refuseProblems(await modelController.validate(spec, ctx), "model spec");
+    const bytesTotal = await sourceBytes(ctx, spec.source);
+    if (bytesTotal >= ASYNC_REGISTRATION_BYTES) return createInBackground(spec, bytesTotal, ctx);
     const v1 = await registerVersion(ctx, 1, spec.source, spec.format, spec.framework, spec.metrics, spec);
     const id = newId("models");
     ctx.store.putChild(KIND, id, "versions", "1", v1);
@@ -285,17 +403,24 @@ export const modelController: KindController = {
   },
 
   async remove(current, ctx) {
+    copies(ctx).byModel.get(current.id)?.abort(); // a background copy stops instead of finishing first
     await registrations(ctx).run(current.id, async () => {
       refuseIfUsed(ctx, current);
       ctx.store.delete(KIND, current.id);
     });
   },
 
-  async recover() {
-    // Registration completes within the request; nothing runs in the background to bring back.
+  async recover(ctx) {
+    // A background registration cut short by a restart is run again: its source is still where it was.
+    for (const m of everyObject<ModelObject>(ctx.store, KIND)) {
+      for (const v of versionsOf(ctx, m.id)) {
+        if (v.status === "Registering") void registrations(ctx).run(m.id, () => registerInBackground(ctx, m.id, v.version)).catch((err) => ctx.log("model registration crashed", { id: m.id, error: String(err) }));
+      }
+    }
   },
 
   async shutdown(ctx) {
+    copies(ctx).stopping.abort();
     await registrations(ctx).drain();
   },
 

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startPlatform } from "../../platform/start";
+import type { PlatformContext } from "../../platform/core/types";
 
 export const REPO_ROOT = resolve(__dirname, "../..");
 
@@ -20,6 +21,8 @@ export interface TestPlatform {
   dataDir: string;
   /** The first allowed root: a fresh temp dir tests write their sources and scripts into. */
   root: string;
+  /** The platform's own context (same process): for what only counters and stores can show. */
+  ctx: PlatformContext;
   /** Calls the API with the token. A string body is sent as is (for malformed JSON); objects as JSON. */
   api<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse<T>>;
   /** Stops the platform (its jobs and replicas) and removes the temp dirs. */
@@ -46,6 +49,7 @@ export async function startTestPlatform(opts: TestPlatformOptions = {}): Promise
     token: running.token,
     dataDir,
     root,
+    ctx: running.ctx,
     api,
     async close() {
       await running.close();
