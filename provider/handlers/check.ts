@@ -1,10 +1,10 @@
 // check: validates a resource's inputs against its kind's spec schema property by property (values only known
 // after apply skip their own validation), then asks the platform for a dry run of the create (whatever apply
 // would refuse, preview refuses), refuses flavors the backend does not offer, and digests a local source's
-// content so a changed file behind the same path is an input change.
+// content (through a stat-keyed cache) so a changed file behind the same path is an input change.
 import { z } from "zod";
 import { UserTags } from "../../schemas";
-import { contentDigest } from "../../sdk/digest";
+import { cachedContentDigest } from "../../sdk/digest";
 import { knownFlavors, quickPlatform } from "./context";
 import { normalizeForCompare } from "./diff";
 import { PROVIDER_KEYS, ProviderInputs, type CheckFailure, type KindDefinition, type Props } from "./kind-definition";
@@ -77,11 +77,12 @@ export async function check(def: KindDefinition, _olds: Props, news: Props): Pro
     }
   }
 
-  // A path's content may change while its string does not: the digest makes that an input change.
+  // A path's content may change while its string does not: the digest makes that an input change. Cached per
+  // file by its stat (sdk/digest.ts), so a preview of an unchanged large source reads nothing.
   delete inputs.sourceDigest;
   if (def.digestKey) {
     const local = readableLocalPath(inputs[def.digestKey]);
-    if (local) inputs.sourceDigest = await contentDigest(local);
+    if (local) inputs.sourceDigest = await cachedContentDigest(local);
   }
   return { inputs: withoutUndefined(inputs), failures };
 }

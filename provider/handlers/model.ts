@@ -1,9 +1,11 @@
 // Model: a registry entry with numbered versions. Only name replaces; a new source/format (or new content
 // behind the same local path) registers a new version. `version` is the version this resource registered;
-// when it is deleted out of band, read reports version 0 and the next up registers it again.
+// when it is deleted out of band, read reports version 0 and the next up registers it again. A large artifact
+// registers in the background with progress; a registration that ended Failed runs again on the next up.
 import { handlersFor } from "./handlers-for";
 import type { OutputExtrasOf } from "../output-schemas";
 import { defineKind } from "./kind-definition";
+import { copyProgress } from "./values";
 
 export const modelDefinition = defineKind({
   kind: "Model",
@@ -15,7 +17,7 @@ export const modelDefinition = defineKind({
   readyWhat: "Ready (latest version registered)",
   isReady: (o) => o.status === "Ready",
   failure: async (o) => (o.status === "Failed" ? `version ${o.latestVersion}: ${o.statusMessage ?? "registration failed (no message)"}` : undefined),
-  progress: (o) => `version ${o.latestVersion} ${o.status}`,
+  progress: (o) => `version ${o.latestVersion} ${o.status}${copyProgress(o.progress, "copied")}`,
   extraOutputs: async (o, _p, previous, mode, declared) => {
     const versions = (o.versions ?? []).map((v) => v.version);
     let version = o.latestVersion;
@@ -29,7 +31,12 @@ export const modelDefinition = defineKind({
     if (mode === "read" && previous.version === o.latestVersion && typeof previous.source === "string") extra.source = previous.source;
     return extra;
   },
-  needsRepair: (olds) => (olds.version === 0 ? { key: "version", reason: "the registered version was deleted outside of Pulumi; registering it again" } : undefined),
+  needsRepair: (olds) => {
+    // Only a create's background registration can end Failed (a PATCH registers within the request): the
+    // object holds nothing usable, so it is made again.
+    if (olds.status === "Failed") return { key: "status", replace: true, reason: "the last registration failed; registering it again" };
+    return olds.version === 0 ? { key: "version", reason: "the registered version was deleted outside of Pulumi; registering it again" } : undefined;
+  },
   repairKeys: ["source", "format"],
   newVersion: { on: ["source", "format"], with: ["framework", "metrics"] },
 });

@@ -125,3 +125,10 @@ export function withoutUndefined<T>(value: T): T {
   }
   return value;
 }
+
+/** A copy's progress in words, in steps of 10% so a long-poll that sees every write logs a dozen lines, not hundreds. */
+export function copyProgress(p: { bytesDone: number; bytesTotal: number } | undefined, verb: string): string {
+  if (!p || p.bytesTotal <= 0) return "";
+  const pct = Math.floor((10 * p.bytesDone) / p.bytesTotal) * 10;
+  return `, ${pct}% of ${(p.bytesTotal / 2 ** 20).toFixed(p.bytesTotal < 10 * 2 ** 20 ? 1 : 0)} MiB ${verb}`;
+}
