@@ -136,6 +136,15 @@ describe("diff", () => {
     expect(model.diff("md-1", { ...inputs, version: 0 }, inputs)).toMatchObject({ changes: true, replaces: [], changedKeys: ["version"] });
   });
 
+  it("a dataset whose ingest failed, or a model whose background registration failed, is made again on the next up", async () => {
+    const m = (await model.check({}, { name: "mm", source: "mlp://training-jobs/tj-1/output", format: "logreg-json" })).inputs;
+    expect(model.diff("md-1", { ...m, version: 1, status: "Ready" }, m).changes).toBe(false);
+    expect(model.diff("md-1", { ...m, version: 1, status: "Failed" }, m)).toMatchObject({ changes: true, replaces: ["status"], changedKeys: ["status"] });
+    const d = { name: "dd", format: "csv", source: "mlp://not-a-local-path" };
+    expect(dataset.diff("ds-1", { ...d, status: "Ready" }, d).changes).toBe(false);
+    expect(dataset.diff("ds-1", { ...d, status: "Failed" }, d)).toMatchObject({ changes: true, replaces: ["status"], changedKeys: ["status"] });
+  });
+
   it("a failed service is an in-place repair (up restarts its replicas and says why), a running one is not", async () => {
     const { inputs } = await service.check({}, { name: "svc", models: [{ modelId: "md-1", version: 1 }] });
     const outs = { ...inputs, models: [{ modelId: "md-1", version: 1, weight: 100 }], replicas: 1, flavor: "local.small" };
