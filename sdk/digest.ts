@@ -14,7 +14,8 @@
 // directory (MLPLATFORM_DIGEST_CACHE_DIR, else <XDG cache dir>/mlplatform/digests). Any cache I/O failure
 // falls back to hashing.
 import { createHash, randomBytes } from "node:crypto";
-import { chmodSync, createReadStream, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { open } from "node:fs/promises";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, relative, sep } from "node:path";
 
@@ -46,15 +47,29 @@ export function treeDigest(entries: readonly TreeEntry[]): string {
   return h.digest("hex");
 }
 
-export function fileDigest(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash("sha256");
-    createReadStream(path)
-      .on("data", (chunk) => h.update(chunk))
-      .on("error", reject)
-      .on("end", () => resolve(h.digest("hex")));
-  });
+/**
+ * sha256 of a file's bytes, read through one reused buffer: memory stays one chunk however large the file
+ * (a read stream allocates a buffer per chunk, which a 1 GiB file turns into tens of MiB awaiting GC).
+ * `onBytes` sees each chunk's length (the stores count what they hash).
+ */
+export async function fileDigest(path: string, onBytes?: (n: number) => void): Promise<string> {
+  const h = createHash("sha256");
+  const fh = await open(path, "r");
+  try {
+    const buf = Buffer.allocUnsafe(HASH_CHUNK);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, HASH_CHUNK, null);
+      if (bytesRead === 0) break;
+      h.update(buf.subarray(0, bytesRead));
+      onBytes?.(bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
+  return h.digest("hex");
 }
+
+const HASH_CHUNK = 1024 * 1024;
 
 /** Regular files under `dir`, recursively (symlinks and special files are not content). */
 export function listFiles(dir: string): string[] {
@@ -140,11 +155,6 @@ function saveCache(cacheDir: string, cacheFile: string, content: CacheFile): voi
   }
 }
 
-async function countedFileDigest(path: string): Promise<string> {
-  const h = createHash("sha256");
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
-    h.update(chunk as Buffer);
-    digestCacheStats.bytesHashed += (chunk as Buffer).length;
-  }
-  return h.digest("hex");
+function countedFileDigest(path: string): Promise<string> {
+  return fileDigest(path, (n) => (digestCacheStats.bytesHashed += n));
 }

@@ -18,11 +18,11 @@
 // on a timer, one artifact at a time) and quarantines any whose content no longer matches its digest.
 // Artifacts stored before manifests existed are hashed once on their first read, then get one.
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, existsSync, mkdirSync, read, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, read, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { promisify } from "node:util";
-import { listFiles, treeDigest } from "../../sdk/digest";
+import { fileDigest, listFiles, treeDigest } from "../../sdk/digest";
 import { ContainedPath } from "./contained";
 import { type ArtifactStats, type ArtifactStore, type PutObserver } from "./types";
 import { HttpError } from "./errors";
@@ -254,13 +254,8 @@ export class CasArtifactStore implements ArtifactStore {
     return treeDigest(entries);
   }
 
-  private async hashFile(path: string): Promise<string> {
-    const h = createHash("sha256");
-    for await (const chunk of createReadStream(path, { highWaterMark: CHUNK })) {
-      h.update(chunk as Buffer);
-      this.stats.bytesHashed += (chunk as Buffer).length;
-    }
-    return h.digest("hex");
+  private hashFile(path: string): Promise<string> {
+    return fileDigest(path, (n) => (this.stats.bytesHashed += n));
   }
 
   private manifestOf(digest: string): Manifest | undefined {

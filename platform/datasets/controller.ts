@@ -114,6 +114,7 @@ class SampleCounter {
  */
 async function ingest(ctx: PlatformContext, source: string, format: Dataset["format"], opts: { signal?: AbortSignal; progress?: (bytesDone: number) => void } = {}) {
   const opened = ctx.openPath(source, "source");
+  ctx.log("dataset ingest started", { source });
   let stored: { digest: string; sizeBytes: number };
   let samples = 0;
   let dataFiles = 0;
@@ -178,7 +179,8 @@ async function ingestFirstVersion(ctx: PlatformContext, id: string): Promise<voi
   try {
     const total = ds.progress?.bytesTotal ?? 0;
     const progress = progressWriter(ctx, KIND, id, total, (o) => o.status === "Creating");
-    version = clean({ version: 1, status: "Ready", source: ds.source, createdAt: new Date().toISOString(), ...(await ingest(ctx, ds.source, ds.format, { signal, progress })) });
+    const ingested = await ingest(ctx, ds.source, ds.format, { signal, progress });
+    version = clean({ version: 1, status: "Ready", source: ds.source, createdAt: new Date().toISOString(), ...ingested });
   } catch (err) {
     if (signal.aborted) return; // shutting down (still Creating: recover() ingests it again), or deleted
     const message = `ingest of ${ds.source} failed: ${(err as Error).message}`;

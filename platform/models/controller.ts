@@ -160,6 +160,7 @@ async function registerVersion(
 ): Promise<ModelVersion> {
   refuseUnservable(format);
   const { path, jobId } = await resolveSource(ctx, source);
+  ctx.log("model version registration started", { source, version: number });
   let stored: { digest: string; sizeBytes: number };
   try {
     stored = await ctx.artifacts.put(path, copy);
