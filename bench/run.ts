@@ -2,7 +2,7 @@
 // provider figures of issue 7 (state size, scale, wait latency, apply overhead, parallelism). Prints the
 // tables, a goal summary, and writes bench/results.json plus a dated Markdown copy under bench/results/.
 // Options: --quick (smaller sizes, for a smoke run), --only <name,...> (platform-api, serving, onnx,
-// latency, scale, apply).
+// latency, scale, apply, ingest).
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import { join } from "node:path";
@@ -12,10 +12,11 @@ import { runApplyBench } from "./provider-apply";
 import { runLatencyBench } from "./provider-latency";
 import { runScaleBench } from "./provider-scale";
 import { runOnnxBench } from "./onnx";
+import { runIngestBench } from "./ingest";
 import { runServingBench } from "./serving";
 import { renderReadmeTable, writeReadmeTable } from "./report";
 
-const BENCHES = ["platform-api", "serving", "onnx", "latency", "scale", "apply"] as const;
+const BENCHES = ["platform-api", "serving", "onnx", "latency", "scale", "apply", "ingest"] as const;
 type BenchName = (typeof BENCHES)[number];
 
 interface Options {
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
     latency: () => (opts.quick ? runLatencyBench(10, 8) : runLatencyBench(20, 20)),
     scale: () => (opts.quick ? runScaleBench([10, 50], 1) : runScaleBench([10, 50, 200], 3)),
     apply: () => (opts.quick ? runApplyBench(16) : runApplyBench(50)),
+    ingest: () => (opts.quick ? runIngestBench(64 * 2 ** 20, 64 * 2 ** 20) : runIngestBench()),
   };
   const texts: string[] = [];
   const results: Record<string, unknown> = {};
