@@ -6,7 +6,7 @@
 // also sampled every 200 ms as VmRSS) of the platform and of the handlers' process, how many copies a
 // create retried after a client timeout makes (from the platform log's "registration started" lines), and a
 // preview (check + diff, as the engine calls them) of the unchanged dataset with a cold and a warm digest
-// cache. The model is logreg-json with a large side file rather than a 500 MiB ONNX graph: registration loads
+// cache (the handlers' process is bench/ingest-handlers.ts). The model is logreg-json with a large side file rather than a 500 MiB ONNX graph: registration loads
 // ONNX models in ONNX Runtime in the platform process, which for 500 MiB of weights alone exceeds the memory
 // goal (see platform/models/controller.ts and bench/README.md).
 // Run: npm run build && node dist/bench/ingest.js [--quick]
@@ -16,38 +16,11 @@ import { closeSync, linkSync, mkdirSync, mkdtempSync, openSync, readFileSync, rm
 import * as os from "node:os";
 import { join } from "node:path";
 import { startPlatformDetached, stopPlatform } from "../cli/platform";
-import { handlers } from "../provider/handlers";
-import { configure, platform } from "../provider/handlers/context";
 import { LocalPlatform } from "../sdk";
-import { digestCacheStats } from "../sdk/digest";
+import { sampler, type HandlerReport } from "./ingest-handlers";
 import { table, type BenchResult, type Goal } from "./lib";
 
 const MiB = 2 ** 20;
-
-/** VmHWM and VmRSS of a process, in MiB (undefined when it is gone). */
-function memoryOf(pid: number | "self"): { hwm: number; rss: number } | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
-    return { hwm: kb("VmHWM") / 1024, rss: kb("VmRSS") / 1024 };
-  } catch {
-    return undefined;
-  }
-}
-
-/** Samples a process's RSS every 200 ms; peak() is the larger of the samples and the kernel's VmHWM. */
-function sampler(pid: number | "self") {
-  let peak = 0;
-  const take = () => {
-    const m = memoryOf(pid);
-    if (m) peak = Math.max(peak, m.rss, m.hwm);
-  };
-  const timer = setInterval(take, 200);
-  return {
-    peak: () => (take(), peak),
-    stop: () => clearInterval(timer),
-  };
-}
 
 /** A csv of about `bytes`: a header, then rows of 63 pseudo-random hex digits; written 4 MiB at a time. */
 function writeCsv(path: string, bytes: number): number {
@@ -85,12 +58,6 @@ function writeModelDir(dir: string, bytes: number): void {
   }
 }
 
-interface HandlerReport {
-  dataset: { postMs: number; createMs: number; previewColdMs: number; previewWarmMs: number; previewChanges: boolean; cacheHits: number; cacheMisses: number };
-  model: { postMs: number; createMs: number };
-  peakRssMiB: number;
-}
-
 export interface IngestResult {
   datasetBytes: number;
   modelBytes: number;
@@ -101,68 +68,8 @@ export interface IngestResult {
   retriedCreateCopies: number;
   platformPeakRssMiB: number;
   handlersPeakRssMiB: number;
+  handlersLoadedRssMiB: number;
   loadAverage: number[];
-}
-
-/** The child: the provider handlers, as the engine drives them for one up and one preview. */
-async function runHandlers(args: { endpoint: string; token: string; csv: string; modelDir: string }): Promise<HandlerReport> {
-  const log = console.log;
-  console.log = () => {}; // progress lines
-  const mem = sampler("self");
-  try {
-    configure({ endpoint: args.endpoint, token: args.token });
-    const p = platform();
-    // The time each create's POST takes to answer, measured around the client call the handler makes.
-    const timed = (client: { create: (...a: any[]) => Promise<any> }) => {
-      const original = client.create;
-      const box = { ms: NaN };
-      client.create = async (...a: any[]) => {
-        const t0 = performance.now();
-        try {
-          return await original.apply(client, a);
-        } finally {
-          box.ms = performance.now() - t0;
-        }
-      };
-      return box;
-    };
-    const dsPost = timed(p.datasets);
-    const mdPost = timed(p.models);
-
-    const ds = handlers.dataset;
-    const dsProps = { name: "big-data", format: "csv", source: args.csv, logicalName: "bench/ingest/Dataset/big-data" };
-    let t0 = performance.now();
-    const checked = await ds.check({}, dsProps);
-    const previewColdMs = performance.now() - t0;
-    if (checked.failures.length) throw new Error(`dataset check: ${JSON.stringify(checked.failures)}`);
-    t0 = performance.now();
-    const created = await ds.create(checked.inputs);
-    const dsCreateMs = performance.now() - t0;
-    // A preview of the unchanged dataset: check against the state, then diff, as the engine does.
-    const hits = digestCacheStats.hits;
-    const misses = digestCacheStats.misses;
-    t0 = performance.now();
-    const again = await ds.check(created.outs, dsProps);
-    const diff = await ds.diff(created.id, created.outs, again.inputs);
-    const previewWarmMs = performance.now() - t0;
-    const cacheHits = digestCacheStats.hits - hits;
-    const cacheMisses = digestCacheStats.misses - misses;
-
-    const md = handlers.model;
-    const mdChecked = await md.check({}, { name: "big-model", source: args.modelDir, format: "logreg-json", logicalName: "bench/ingest/Model/big-model" });
-    if (mdChecked.failures.length) throw new Error(`model check: ${JSON.stringify(mdChecked.failures)}`);
-    t0 = performance.now();
-    await md.create(mdChecked.inputs);
-    const mdCreateMs = performance.now() - t0;
-    return {
-      dataset: { postMs: dsPost.ms, createMs: dsCreateMs, previewColdMs, previewWarmMs, previewChanges: diff.changes, cacheHits, cacheMisses },
-      model: { postMs: mdPost.ms, createMs: mdCreateMs },
-      peakRssMiB: mem.peak(),
-    };
-  } finally {
-    mem.stop();
-    console.log = log;
-  }
 }
 
 /** Issue 18 §3's goals from one run. */
@@ -215,7 +122,7 @@ export async function runIngestBench(datasetBytes = 2 ** 30, modelBytes = 500 * 
     const platformMem = sampler(p.pid);
     let handlers: HandlerReport;
     try {
-      const child = fork(__filename, ["--handlers"], { env: { ...process.env, MLPLATFORM_DIGEST_CACHE_DIR: join(dir, "digest-cache") }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+      const child = fork(join(__dirname, "ingest-handlers.js"), [], { env: { ...process.env, MLPLATFORM_DIGEST_CACHE_DIR: join(dir, "digest-cache") }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
       handlers = await new Promise<HandlerReport>((resolve, reject) => {
         child.once("message", (m: any) => (m.error ? reject(new Error(m.error)) : resolve(m.report)));
         child.once("exit", (code) => reject(new Error(`the handlers' process exited with code ${code}`)));
@@ -254,6 +161,7 @@ export async function runIngestBench(datasetBytes = 2 ** 30, modelBytes = 500 * 
         retriedCreateCopies: copies,
         platformPeakRssMiB: platformPeak,
         handlersPeakRssMiB: handlers.peakRssMiB,
+        handlersLoadedRssMiB: handlers.loadedRssMiB,
         loadAverage: os.loadavg().map((l) => +l.toFixed(2)),
       };
       if (json.dataset.sampleCount !== rows) throw new Error(`the dataset counted ${json.dataset.sampleCount} rows, ${rows} were written`);
@@ -270,6 +178,7 @@ export async function runIngestBench(datasetBytes = 2 ** 30, modelBytes = 500 * 
         table("Memory and retries", ["what", "value"], [
           ["platform peak RSS (MiB)", json.platformPeakRssMiB],
           ["handlers' process peak RSS (MiB)", json.handlersPeakRssMiB],
+          ["handlers' process RSS once the handlers are loaded, before any work (MiB)", json.handlersLoadedRssMiB],
           ["copies for a create retried after a client timeout", json.retriedCreateCopies],
           ["preview of the unchanged dataset, cold digest cache (ms)", json.previewColdMs],
           [`preview of the unchanged dataset, warm cache (ms; ${handlers.dataset.cacheHits} hit, ${handlers.dataset.cacheMisses} missed)`, json.previewWarmMs],
@@ -286,24 +195,15 @@ export async function runIngestBench(datasetBytes = 2 ** 30, modelBytes = 500 * 
 }
 
 if (require.main === module) {
-  if (process.argv[2] === "--handlers") {
-    process.once("message", (args: any) => {
-      runHandlers(args).then(
-        (report) => process.send!({ report }),
-        (err) => process.send!({ error: (err as Error).stack ?? String(err) }),
-      );
-    });
-  } else {
-    const quick = process.argv.includes("--quick");
-    (quick ? runIngestBench(64 * MiB, 64 * MiB) : runIngestBench()).then(
-      (r) => {
-        console.log(r.text);
-        for (const g of r.goals ?? []) console.log(`${g.met ? "met" : "MISSED"}: ${g.goal}: ${g.figure}`);
-      },
-      (err) => {
-        console.error(err);
-        process.exit(1);
-      },
-    );
-  }
+  const quick = process.argv.includes("--quick");
+  (quick ? runIngestBench(64 * MiB, 64 * MiB) : runIngestBench()).then(
+    (r) => {
+      console.log(r.text);
+      for (const g of r.goals ?? []) console.log(`${g.met ? "met" : "MISSED"}: ${g.goal}: ${g.figure}`);
+    },
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
 }
