@@ -6,9 +6,10 @@
 // also sampled every 200 ms as VmRSS) of the platform and of the handlers' process, how many copies a
 // create retried after a client timeout makes (from the platform log's "registration started" lines), and a
 // preview (check + diff, as the engine calls them) of the unchanged dataset with a cold and a warm digest
-// cache (the handlers' process is bench/ingest-handlers.ts). The model is logreg-json with a large side file rather than a 500 MiB ONNX graph: registration loads
-// ONNX models in ONNX Runtime in the platform process, which for 500 MiB of weights alone exceeds the memory
-// goal (see platform/models/controller.ts and bench/README.md).
+// cache (the handlers' process is bench/ingest-handlers.ts). The handlers' model is logreg-json with a large
+// side file; a synthetic ONNX model of the same size (bench/onnx-synthetic.ts) is then created straight through
+// the API, so the platform's peak RSS covers ONNX Runtime reading a 500 MiB graph's signature (which it does in a
+// process of its own, platform/serving/runtimes/signature-process.ts).
 // Run: npm run build && node dist/bench/ingest.js [--quick]
 import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -18,6 +19,7 @@ import { join } from "node:path";
 import { startPlatformDetached, stopPlatform } from "../cli/platform";
 import { LocalPlatform } from "../sdk";
 import { sampler, type HandlerReport } from "./ingest-handlers";
+import { writeSyntheticOnnx } from "./onnx-synthetic";
 import { table, type BenchResult, type Goal } from "./lib";
 
 const MiB = 2 ** 20;
@@ -63,6 +65,8 @@ export interface IngestResult {
   modelBytes: number;
   dataset: { postMs: number; ingestMs: number; mbPerSecond: number; sampleCount: number };
   model: { postMs: number; ingestMs: number; mbPerSecond: number };
+  /** A synthetic ONNX model of the same size, created straight through the API (loaded in its own process). */
+  onnx: { bytes: number; postMs: number; ingestMs: number; mbPerSecond: number };
   previewColdMs: number;
   previewWarmMs: number;
   retriedCreateCopies: number;
@@ -75,16 +79,16 @@ export interface IngestResult {
 /** Issue 18 §3's goals from one run. */
 export function ingestGoals(r: IngestResult): Goal[] {
   const gib = (b: number) => (b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(0)} GiB` : `${(b / MiB).toFixed(0)} MiB`);
-  const postMax = Math.max(r.dataset.postMs, r.model.postMs);
+  const postMax = Math.max(r.dataset.postMs, r.model.postMs, r.onnx.postMs);
   return [
     {
       goal: `18.3 create of a ${gib(r.datasetBytes)} dataset / ${gib(r.modelBytes)} model answers at once (< 1 s)`,
-      figure: `${r.dataset.postMs.toFixed(0)} / ${r.model.postMs.toFixed(0)} ms`,
+      figure: `${r.dataset.postMs.toFixed(0)} / ${r.model.postMs.toFixed(0)} ms (ONNX ${r.onnx.postMs.toFixed(0)} ms)`,
       baseline: "1000 ms",
       ratio: postMax / 1000,
       met: postMax < 1000,
     },
-    { goal: "18.3 platform peak RSS < 200 MiB during the ingests", figure: `${r.platformPeakRssMiB.toFixed(0)} MiB`, baseline: "200 MiB", ratio: r.platformPeakRssMiB / 200, met: r.platformPeakRssMiB < 200 },
+    { goal: "18.3 platform peak RSS < 200 MiB during the ingests (ONNX included)", figure: `${r.platformPeakRssMiB.toFixed(0)} MiB`, baseline: "200 MiB", ratio: r.platformPeakRssMiB / 200, met: r.platformPeakRssMiB < 200 },
     { goal: "18.3 provider (handlers) peak RSS < 200 MiB", figure: `${r.handlersPeakRssMiB.toFixed(0)} MiB`, baseline: "200 MiB", ratio: r.handlersPeakRssMiB / 200, met: r.handlersPeakRssMiB < 200 },
     { goal: "18.3 copies for a create retried after a client timeout = 1", figure: String(r.retriedCreateCopies), baseline: "1", ratio: r.retriedCreateCopies, met: r.retriedCreateCopies === 1 },
     {
@@ -114,6 +118,9 @@ export async function runIngestBench(datasetBytes = 2 ** 30, modelBytes = 500 * 
     // 2 s of its hash is not cached (sdk/digest.ts, "racily clean").
     const past = Date.now() / 1000 - 60;
     for (const f of [csv, join(modelDir, "model.json"), join(modelDir, "weights.bin")]) utimesSync(f, past, past);
+    const onnxPath = join(dir, "big.onnx");
+    const onnxBytes = writeSyntheticOnnx(onnxPath, modelBytes);
+    utimesSync(onnxPath, past, past);
     const realDatasetBytes = statSync(csv).size;
     const realModelBytes = statSync(join(modelDir, "weights.bin")).size + statSync(join(modelDir, "model.json")).size;
 
@@ -149,6 +156,14 @@ export async function runIngestBench(datasetBytes = 2 ** 30, modelBytes = 500 * 
       const copies = readFileSync(join(dataDir, "platform.log"), "utf8")
         .split("\n")
         .filter((l) => l.includes("model version registration started") && l.includes(retryDir)).length;
+      // A 500 MiB ONNX model: ONNX Runtime reads its signature in a process of its own, not the platform's.
+      const t0 = performance.now();
+      const onnxCreated = await api.models.create({ name: "big-onnx", source: onnxPath, format: "onnx" }, { idempotencyKey: "bench-onnx-1" });
+      const onnxPostMs = performance.now() - t0;
+      let onnxObj: any = onnxCreated;
+      while (onnxObj.status === "Registering") onnxObj = await api.models.wait(onnxCreated.id, onnxObj.etag, 30_000);
+      if (onnxObj.status !== "Ready") throw new Error(`the ONNX model ended ${onnxObj.status}: ${onnxObj.statusMessage}`);
+      const onnxIngestMs = Date.parse((await api.models.version(onnxCreated.id, 1)).createdAt) - Date.parse(onnxCreated.createdAt);
       const platformPeak = platformMem.peak();
 
       const json: IngestResult = {
@@ -156,6 +171,7 @@ export async function runIngestBench(datasetBytes = 2 ** 30, modelBytes = 500 * 
         modelBytes: realModelBytes,
         dataset: { postMs: handlers.dataset.postMs, ingestMs: dsIngestMs, mbPerSecond: realDatasetBytes / MiB / (dsIngestMs / 1000), sampleCount: ds.sampleCount ?? 0 },
         model: { postMs: handlers.model.postMs, ingestMs: mdIngestMs, mbPerSecond: realModelBytes / MiB / (mdIngestMs / 1000) },
+        onnx: { bytes: onnxBytes, postMs: onnxPostMs, ingestMs: onnxIngestMs, mbPerSecond: onnxBytes / MiB / (onnxIngestMs / 1000) },
         previewColdMs: handlers.dataset.previewColdMs,
         previewWarmMs: handlers.dataset.previewWarmMs,
         retriedCreateCopies: copies,
@@ -173,6 +189,7 @@ export async function runIngestBench(datasetBytes = 2 ** 30, modelBytes = 500 * 
           [
             ["dataset (csv, rows counted)", json.dataset.postMs, dsIngestMs, json.dataset.mbPerSecond, handlers.dataset.createMs],
             ["model (logreg-json dir)", json.model.postMs, mdIngestMs, json.model.mbPerSecond, handlers.model.createMs],
+            [`model (ONNX, ${(onnxBytes / MiB).toFixed(0)} MiB, straight through the API)`, json.onnx.postMs, onnxIngestMs, json.onnx.mbPerSecond, "-"],
           ],
         ),
         table("Memory and retries", ["what", "value"], [

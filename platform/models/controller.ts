@@ -8,7 +8,8 @@
 // A create whose artifact is at least ASYNC_REGISTRATION_BYTES registers in the background (issue 18 §3): the
 // POST answers at once with version 1 Registering and `progress` (bytes copied of the total), the copy is one
 // read of the source (hashed while written; the load reads the stored copy, which is not hashed again), and
-// the version ends Ready or Failed with the reason. A restart mid-copy registers it again (recover). Smaller
+// the version ends Ready or Failed with the reason; such an artifact is loaded in a process of its own
+// (runtimes/signature-process.ts). A restart mid-copy registers it again (recover). Smaller
 // artifacts register within the request as before (a few milliseconds; clients see Ready at once).
 // A PATCH registers its new version within the request whatever its size.
 import { readFileSync, statSync } from "node:fs";
@@ -23,7 +24,7 @@ import { nameProblem } from "../core/rules";
 import { everyObject } from "../core/store";
 import { PerObjectQueue, perPlatform } from "../core/runtime-state";
 import { bytesToCopy, progressWriter } from "../core/progress";
-import { canServe, LogregArtifact, readSignature, servableFormats, type TensorMetadata } from "../serving/runtimes";
+import { canServe, LogregArtifact, readSignature, readSignatureIsolated, servableFormats, type TensorMetadata } from "../serving/runtimes";
 import { jobOutputPath } from "../training/controller";
 
 type ModelObject = Model & StoredObject;
@@ -53,10 +54,14 @@ function validateArtifact(path: string, format: string, shownSource: string): vo
 
 type Signature = { inputs: TensorMetadata[]; outputs: TensorMetadata[] };
 
-/** Loads the artifact with its runtime, as a replica will, and returns the signature it reads. */
-async function loadSignature(path: string, format: string, shownSource: string): Promise<Signature> {
+/**
+ * Loads the artifact with its runtime, as a replica will, and returns the signature it reads. A large artifact
+ * is loaded in a process of its own (a 500 MiB ONNX graph in ONNX Runtime takes over a GiB), so the platform's
+ * memory does not grow with model size; a small one in this process (no process start per registration).
+ */
+async function loadSignature(path: string, format: string, shownSource: string, sizeBytes: number): Promise<Signature> {
   try {
-    return await readSignature(format, path);
+    return await (sizeBytes >= ASYNC_REGISTRATION_BYTES ? readSignatureIsolated(format, path) : readSignature(format, path));
   } catch (err) {
     throw HttpError.unprocessable(`${shownSource} cannot be served as format "${format}": ${(err as Error).message}`, "source");
   }
@@ -174,7 +179,7 @@ async function registerVersion(
   try {
     const storedPath = await ctx.artifacts.path(digest);
     validateArtifact(storedPath, format, `source "${source}"`);
-    signature = await loadSignature(storedPath, format, `source "${source}"`);
+    signature = await loadSignature(storedPath, format, `source "${source}"`, sizeBytes);
     checkDeclared(declared.inputs, signature.inputs, "inputs", `source "${source}"`);
     checkDeclared(declared.outputs, signature.outputs, "outputs", `source "${source}"`);
   } catch (err) {

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeSyntheticOnnx } from "../../bench/onnx-synthetic";
 import { SqliteObjectStore } from "../../platform/core/store";
 import { ASYNC_REGISTRATION_BYTES } from "../../platform/models/controller";
 import { LocalPlatform } from "../../sdk";
@@ -92,6 +93,32 @@ describe("a large model artifact registers asynchronously", () => {
     expect(done.status).toBe("Ready");
     expect((await p.api("GET", `/v1/models/${first.id}/versions/1`)).body.sizeBytes).toBe(size);
     expect(p.ctx.artifacts.stats.puts - puts).toBe(1);
+  });
+});
+
+describe("a large ONNX model", () => {
+  it("registers in the background and records the signature ONNX Runtime reads from it", async () => {
+    const size = writeSyntheticOnnx(join(p.root, "large.onnx"), 2 * ASYNC_REGISTRATION_BYTES);
+    const r = await p.api("POST", "/v1/models", { name: "large-onnx", source: "large.onnx", format: "onnx" });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ status: "Registering", progress: { bytesDone: 0, bytesTotal: size } });
+    const done = await waitUntil(p, "models", r.body.id, (o) => o.status !== "Registering", 60_000);
+    expect(done.statusMessage).toBeUndefined();
+    expect(done.status).toBe("Ready");
+    expect((await p.api("GET", `/v1/models/${r.body.id}/versions/1`)).body).toMatchObject({
+      sizeBytes: size,
+      inputs: [{ name: "x", datatype: "FP32", shape: [-1, 4] }],
+      outputs: [{ name: "y", datatype: "FP32", shape: [-1, 4] }],
+    });
+  });
+
+  it("a large file ONNX Runtime cannot load fails with the runtime's reason", async () => {
+    writeFileSync(join(p.root, "garbage.onnx"), randomBytes(ASYNC_REGISTRATION_BYTES + 1));
+    const r = await p.api("POST", "/v1/models", { name: "garbage-onnx", source: "garbage.onnx", format: "onnx" });
+    expect(r.status).toBe(201);
+    const done = await waitUntil(p, "models", r.body.id, (o) => o.status !== "Registering", 60_000);
+    expect(done.status).toBe("Failed");
+    expect(done.statusMessage).toMatch(/cannot be served as format "onnx": ONNX Runtime cannot load it/);
   });
 });
 
