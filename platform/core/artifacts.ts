@@ -291,9 +291,9 @@ export class CasArtifactStore implements ArtifactStore {
     if (!existsSync(target)) {
       renameSync(staging, target);
       this.writeManifest(digest, target);
-    } else if (!this.manifestOf(digest)) {
-      // Stored by an earlier version without a manifest: the staged copy was just verified and has the same
-      // digest, so it replaces the old copy (whose content nobody checked) and gets its manifest.
+    } else if (!this.manifestOf(digest) || guardProblem(target, this.manifestOf(digest)!)) {
+      // Stored by an earlier version without a manifest, or changed since it was stored: the staged copy was
+      // just verified and has the same digest, so it replaces the old copy and gets a fresh manifest.
       const old = join(this.tmp, `old-${randomBytes(4).toString("hex")}`);
       renameSync(target, old);
       renameSync(staging, target);

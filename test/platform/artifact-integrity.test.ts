@@ -43,6 +43,11 @@ describe("reads check size and mtime, not content", () => {
     chmodSync(stored, 0o644);
     writeFileSync(stored, randomBytes(MiB));
     await expect(store.path(digest)).rejects.toThrow(/changed in the store/);
+    // Storing the same bytes again (the next ingest of that source) replaces the changed copy.
+    const again = await store.put(src);
+    store.release(again.digest);
+    expect(again.digest).toBe(digest);
+    expect(await store.path(digest)).toBe(stored);
 
     const tree = join(dir, "tree");
     mkdirSync(tree);
