@@ -19,7 +19,8 @@ export type DatasetSpec = z.infer<typeof DatasetSpec>;
 export const DatasetPatch = DatasetSpec.pick({ description: true, tags: true, source: true }).partial();
 export type DatasetPatch = z.infer<typeof DatasetPatch>;
 
-export const DatasetStatus = z.enum(["Creating", "Ready", "Failed"]);
+/** Creating: version 1 is being ingested; Ingesting: a new source (a PATCH) is, while earlier versions stay usable. */
+export const DatasetStatus = z.enum(["Creating", "Ingesting", "Ready", "Failed"]);
 
 export const DatasetVersion = z.object({
   version: z.number().int().positive(),

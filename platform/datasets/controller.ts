@@ -201,6 +201,68 @@ async function ingestFirstVersion(ctx: PlatformContext, id: string): Promise<voi
   }
 }
 
+/** A new source of at least this many bytes is ingested after the PATCH has answered (status Ingesting). */
+export const ASYNC_INGEST_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Ingests `source` as the dataset's next version, unless its content is the latest version's; returns the
+ * version it recorded (or undefined). Throws with the ingest's reason.
+ */
+async function addVersion(ctx: PlatformContext, cur: DatasetObject, source: string, copy: { signal?: AbortSignal; progress?: (bytesDone: number) => void } = {}): Promise<StoredDatasetVersion | undefined> {
+  const ingested = await ingest(ctx, source, cur.format, copy);
+  try {
+    const latest = ctx.store.getChild<StoredDatasetVersion>(KIND, cur.id, "versions", String(cur.latestVersion));
+    if (latest && latest.status === "Ready" && latest.digest === ingested.digest) return undefined;
+    const version = clean({ version: cur.latestVersion + 1, status: "Ready" as const, source, createdAt: new Date().toISOString(), ...ingested });
+    ctx.store.putChild(KIND, cur.id, "versions", String(version.version), version);
+    return version;
+  } finally {
+    ctx.artifacts.release(ingested.digest);
+  }
+}
+
+/** The object after `source` was ingested (as `added`, or as the content it already had): Ready on it. */
+function sourceIngested(next: DatasetObject, source: string, added: StoredDatasetVersion | undefined): void {
+  Object.assign(next, added ? fromVersion(added) : {}, { source, status: "Ready" });
+  delete next.statusMessage;
+  delete next.progress;
+}
+
+/** Ingests a PATCH's large source in the background; the object goes back to Ready, or Failed with the reason. */
+async function ingestPendingVersion(ctx: PlatformContext, id: string): Promise<void> {
+  const cur = ctx.store.get<DatasetObject>(KIND, id);
+  const source = ctx.store.getChild<string>(KIND, id, "meta", "pendingSource");
+  if (!cur || cur.status !== "Ingesting" || source === undefined) return;
+  const state = copies(ctx);
+  if (state.stopping.signal.aborted) return;
+  const mine = new AbortController();
+  state.byDataset.set(id, mine);
+  const signal = AbortSignal.any([state.stopping.signal, mine.signal]);
+  let added: StoredDatasetVersion | undefined;
+  let failure: string | undefined;
+  try {
+    const progress = progressWriter(ctx, KIND, id, cur.progress?.bytesTotal ?? 0, (o) => o.status === "Ingesting");
+    added = await addVersion(ctx, cur, source, { signal, progress });
+  } catch (err) {
+    if (signal.aborted) return; // shutting down (still Ingesting: recover() ingests it again), or deleted
+    failure = `ingest of ${source} as version ${cur.latestVersion + 1} failed: ${(err as Error).message}`;
+  } finally {
+    if (state.byDataset.get(id) === mine) state.byDataset.delete(id);
+  }
+  if (!ctx.store.get(KIND, id)) return;
+  ctx.store.deleteChild(KIND, id, "meta", "pendingSource");
+  ctx.store.update<DatasetObject>(KIND, id, (o) => {
+    const next: DatasetObject = { ...o };
+    if (failure === undefined) sourceIngested(next, source, added);
+    else {
+      // The versions it had stay Ready and usable; the object says the new source did not make it.
+      Object.assign(next, { status: "Failed", statusMessage: failure });
+      delete next.progress;
+    }
+    return clean(next);
+  });
+}
+
 export const datasetController: KindController = {
   kind: KIND,
 
@@ -247,30 +309,35 @@ export const datasetController: KindController = {
   async patch(current, raw, ctx) {
     const patch = raw as DatasetPatch;
     refuseProblems(await datasetController.validatePatch(current, patch, ctx), "dataset patch"); // 422 before waiting in line
+    const bytesTotal = patch.source !== undefined ? bytesToCopy(ctx.resolvePath(patch.source, "source")) : 0;
     return ingests(ctx).run(current.id, async () => {
-      let version: StoredDatasetVersion | undefined;
       const cur = ctx.store.get<DatasetObject>(KIND, current.id);
       if (!cur) throw HttpError.notFound(`dataset ${current.id} does not exist`);
+      const applyMeta = (o: DatasetObject): DatasetObject => ({
+        ...o,
+        ...(patch.description !== undefined ? { description: patch.description } : {}),
+        ...(patch.tags !== undefined ? { tags: patch.tags } : {}),
+      });
+      if (patch.source !== undefined && bytesTotal >= ASYNC_INGEST_BYTES) {
+        // Large: answered now (Ingesting, with progress), ingested next in this dataset's line.
+        ctx.store.putChild(KIND, cur.id, "meta", "pendingSource", patch.source);
+        const answered = ctx.store.update<DatasetObject>(KIND, cur.id, (o) =>
+          clean({ ...applyMeta(o), status: "Ingesting" as const, statusMessage: `ingesting ${patch.source} as version ${o.latestVersion + 1}`, progress: { bytesDone: 0, bytesTotal } }),
+        );
+        void ingests(ctx).run(cur.id, () => ingestPendingVersion(ctx, cur.id)).catch((err) => ctx.log("dataset ingest crashed", { id: cur.id, error: String(err) }));
+        return answered;
+      }
+      let added: StoredDatasetVersion | undefined;
       if (patch.source !== undefined) {
-        let ingested;
         try {
-          ingested = await ingest(ctx, patch.source, cur.format);
+          added = await addVersion(ctx, cur, patch.source);
         } catch (err) {
           throw HttpError.unprocessable(`cannot ingest ${patch.source} as ${cur.format}: ${(err as Error).message}`, "source");
         }
-        const latest = ctx.store.getChild<StoredDatasetVersion>(KIND, cur.id, "versions", String(cur.latestVersion));
-        if (!latest || latest.digest !== ingested.digest) {
-          version = clean({ version: cur.latestVersion + 1, status: "Ready" as const, source: patch.source, createdAt: new Date().toISOString(), ...ingested });
-          ctx.store.putChild(KIND, cur.id, "versions", String(version.version), version);
-        }
-        ctx.artifacts.release(ingested.digest);
       }
       return ctx.store.update<DatasetObject>(KIND, cur.id, (o) => {
-        const next: DatasetObject = { ...o, ...(version ? fromVersion(version) : {}) };
-        if (version) delete next.statusMessage;
-        if (patch.source !== undefined) next.source = patch.source;
-        if (patch.description !== undefined) next.description = patch.description;
-        if (patch.tags !== undefined) next.tags = patch.tags;
+        const next = applyMeta(o);
+        if (patch.source !== undefined) sourceIngested(next, patch.source, added);
         return clean(next);
       });
     });
@@ -285,6 +352,7 @@ export const datasetController: KindController = {
     // An ingest interrupted by a restart is simply run again: the source is still where it was.
     for (const ds of everyObject<DatasetObject>(ctx.store, KIND)) {
       if (ds.status === "Creating" && ds.latestVersion === 0) void ingests(ctx).run(ds.id, () => ingestFirstVersion(ctx, ds.id));
+      if (ds.status === "Ingesting") void ingests(ctx).run(ds.id, () => ingestPendingVersion(ctx, ds.id));
     }
   },
 

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeSyntheticOnnx } from "../../bench/onnx-synthetic";
 import { SqliteObjectStore } from "../../platform/core/store";
+import { ASYNC_INGEST_BYTES } from "../../platform/datasets/controller";
 import { ASYNC_REGISTRATION_BYTES } from "../../platform/models/controller";
 import { LocalPlatform } from "../../sdk";
 import { startTestPlatform, waitUntil, type TestPlatform } from "./helpers";
@@ -136,6 +137,33 @@ describe("a large dataset ingests in one pass", () => {
     expect(p.ctx.artifacts.stats.bytesHashed - hashed).toBe(size);
   });
 
+  it("a large new source (PATCH) answers Ingesting with progress, keeps version 1 usable, then adds version 2", async () => {
+    writeFileSync(join(p.root, "grows.csv"), "value,\n1,\n");
+    const r = await p.api("POST", "/v1/datasets", { name: "grows", format: "csv", source: "grows.csv" });
+    const v1 = await waitUntil(p, "datasets", r.body.id, (o) => o.status !== "Creating");
+    expect(v1).toMatchObject({ status: "Ready", latestVersion: 1 });
+    const { rows, size } = largeCsv(join(p.root, "grows-big.csv"), 3 * ASYNC_INGEST_BYTES);
+    const patched = await p.api("PATCH", `/v1/datasets/${r.body.id}`, { source: "grows-big.csv", description: "bigger" }, { "if-match": v1.etag });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ status: "Ingesting", latestVersion: 1, description: "bigger", progress: { bytesDone: 0, bytesTotal: size } });
+    expect((await p.api("GET", `/v1/datasets/${r.body.id}/versions/1`)).body.status).toBe("Ready");
+    const done = await waitUntil(p, "datasets", r.body.id, (o) => o.status !== "Ingesting");
+    expect(done).toMatchObject({ status: "Ready", latestVersion: 2, sampleCount: rows, sizeBytes: size, source: "grows-big.csv" });
+    expect(done.progress).toBeUndefined();
+    expect(done.statusMessage).toBeUndefined();
+
+    // A large source that fails: the object is Failed with the reason, its versions stay; a good source heals it.
+    writeFileSync(join(p.root, "bad-big.csv"), Buffer.alloc(ASYNC_INGEST_BYTES, " "));
+    const bad = await p.api("PATCH", `/v1/datasets/${r.body.id}`, { source: "bad-big.csv" });
+    expect(bad.body.status).toBe("Ingesting");
+    const failed = await waitUntil(p, "datasets", r.body.id, (o) => o.status !== "Ingesting");
+    expect(failed).toMatchObject({ status: "Failed", latestVersion: 2 });
+    expect(failed.statusMessage).toMatch(/header line is required/);
+    expect((await p.api("GET", `/v1/datasets/${r.body.id}/versions/2`)).body.status).toBe("Ready");
+    const healed = await p.api("PATCH", `/v1/datasets/${r.body.id}`, { source: "grows.csv" });
+    expect(healed.body).toMatchObject({ status: "Ready", latestVersion: 3, sampleCount: 1 });
+  });
+
   it("counts jsonl lines split by CRLF as readline does, and names the bad line", async () => {
     writeFileSync(join(p.root, "crlf.jsonl"), '{"a":1}\r\n\r\n{"a":2}\r\nnot json\r\n');
     const r = await p.api("POST", "/v1/datasets", { name: "crlf", format: "jsonl", source: "crlf.jsonl" });
@@ -149,13 +177,17 @@ describe("a large dataset ingests in one pass", () => {
 });
 
 describe("a platform stopped mid-ingest", () => {
-  it("leaves the objects ingesting, then finishes both ingests after its restart", async () => {
+  it("leaves the objects ingesting, then finishes every ingest after its restart (create, PATCH, model)", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "mlp-ingest-restart-"));
     const root = mkdtempSync(join(tmpdir(), "mlp-ingest-restart-root-"));
     try {
       const { rows, size: csvSize } = largeCsv(join(root, "data.csv"), 48 * MiB);
       const { size: modelSize } = largeModelDir(root, "model", 48 * MiB);
+      writeFileSync(join(root, "small.csv"), "value,\n1,\n");
       let q = await startTestPlatform({ dataDir, root });
+      const grown = await q.api("POST", "/v1/datasets", { name: "restart-grown", format: "csv", source: "small.csv" });
+      await waitUntil(q, "datasets", grown.body.id, (o) => o.status === "Ready");
+      expect((await q.api("PATCH", `/v1/datasets/${grown.body.id}`, { source: "data.csv" })).body.status).toBe("Ingesting");
       const ds = await q.api("POST", "/v1/datasets", { name: "restart-data", format: "csv", source: "data.csv" });
       const m = await q.api("POST", "/v1/models", { name: "restart-model", source: "model", format: "logreg-json" });
       expect(m.body.status).toBe("Registering");
@@ -164,6 +196,7 @@ describe("a platform stopped mid-ingest", () => {
       try {
         expect((store.get("datasets", ds.body.id) as any).status).toBe("Creating");
         expect((store.get("models", m.body.id) as any).status).toBe("Registering");
+        expect((store.get("datasets", grown.body.id) as any).status).toBe("Ingesting");
       } finally {
         store.close();
       }
@@ -171,6 +204,8 @@ describe("a platform stopped mid-ingest", () => {
       try {
         const d = await waitUntil(q, "datasets", ds.body.id, (o) => o.status !== "Creating", 60_000);
         expect(d).toMatchObject({ status: "Ready", latestVersion: 1, sampleCount: rows, sizeBytes: csvSize });
+        const g = await waitUntil(q, "datasets", grown.body.id, (o) => o.status !== "Ingesting", 60_000);
+        expect(g).toMatchObject({ status: "Ready", latestVersion: 2, sampleCount: rows, source: "data.csv" });
         const model = await waitUntil(q, "models", m.body.id, (o) => o.status !== "Registering", 60_000);
         expect(model).toMatchObject({ status: "Ready", latestVersion: 1, versions: [{ version: 1, status: "Ready" }] });
         expect((await q.api("GET", `/v1/models/${m.body.id}/versions/1`)).body.sizeBytes).toBe(modelSize);

@@ -142,7 +142,9 @@ describe("diff", () => {
     expect(model.diff("md-1", { ...m, version: 1, status: "Failed" }, m)).toMatchObject({ changes: true, replaces: ["status"], changedKeys: ["status"] });
     const d = { name: "dd", format: "csv", source: "mlp://not-a-local-path" };
     expect(dataset.diff("ds-1", { ...d, status: "Ready" }, d).changes).toBe(false);
-    expect(dataset.diff("ds-1", { ...d, status: "Failed" }, d)).toMatchObject({ changes: true, replaces: ["status"], changedKeys: ["status"] });
+    expect(dataset.diff("ds-1", { ...d, status: "Failed", digest: "" }, d)).toMatchObject({ changes: true, replaces: ["status"], changedKeys: ["status"] });
+    // A new source that failed to ingest: the dataset keeps its versions and is repaired in place.
+    expect(dataset.diff("ds-1", { ...d, status: "Failed", digest: "a".repeat(64) }, d)).toMatchObject({ changes: true, replaces: [], changedKeys: ["status"] });
   });
 
   it("a failed service is an in-place repair (up restarts its replicas and says why), a running one is not", async () => {
