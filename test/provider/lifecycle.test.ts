@@ -114,6 +114,36 @@ describe("2. terminal failures are repaired by the next up", () => {
     await expectConverged(trainingJob, again.id, again.outs, inputs);
   });
 
+  it("a dataset whose ingest failed is ingested again on the next up: a replace when it has no version, in place when it has", async () => {
+    const file = join(fx.root, "lc-flaky.csv");
+    writeFileSync(file, "");
+    const inputs = await checked(dataset, { name: "lc-flaky", format: "csv", source: file }, "Dataset");
+    const e = await errorOf(dataset.create(inputs));
+    expect(e).toBeInstanceOf(ResourceInitError);
+    expect(e.properties.status).toBe("Failed");
+    // next up, nothing declared changed: the dataset is made again
+    expect(dataset.diff(e.id, e.properties, inputs)).toMatchObject({ changes: true, replaces: ["status"] });
+    await dataset.remove(e.id, e.properties);
+    writeFileSync(file, "x\n1\n");
+    const ok = await dataset.create(await checked(dataset, { name: "lc-flaky", format: "csv", source: file }, "Dataset"));
+    expect(ok.outs).toMatchObject({ status: "Ready", sampleCount: 1 });
+
+    // A large new source (ingested after the PATCH answers) that fails: the update fails with the reason,
+    // the dataset keeps its version, and the next up sends the source again in place.
+    writeFileSync(file, Buffer.alloc(9 * 2 ** 20, " "));
+    const news = await checked(dataset, { name: "lc-flaky", format: "csv", source: file }, "Dataset", ok.outs);
+    const u = await errorOf(dataset.update(ok.id, ok.outs, news));
+    expect(u).toBeInstanceOf(ResourceInitError);
+    expect(String(u.message)).toMatch(/header line is required/);
+    expect(u.properties).toMatchObject({ status: "Failed", latestVersion: 1 });
+    writeFileSync(file, `x\n${"1\n".repeat(5 * 2 ** 20)}`);
+    const fixed = await checked(dataset, { name: "lc-flaky", format: "csv", source: file }, "Dataset", u.properties);
+    expect(dataset.diff(ok.id, u.properties, fixed)).toMatchObject({ changes: true, replaces: [] });
+    const healed = await dataset.update(ok.id, u.properties, fixed);
+    expect(healed.outs).toMatchObject({ status: "Ready", latestVersion: 2, sampleCount: 5 * 2 ** 20 });
+    await expectConverged(dataset, ok.id, healed.outs, fixed);
+  });
+
   it("a perf job whose SLO gate missed runs again on the next up, and with a relaxed SLO succeeds", async () => {
     const md = await model.create(await checked(model, { name: "lc-perf-model", source: fx.modelFile, format: "logreg-json" }, "Model"));
     const strict = await checked(perfJob, { name: "lc-slo", modelId: md.id, modelVersion: md.outs.version, concurrency: [1], durationSeconds: 0.5, slo: { p99LatencyMs: 0.0001 } }, "PerfJob");
