@@ -1,6 +1,10 @@
 // Datasets: a source file or directory ingested into the artifact store as numbered versions. The sample
 // count depends on the format (csv: rows after the header; jsonl: lines, each must parse; files: files).
 // New source content makes a new version; the same content makes none.
+// Ingests run in the background (issue 18 §3): a create answers at once (Creating, with `progress`), and so
+// does a PATCH whose new source is ASYNC_INGEST_BYTES or more (Ingesting); the source is read once, its bytes
+// hashed and written by the artifact store and counted here on the same pass. A shutdown cuts a running ingest
+// short and recover() runs it again at the next start; a delete stops its dataset's ingest.
 import { basename } from "node:path";
 import { DatasetPatch, DatasetSpec, DatasetVersion, Page, type Dataset } from "../../schemas/index";
 import { newId } from "../core/ids";
