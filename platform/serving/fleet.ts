@@ -1,10 +1,14 @@
-// The running side of one service: its router and its replica processes, arranged in slots
+// The running side of one service: its front endpoint and its replica processes, arranged in slots
 // (one row per model entry, `replicas` slots per row). `apply` brings the slots to a desired state:
 // empty slots are filled in parallel, slots whose configuration changed are rolled one at a time
-// (start new → ready → into the router → old drained → old stopped), extra slots are drained and stopped.
+// (start new → ready → into the routing table → old drained → old stopped), extra slots are drained and
+// stopped. Every change of the slots or weights publishes one routing table to the front (which replica
+// gets a new connection) and to every serving replica (where each request goes).
 // It knows nothing of the store: the service controller turns its outcomes into status.
 import { ReplicaProcess, type ReplicaLaunch } from "./replica-process";
-import { ServiceRouter } from "./router";
+import type { DrainResult } from "./replica-server";
+import { ServiceFront } from "./router";
+import type { RouteEntry, RoutingTable } from "./weighted-choice";
 
 export interface DesiredGroup {
   weight: number;
@@ -29,25 +33,56 @@ export interface FleetEvents {
 interface Slot {
   replica: ReplicaProcess;
   configKey: string;
+  modelName: string;
+  modelVersion: number;
 }
 
+/** How long a retired replica's idle connections are left open, and how long its drain may take. */
+const DRAIN_GRACE_MS = 500;
+const DRAIN_TIMEOUT_MS = 10_000;
+
 export class ServiceFleet {
-  readonly router: ServiceRouter;
+  readonly front: ServiceFront;
   private slots: (Slot | undefined)[][] = [];
+  private entries: RouteEntry[] = [];
   private desiredGroupCount = 0;
   private stopped = false;
   private lastReady = -1;
+  /** The last drains of retired replicas (newest last, at most 20): for tests and benchmarks. */
+  readonly drains: DrainResult[] = [];
 
-  constructor(serviceName: string, private readonly events: FleetEvents) {
-    this.router = new ServiceRouter(serviceName);
+  constructor(private readonly serviceName: string, private readonly events: FleetEvents) {
+    this.front = new ServiceFront(serviceName);
   }
 
   listen(port = 0): Promise<number> {
-    return this.router.listen(port);
+    return this.front.listen(port);
   }
 
   get port(): number {
-    return this.router.port;
+    return this.front.port;
+  }
+
+  /** Ports of the serving replicas (benchmarks compare going straight to one with the front). */
+  replicaPorts(): number[] {
+    return this.serving().map((s) => s.slot.replica.port);
+  }
+
+  private serving(): { i: number; slot: Slot }[] {
+    return this.slots.flatMap((row, i) => (row ?? []).flatMap((slot) => (slot && !slot.replica.exited ? [{ i, slot }] : [])));
+  }
+
+  /** Sends the current routing table to the front and every serving replica (a retiring one keeps its last). */
+  private publish(): void {
+    const serving = this.serving();
+    const table: RoutingTable = {
+      service: this.serviceName,
+      entries: this.entries,
+      backends: serving.map(({ i, slot }) => ({ id: slot.replica.id, port: slot.replica.port, entry: String(i), modelName: slot.modelName, modelVersion: slot.modelVersion })),
+    };
+    // Replicas first: the IPC channel is ordered, so a replica has its table before the front hands it a connection.
+    for (const { slot } of serving) slot.replica.setRoutes(table);
+    this.front.setRoutes(table, serving.map(({ slot }) => slot.replica));
   }
 
   /** Smallest number of live replicas over the desired model entries. */
@@ -82,19 +117,22 @@ export class ServiceFleet {
   }
 
   private place(i: number, j: number, group: DesiredGroup, replica: ReplicaProcess): void {
-    (this.slots[i] ??= [])[j] = { replica, configKey: group.configKey };
-    this.router.addBackend({ id: replica.id, port: replica.port, group: String(i), modelName: group.modelName, modelVersion: group.modelVersion });
+    (this.slots[i] ??= [])[j] = { replica, configKey: group.configKey, modelName: group.modelName, modelVersion: group.modelVersion };
+    this.publish();
     replica.onUnexpectedExit((code, signal) => {
       if (this.slots[i]?.[j]?.replica !== replica) return;
       this.slots[i][j] = undefined;
-      void this.router.removeBackend(replica.id, 0);
+      this.publish();
       this.notify();
       this.events.onReplicaCrash(`replica ${j + 1} of model "${group.modelName}" version ${group.modelVersion} exited (${signal ?? `code ${code}`})`);
     });
   }
 
+  /** The slot is out of `slots` already: out of the table, drained (its clients reconnect elsewhere), stopped. */
   private async retire(slot: Slot): Promise<void> {
-    await this.router.removeBackend(slot.replica.id);
+    this.publish();
+    this.drains.push(await slot.replica.drain({ graceMs: DRAIN_GRACE_MS, timeoutMs: DRAIN_TIMEOUT_MS }));
+    if (this.drains.length > 20) this.drains.shift();
     await slot.replica.stop();
   }
 
@@ -102,7 +140,8 @@ export class ServiceFleet {
   async apply(desired: DesiredFleet): Promise<void> {
     if (this.stopped) return;
     this.desiredGroupCount = desired.groups.length;
-    this.router.setGroups(desired.groups.map((g, i) => ({ key: String(i), weight: g.weight })));
+    this.entries = desired.groups.map((g, i) => ({ key: String(i), weight: g.weight }));
+    this.publish();
     this.notify();
 
     // 1. Empty slots (new service, scale up, new model entry): start them all at once.
@@ -147,12 +186,12 @@ export class ServiceFleet {
     this.slots.length = desired.groups.length;
   }
 
-  /** Stops every replica and the router. */
+  /** Stops every replica and the front. */
   async stop(): Promise<void> {
     this.stopped = true;
     const all = this.slots.flat().filter((s): s is Slot => s !== undefined);
     this.slots = [];
     await Promise.all(all.map((s) => s.replica.stop()));
-    await this.router.close();
+    await this.front.close();
   }
 }

@@ -1,5 +1,8 @@
 // The contract between a service's controller and the replica processes it starts: what a replica serves
-// and how (artifact, format, model name and version, concurrency, port), sent as its one JSON argument.
+// and how (artifact, format, model name and version, concurrency, port), sent as its one JSON argument,
+// and the messages the fleet sends it over IPC afterwards.
+import type { RoutingTable } from "./weighted-choice";
+
 /** What a replica process is told to serve (passed as its one JSON argument). */
 export interface ReplicaConfig {
   artifactPath: string;
@@ -11,3 +14,9 @@ export interface ReplicaConfig {
   /** 0 (default): any free port, reported back over IPC. */
   port?: number;
 }
+
+/** Messages to a running replica: its service's routing table, a connection to serve, drain. */
+export type ReplicaMessage =
+  | { type: "routes"; self: string; table: RoutingTable }
+  | { type: "conn" }
+  | { type: "drain"; graceMs?: number; timeoutMs?: number };

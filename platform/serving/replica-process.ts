@@ -1,9 +1,13 @@
 // Starting and stopping replica processes. Every child is tracked here, so shutdown (and even an abrupt
 // exit of the platform) leaves no process behind: replicas also exit by themselves when their IPC channel
-// to the platform closes.
+// to the platform closes. The IPC channel also carries the service's routing table, client connections
+// handed over by the front endpoint, and the drain of a replica being retired.
 import { spawn, type ChildProcess } from "node:child_process";
+import type { Socket } from "node:net";
 import { entryPoint } from "./entry-point";
-import type { ReplicaConfig } from "./replica-config";
+import type { ReplicaConfig, ReplicaMessage } from "./replica-config";
+import type { DrainResult } from "./replica-server";
+import type { RoutingTable } from "./weighted-choice";
 
 export interface ReplicaLaunch {
   config: ReplicaConfig;
@@ -101,6 +105,61 @@ export class ReplicaProcess {
       });
       child.once("exit", (code, signal) => fail(`exited (${signal ?? `code ${code}`}): ${errorLine(stderr)}`));
       child.once("error", (err) => fail(err.message));
+    });
+  }
+
+  private send(msg: ReplicaMessage, handle?: Socket, done?: (err: Error | null) => void): boolean {
+    if (this.exited || !this.child.connected) return false;
+    try {
+      // child.send's own return value is backpressure (false while handles await their ACK), not failure.
+      this.child.send(msg, handle, {}, (err) => done?.(err));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The service's routing table (this replica is `id` in it): the replica keeps the weights per request. */
+  setRoutes(table: RoutingTable): void {
+    this.send({ type: "routes", self: this.id, table });
+  }
+
+  /**
+   * Passes a client connection the front accepted (paused, nothing read) to this replica, which serves it
+   * from then on. False when the replica cannot take it (gone); the socket is then still the caller's.
+   */
+  handOff(socket: Socket): boolean {
+    if (this.exited || !this.child.connected) return false;
+    this.send({ type: "conn" }, socket, (err) => {
+      // Lost between the check and the send (the replica died): nothing else can serve the socket now.
+      if (err) socket.destroy();
+    });
+    return true;
+  }
+
+  /**
+   * Asks the replica to retire its connections (`connection: close` on every answer, idle ones closed after
+   * `graceMs`); resolves with what the drain did once the replica says so, exits, or `timeoutMs` passes.
+   */
+  drain(opts: { graceMs?: number; timeoutMs?: number } = {}): Promise<DrainResult> {
+    const timeoutMs = opts.timeoutMs ?? 10_000;
+    return new Promise((resolve) => {
+      const started = Date.now();
+      const finish = (result: DrainResult) => {
+        clearTimeout(timer);
+        this.child.off("message", onMessage);
+        this.child.off("exit", onExit);
+        resolve(result);
+      };
+      const onMessage = (m: { type?: string } & Partial<DrainResult>) => {
+        if (m.type === "drained") finish({ left: m.left ?? 0, closedIdle: m.closedIdle ?? 0, ms: m.ms ?? Date.now() - started });
+      };
+      const onExit = () => finish({ left: 0, closedIdle: 0, ms: Date.now() - started });
+      // No answer (a replica too busy or stuck): say so as connections left unknown (-1).
+      const timer = setTimeout(() => finish({ left: -1, closedIdle: 0, ms: Date.now() - started }), timeoutMs + 1000);
+      this.child.on("message", onMessage);
+      this.child.once("exit", onExit);
+      if (!this.send({ type: "drain", graceMs: opts.graceMs, timeoutMs })) onExit();
     });
   }
 

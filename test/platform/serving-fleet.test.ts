@@ -1,5 +1,7 @@
-// A service's fleet (router + replica processes) without the platform around it: scaling in place and a
-// rolling update under steady client load that must not fail a single request.
+// A service's fleet (front + replica processes) without the platform around it: scaling in place and
+// rolling updates under steady client load (fetch, and 8 node:http keep-alive clients whose connections the
+// front hands to replicas) that must not fail a single request.
+import { Agent, request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { ServiceFleet, type DesiredFleet } from "../../platform/serving/fleet";
 import { liveReplicaPids } from "../../platform/serving/replica-process";
@@ -31,6 +33,20 @@ async function infer(port: number) {
   const res = await fetch(`http://127.0.0.1:${port}/v2/models/svc/infer`, { method: "POST", body: JSON.stringify(inferBody([[0, 2, 0, 0]])) });
   const body = (await res.json()) as { model_version?: string };
   return { status: res.status, version: body.model_version };
+}
+
+function post(port: number, agent: Agent): Promise<{ status: number; version?: string; error?: string }> {
+  const text = JSON.stringify(inferBody([[0, 2, 0, 0]]));
+  return new Promise((resolve) => {
+    const req = request({ host: "127.0.0.1", port, method: "POST", path: "/v2/models/svc/infer", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(text) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, version: res.headers["x-mlp-model-version"] as string | undefined }));
+      res.on("error", (e) => resolve({ status: 0, error: e.message }));
+    });
+    req.on("error", (e) => resolve({ status: 0, error: e.message }));
+    req.end(text);
+  });
 }
 
 describe("service fleet", () => {
@@ -76,6 +92,36 @@ describe("service fleet", () => {
     expect(seen.at(-1)!.version).toBe("2");
     expect(fleet.pids().some((p) => before.includes(p))).toBe(false);
     for (const pid of before) expect(() => process.kill(pid, 0)).toThrow();
+  });
+
+  it("rolls v1 → v2 and then drains a replica away under 8 keep-alive clients: 0 failed, the clients reconnect to v2", async () => {
+    fleet = new ServiceFleet("svc", { onReadyChange: () => {}, onReplicaCrash: () => {} });
+    const port = await fleet.listen();
+    await fleet.apply(desired([{ version: 1, weight: 100 }], 2));
+    // node:http keep-alive clients never retry a POST: a connection closed under a request fails it.
+    const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+    let rolling = true;
+    const seen: { status: number; version?: string; error?: string }[] = [];
+    const client = async () => {
+      while (rolling) seen.push(await post(port, agent));
+    };
+    const clients = Promise.all(Array.from({ length: 8 }, client));
+    while (seen.length < 200) await new Promise((r) => setTimeout(r, 10));
+    await fleet.apply(desired([{ version: 2, weight: 100 }], 2));
+    const afterRoll = seen.length;
+    await fleet.apply(desired([{ version: 2, weight: 100 }], 1));
+    const mark = seen.length;
+    while (seen.length < mark + 200) await new Promise((r) => setTimeout(r, 10));
+    rolling = false;
+    await clients;
+    agent.destroy();
+
+    expect(seen.filter((s) => s.status !== 200)).toEqual([]);
+    expect(seen[0].version).toBe("1");
+    expect(seen.slice(afterRoll).every((s) => s.version === "2")).toBe(true);
+    expect(fleet.pids()).toHaveLength(1);
+    // Every client came back through the front after each drain: 8 connections at first, more after.
+    expect(fleet.front.handedOff).toBeGreaterThanOrEqual(16);
   });
 
   it("fails clearly when a replica cannot start, keeping the running ones", async () => {

@@ -1,11 +1,14 @@
-// The serving pieces on their own: the logreg runtime, a replica process, the router's weighting and retry.
+// The serving pieces on their own: the logreg runtime, a replica process, the front's connection handoff,
+// the replicas' per-request weighting, forwarding and retry, and a replica's drain.
 import { createServer } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { ReplicaProcess, liveReplicaPids } from "../../platform/serving/replica-process";
-import { ServiceRouter } from "../../platform/serving/router";
+import { Agent, request } from "node:http";
+import { createReplicaServer } from "../../platform/serving/replica-server";
+import { ServiceFront } from "../../platform/serving/router";
 import { canServe, runtimeFor } from "../../platform/serving/runtimes/index";
 import { LogregModel, readLogregArtifact } from "../../platform/serving/runtimes/logreg";
-import { SmoothWeightedRoundRobin } from "../../platform/serving/weighted-choice";
+import { SmoothWeightedRoundRobin, type RoutingTable } from "../../platform/serving/weighted-choice";
 import { driveLoad, percentile } from "../../platform/perf/load";
 import { CLASSES, expectedProbabilities, inferBody, logregArtifact, writeLogregArtifact } from "./serving-fixtures";
 import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
@@ -22,6 +25,20 @@ async function startReplica(scale: number, version: number, modelName = "iris") 
 async function infer(port: number, name: string, body: unknown) {
   const res = await fetch(`http://127.0.0.1:${port}/v2/models/${name}/infer`, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
   return { status: res.status, body: (await res.json()) as any, version: res.headers.get("x-mlp-model-version") };
+}
+
+/** A POST over node:http (an explicit keep-alive agent: which connection a request uses is part of the test). */
+function post(port: number, name: string, body: unknown, agent?: Agent): Promise<{ status: number; body: any; header?: string; connection?: string }> {
+  const text = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, method: "POST", path: `/v2/models/${name}/infer`, agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(text) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString("utf8")), header: res.headers["x-mlp-model-version"] as string | undefined, connection: res.headers.connection }));
+    });
+    req.on("error", reject);
+    req.end(text);
+  });
 }
 
 afterAll(async () => {
@@ -132,37 +149,136 @@ describe("router", () => {
     expect(picks.join("")).not.toMatch(/bb/);
   });
 
-  it("splits traffic by weight across versions and retries a dead replica elsewhere", async () => {
+  it("the front hands each connection to a replica: the replicas keep the 75/25 weights per request", async () => {
     const [v1, v2] = await Promise.all([startReplica(1, 1), startReplica(3, 2)]);
-    const router = new ServiceRouter("svc");
-    const port = await router.listen();
+    const front = new ServiceFront("svc");
+    const port = await front.listen();
     try {
-      expect((await fetch(`http://127.0.0.1:${port}/v2/health/ready`)).status).toBe(503);
-      router.setGroups([{ key: "0", weight: 75 }, { key: "1", weight: 25 }]);
-      router.addBackend({ id: v1.id, port: v1.port, group: "0", modelName: "iris", modelVersion: 1 });
-      router.addBackend({ id: v2.id, port: v2.port, group: "1", modelName: "iris", modelVersion: 2 });
-      // A replica whose port refuses connections: requests routed to it must be retried on another.
-      const dead = createServer();
-      await new Promise<void>((r) => dead.listen(0, "127.0.0.1", () => r()));
-      const deadPort = (dead.address() as { port: number }).port;
-      await new Promise<void>((r) => dead.close(() => r()));
-      router.addBackend({ id: "dead", port: deadPort, group: "0", modelName: "iris", modelVersion: 1 });
-
+      const table: RoutingTable = {
+        service: "svc",
+        entries: [{ key: "0", weight: 75 }, { key: "1", weight: 25 }],
+        backends: [
+          { id: v1.id, port: v1.port, entry: "0", modelName: "iris", modelVersion: 1 },
+          { id: v2.id, port: v2.port, entry: "1", modelName: "iris", modelVersion: 2 },
+        ],
+      };
+      for (const r of [v1, v2]) r.setRoutes(table);
+      front.setRoutes(table, [v1, v2]);
+      // One keep-alive connection: the front sees it once, every request after that is the replica's.
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
       const counts: Record<string, number> = {};
       for (let i = 0; i < 200; i++) {
-        const res = await infer(port, i % 2 ? "iris" : "svc", inferBody([[1, 1, 1, 1]]));
+        const res = await post(port, i % 2 ? "iris" : "svc", inferBody([[1, 1, 1, 1]]), agent);
         expect(res.status).toBe(200);
+        expect(res.header).toBe(res.body.model_version);
         counts[res.body.model_version] = (counts[res.body.model_version] ?? 0) + 1;
       }
-      expect(counts["2"]).toBe(50);
-      expect(counts["1"]).toBe(150);
-      expect(router.retries).toBeGreaterThan(0);
-
-      const pinned = await infer(port, "iris/versions/2", inferBody([[1, 1, 1, 1]]));
-      expect(pinned.body.model_version).toBe("2");
-      expect((await infer(port, "unknown", inferBody([[1, 1, 1, 1]]))).status).toBe(404);
+      expect(front.handedOff).toBe(1);
+      expect(counts).toEqual({ "1": 150, "2": 50 });
+      expect((await post(port, "iris/versions/2", inferBody([[1, 1, 1, 1]]), agent)).body.model_version).toBe("2");
+      const unknown = await post(port, "unknown", inferBody([[1, 1, 1, 1]]), agent);
+      expect(unknown.status).toBe(404);
+      expect(unknown.body.error).toMatch(/does not serve model "unknown" \(it serves "iris"\)/);
+      expect((await post(port, "iris/versions/9", inferBody([[1, 1, 1, 1]]), agent)).status).toBe(503);
+      const big = await post(port, "iris", { inputs: [{ name: "input", datatype: "FP32", shape: [1, 4], data: [1, 2, 3, 4] }], pad: "x".repeat(9 * 1024 * 1024) }, agent);
+      expect(big.status).toBe(413);
+      expect(front.handedOff).toBe(1);
+      agent.destroy();
     } finally {
-      await router.close();
+      await front.close();
+    }
+  });
+
+  it("a replica forwards the other entry's turns and retries a dead peer on another replica", async () => {
+    const v2 = await startReplica(3, 2);
+    const dead = createServer();
+    await new Promise<void>((r) => dead.listen(0, "127.0.0.1", () => r()));
+    const deadPort = (dead.address() as { port: number }).port;
+    await new Promise<void>((r) => dead.close(() => r()));
+    const here = createReplicaServer({ model: await runtimeFor("logreg-json").load(writeLogregArtifact(1)), modelName: "iris", modelVersion: 1, format: "logreg-json" });
+    here.routing.setTable(
+      {
+        service: "svc",
+        entries: [{ key: "0", weight: 80 }, { key: "1", weight: 20 }],
+        backends: [
+          { id: "here", port: 0, entry: "0", modelName: "iris", modelVersion: 1 },
+          { id: "dead", port: deadPort, entry: "1", modelName: "iris", modelVersion: 2 },
+          { id: v2.id, port: v2.port, entry: "1", modelName: "iris", modelVersion: 2 },
+        ],
+      },
+      "here",
+    );
+    await new Promise<void>((r) => here.server.listen(0, "127.0.0.1", () => r()));
+    const port = (here.server.address() as { port: number }).port;
+    try {
+      const versions: string[] = [];
+      for (let i = 0; i < 100; i++) {
+        const res = await post(port, "iris", inferBody([[1, 1, 1, 1]]));
+        expect(res.status).toBe(200);
+        versions.push(res.body.model_version);
+      }
+      // Smooth WRR: 80/20 holds in every window of ten, never two forwards in a row.
+      for (let i = 0; i < 100; i += 10) expect(versions.slice(i, i + 10).filter((v) => v === "2")).toHaveLength(2);
+      expect(here.routing.forwarded).toBeGreaterThanOrEqual(20);
+      expect(here.routing.retries).toBeGreaterThan(0);
+      // A forwarded request (hop header) is served where it lands, not weighed again.
+      const hop = await fetch(`http://127.0.0.1:${port}/v2/models/iris/infer`, { method: "POST", body: JSON.stringify(inferBody([[1, 1, 1, 1]])), headers: { "x-mlp-hop": "1" } });
+      expect(hop.headers.get("x-mlp-model-version")).toBe("1");
+    } finally {
+      here.routing.close();
+      here.server.closeAllConnections();
+      await new Promise<void>((r) => here.server.close(() => r()));
+    }
+  });
+
+  it("with no replica the front answers health and 503 itself and closes the connection; the next one is handed over", async () => {
+    const front = new ServiceFront("svc");
+    const port = await front.listen();
+    try {
+      const ready = await fetch(`http://127.0.0.1:${port}/v2/health/ready`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({ ready: false, replicas: 0 });
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      const none = await post(port, "iris", inferBody([[1, 1, 1, 1]]), agent);
+      expect(none.status).toBe(503);
+      expect(none.body.error).toMatch(/service "svc" has no ready replica for model "iris"/);
+      expect(none.connection).toBe("close");
+      const r = await startReplica(1, 1);
+      const table: RoutingTable = { service: "svc", entries: [{ key: "0", weight: 100 }], backends: [{ id: r.id, port: r.port, entry: "0", modelName: "iris", modelVersion: 1 }] };
+      r.setRoutes(table);
+      front.setRoutes(table, [r]);
+      expect((await post(port, "iris", inferBody([[1, 1, 1, 1]]), agent)).status).toBe(200);
+      expect(front.answeredHere).toBe(2);
+      expect(front.handedOff).toBe(1);
+      expect((await (await fetch(`http://127.0.0.1:${port}/v2/health/ready`)).json())).toMatchObject({ ready: true, replicas: 1 });
+      agent.destroy();
+    } finally {
+      await front.close();
+    }
+  });
+
+  it("a draining replica says connection: close on its next answers, closes idle connections after the grace, then reports none left", async () => {
+    const here = createReplicaServer({ model: await runtimeFor("logreg-json").load(writeLogregArtifact(1)), modelName: "iris", modelVersion: 1, format: "logreg-json" });
+    await new Promise<void>((r) => here.server.listen(0, "127.0.0.1", () => r()));
+    const port = (here.server.address() as { port: number }).port;
+    const busy = new Agent({ keepAlive: true, maxSockets: 1 });
+    const idle = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      expect((await post(port, "iris", inferBody([[1, 1, 1, 1]]), busy)).connection).not.toBe("close");
+      expect((await post(port, "iris", inferBody([[1, 1, 1, 1]]), idle)).status).toBe(200);
+      expect(here.connections()).toBe(2);
+      const t0 = Date.now();
+      const drained = here.drain({ graceMs: 300 });
+      const last = await post(port, "iris", inferBody([[1, 1, 1, 1]]), busy);
+      expect(last.status).toBe(200);
+      expect(last.connection).toBe("close");
+      expect(await drained).toMatchObject({ left: 0, closedIdle: 1 });
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+      expect(here.connections()).toBe(0);
+    } finally {
+      busy.destroy();
+      idle.destroy();
+      await new Promise<void>((r) => here.server.close(() => r()));
     }
   });
 
