@@ -37,9 +37,8 @@ interface Slot {
   modelVersion: number;
 }
 
-/** How long a retired replica's idle connections are left open, and how long its drain may take. */
-const DRAIN_GRACE_MS = 500;
-const DRAIN_TIMEOUT_MS = 10_000;
+/** How long a retired replica's drain may take (idle connections close after the keep-alive timeout, 6 s). */
+const DRAIN_TIMEOUT_MS = 15_000;
 
 export class ServiceFleet {
   readonly front: ServiceFront;
@@ -131,7 +130,7 @@ export class ServiceFleet {
   /** The slot is out of `slots` already: out of the table, drained (its clients reconnect elsewhere), stopped. */
   private async retire(slot: Slot): Promise<void> {
     this.publish();
-    this.drains.push(await slot.replica.drain({ graceMs: DRAIN_GRACE_MS, timeoutMs: DRAIN_TIMEOUT_MS }));
+    this.drains.push(await slot.replica.drain({ timeoutMs: DRAIN_TIMEOUT_MS }));
     if (this.drains.length > 20) this.drains.shift();
     await slot.replica.stop();
   }

@@ -142,7 +142,7 @@ export class ReplicaProcess {
    * `graceMs`); resolves with what the drain did once the replica says so, exits, or `timeoutMs` passes.
    */
   drain(opts: { graceMs?: number; timeoutMs?: number } = {}): Promise<DrainResult> {
-    const timeoutMs = opts.timeoutMs ?? 10_000;
+    const timeoutMs = opts.timeoutMs ?? 15_000;
     return new Promise((resolve) => {
       const started = Date.now();
       const finish = (result: DrainResult) => {

@@ -88,7 +88,9 @@ export class ReplicaRouting {
   private peer(id: string): Peer {
     let p = this.peers.get(id);
     if (!p) {
-      p = { agent: new Agent({ keepAlive: true, maxSockets: 64 }), inFlight: 0, retired: false };
+      // A timeout makes node's agent honour the peer's `Keep-Alive: timeout` hint (it drops idle sockets 1 s
+      // before the peer would), so forwards do not race the peer closing an idle connection.
+      p = { agent: new Agent({ keepAlive: true, maxSockets: 64, timeout: 30_000 }), inFlight: 0, retired: false };
       this.peers.set(id, p);
     }
     return p;

@@ -22,9 +22,13 @@ export interface ReplicaServerOptions {
 }
 
 export interface DrainOptions {
-  /** A connection with no request for this long is closed (default 500 ms). */
+  /**
+   * A connection with no request for this long is closed. Default: the server's keep-alive timeout plus its
+   * buffer (6 s), i.e. just when the server would close it anyway; clients that honour the `Keep-Alive:
+   * timeout=5` hint (undici/fetch) have dropped it by then, so the drain adds no race of its own.
+   */
   graceMs?: number;
-  /** Resolve even if connections remain (default 10 s). */
+  /** Resolve even if connections remain (default 15 s). */
   timeoutMs?: number;
 }
 
@@ -174,7 +178,9 @@ export function createReplicaServer(opts: ReplicaServerOptions): ReplicaServer {
     res.once("close", () => inFlight.delete(res));
     handle(req, res).catch((err: Error) => fail(res, err));
   });
-  server.keepAliveTimeout = 30_000;
+  // Idle keep-alive connections close after 5 s (+1 s buffer), announced to clients as `Keep-Alive: timeout=5`:
+  // a drain waits that long for idle connections, so it is kept short.
+  server.keepAliveTimeout = 5_000;
   server.on("connection", (socket: Socket) => {
     sockets.add(socket);
     socket.once("close", () => {
@@ -183,7 +189,7 @@ export function createReplicaServer(opts: ReplicaServerOptions): ReplicaServer {
     });
   });
 
-  const drain = ({ graceMs = 500, timeoutMs = 10_000 }: DrainOptions = {}): Promise<DrainResult> => {
+  const drain = ({ graceMs = server.keepAliveTimeout + server.keepAliveTimeoutBuffer, timeoutMs = 15_000 }: DrainOptions = {}): Promise<DrainResult> => {
     draining = true;
     let closedIdle = 0;
     return new Promise((resolve) => {
