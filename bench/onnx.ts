@@ -14,7 +14,7 @@ import { join } from "node:path";
 import type { LoadSummary } from "../platform/perf/load";
 import { ensurePythonEnv, helperModuleDir, readRequirements } from "../platform/training/python-env";
 import { REPO_ROOT, table, type BenchResult, type Goal } from "./lib";
-import { alternatingRounds, benchFleetSpec, frontGoal, medianRound, rollGoal, rollUnderLoad, startBenchFleet } from "./serving";
+import { alternatingRounds, benchFleetSpec, frontGoal, goalsText, medianRound, rollGoal, rollUnderLoad, startBenchFleet } from "./serving";
 
 const ROUNDS = 5;
 const EXAMPLE = join(REPO_ROOT, "examples/sklearn");
@@ -103,7 +103,7 @@ export async function runOnnxBench(durationSeconds = 2, opts: { freshVenv?: bool
 if (require.main === module) {
   const args = process.argv.slice(2);
   runOnnxBench(Number(args.find((a) => /^\d/.test(a)) ?? 2), { freshVenv: args.includes("--fresh-venv") }).then(
-    (r) => console.log(r.text),
+    (r) => console.log(r.text + goalsText(r.goals)),
     (err) => {
       console.error(err);
       process.exit(1);

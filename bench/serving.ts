@@ -136,6 +136,11 @@ export function rollGoal(goal: string, roll: RollFigures, expectVersion: string)
   };
 }
 
+/** The goals of one benchmark run on its own (`npm run bench` prints all of them together). */
+export function goalsText(goals: Goal[] = []): string {
+  return table("Goals", ["goal", "measured", "baseline", "ratio", "met"], goals.map((g) => [g.goal, g.figure, g.baseline, g.ratio ?? NaN, g.met ? "yes" : `NO (tried: ${g.tried ?? ""})`]));
+}
+
 export async function runServingBench(durationSeconds = 2, concurrencies = [1, 8, 32]): Promise<BenchResult> {
   const dir = mkdtempSync(join(tmpdir(), "mlp-bench-serving-"));
   const v1 = join(dir, "model-1.json");
@@ -187,10 +192,7 @@ export async function runServingBench(durationSeconds = 2, concurrencies = [1, 8
 
 if (require.main === module) {
   runServingBench(Number(process.argv[2] ?? 2)).then(
-    (r) => {
-      console.log(r.text);
-      console.log(table("Goals", ["goal", "measured", "baseline", "ratio", "met"], (r.goals ?? []).map((g) => [g.goal, g.figure, g.baseline, g.ratio ?? NaN, g.met ? "yes" : `NO (${g.tried ?? ""})`])));
-    },
+    (r) => console.log(r.text + goalsText(r.goals)),
     (err) => {
       console.error(err);
       process.exit(1);
