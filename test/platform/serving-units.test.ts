@@ -282,6 +282,39 @@ describe("router", () => {
     }
   });
 
+  it("a drain sent while handed-over connections still await their IPC ack reaches the replica: it resolves only once they are gone", async () => {
+    const r = await startReplica(1, 1);
+    r.setRoutes({ service: "svc", entries: [{ key: "0", weight: 100 }], backends: [{ id: r.id, port: r.port, entry: "0", modelName: "iris", modelVersion: 1 }] });
+    const accepted: import("node:net").Socket[] = [];
+    const front = createServer({ pauseOnConnect: true }, (s) => {
+      accepted.push(s);
+      if (accepted.length === 1) r.handOff(s);
+    });
+    await new Promise<void>((res) => front.listen(0, "127.0.0.1", () => res()));
+    const port = (front.address() as { port: number }).port;
+    const idle = new Agent({ keepAlive: true, maxSockets: 1 });
+    const busy = new Agent({ keepAlive: true, maxSockets: 4 });
+    try {
+      // One connection answered and left idle, then four with a request waiting in the accept queue.
+      expect((await post(port, "iris", inferBody([[1, 1, 1, 1]]), idle)).status).toBe(200);
+      const answers = Array.from({ length: 4 }, () => post(port, "iris", inferBody([[1, 1, 1, 1]]), busy));
+      await expect.poll(() => accepted.length).toBe(5);
+      // Handles go one at a time (each waits for the replica's ack): the drain message queues behind them,
+      // and child.send reports that backpressure as `false`, which must not read as "replica gone".
+      for (const s of accepted.slice(1)) expect(r.handOff(s)).toBe(true);
+      const t0 = Date.now();
+      const d = await r.drain({ graceMs: 300 });
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+      expect(d).toMatchObject({ left: 0 });
+      expect(d.closedIdle).toBeGreaterThanOrEqual(1);
+      expect((await Promise.all(answers)).map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    } finally {
+      idle.destroy();
+      busy.destroy();
+      await new Promise<void>((res) => front.close(() => res()));
+    }
+  });
+
   it("drives closed-loop load and reports percentiles", async () => {
     const r = await startReplica(1, 1);
     const summary = await driveLoad({ url: `http://127.0.0.1:${r.port}/v2/models/iris/infer`, body: JSON.stringify(inferBody([[0, 0, 0, 0]])), concurrency: 2, durationMs: 500 });
