@@ -14,7 +14,7 @@ import { join } from "node:path";
 import type { LoadSummary } from "../platform/perf/load";
 import { ensurePythonEnv, helperModuleDir, readRequirements } from "../platform/training/python-env";
 import { REPO_ROOT, table, type BenchResult, type Goal } from "./lib";
-import { alternatingRounds, benchFleetSpec, frontGoal, goalsText, medianRound, rollGoal, rollUnderLoad, startBenchFleet } from "./serving";
+import { alternatingRounds, benchFleetSpec, CONTROL, frontGoal, goalsText, medianRound, rollGoal, rollUnderLoad, startBenchFleet } from "./serving";
 
 const ROUNDS = 5;
 const EXAMPLE = join(REPO_ROOT, "examples/sklearn");
@@ -64,6 +64,7 @@ export async function runOnnxBench(durationSeconds = 2, opts: { freshVenv?: bool
     const targets = [
       { name: "straight to the replica", port: fleet.replicaPorts()[0] },
       { name: "through the service endpoint", port: fleet.port },
+      { name: CONTROL, port: fleet.replicaPorts()[0] },
     ];
     const results: { target: string; batch: number; concurrency: number; predictionsPerSecond: number; summary: LoadSummary; rounds: LoadSummary[] }[] = [];
     const bodyOf = (batch: number) => JSON.stringify({ inputs: [{ name: "input", datatype: "FP32", shape: [batch, 4], data: Array.from({ length: batch }, () => ROW).flat() }] });
@@ -83,7 +84,7 @@ export async function runOnnxBench(durationSeconds = 2, opts: { freshVenv?: bool
     const load = `load average ${loadAtStart} at start, ${os.loadavg()[0].toFixed(2)} at end`;
     const find = (batch: number, c: number, target: string) => results.find((r) => r.batch === batch && r.concurrency === c && r.target === target)!.rounds;
     const goals: Goal[] = batches.includes(1)
-      ? concurrencies.map((c) => frontGoal(`18.1 ONNX front ≤ 1.25× straight, ${c} client${c === 1 ? "" : "s"} (batch 1)`, find(1, c, targets[0].name), find(1, c, targets[1].name), load))
+      ? concurrencies.map((c) => frontGoal(`18.1 ONNX front ≤ 1.25× straight, ${c} client${c === 1 ? "" : "s"} (batch 1)`, find(1, c, targets[0].name), find(1, c, targets[1].name), load, find(1, c, CONTROL)))
       : [];
     goals.push(rollGoal("18.1 ONNX rolling update under 8 clients: 0 failed requests", roll, "2"));
     const serving = table(

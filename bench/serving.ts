@@ -1,6 +1,7 @@
 // Serving overhead (issue 18 §1): requests/s and latency straight to one replica versus through the
 // service's front endpoint, as the platform runs it (ServiceFleet: the front accepts the connection and
-// hands it to a replica process), with one replica and with two, at 1, 8 and 32 clients; and a rolling
+// hands it to a replica process), with one replica and with two, at 1, 8 and 32 clients, plus the same replica
+// measured again as an A/A control (how far two identical paths drift apart on this machine); and a rolling
 // update (new model version, then fewer replicas) under 8 keep-alive clients, counting failed requests.
 // Closed-loop load with keep-alive connections, one [1, 4] FP32 row per request; the client runs in a
 // worker thread, the front on this process's main thread, as in the platform.
@@ -73,16 +74,23 @@ export function pairedRatios(direct: LoadSummary[], front: LoadSummary[]): { thr
   };
 }
 
-/** The goal "front ≤ 1.25× straight": the worse of the paired throughput ratio and the paired p50 latency ratio. */
-export function frontGoal(goal: string, directRuns: LoadSummary[], frontRuns: LoadSummary[], load: string): Goal {
+/** The name of the A/A control target: the same replica port measured twice, to show the noise floor of a run. */
+export const CONTROL = "straight again (A/A control)";
+
+/**
+ * The goal "front ≤ 1.25× straight": the worse of the paired throughput ratio and the paired p50 latency
+ * ratio. `controlRuns` (straight again, same port) says how far two identical paths drift apart in this run.
+ */
+export function frontGoal(goal: string, directRuns: LoadSummary[], frontRuns: LoadSummary[], load: string, controlRuns?: LoadSummary[]): Goal {
   const direct = medianRound(directRuns);
   const front = medianRound(frontRuns);
   const { throughput: tput, p50 } = pairedRatios(directRuns, frontRuns);
   const ratio = Math.max(tput, p50);
   const met = ratio <= FRONT_GOAL;
+  const control = controlRuns ? pairedRatios(directRuns, controlRuns) : undefined;
   return {
     goal,
-    figure: `${Math.round(front.throughput)} req/s, p50 ${front.p50Ms} ms through the front (median of ${frontRuns.length} paired rounds: ×${tput.toFixed(2)} req/s, ×${p50.toFixed(2)} p50)`,
+    figure: `${Math.round(front.throughput)} req/s, p50 ${front.p50Ms} ms through the front (median of ${frontRuns.length} paired rounds: ×${tput.toFixed(2)} req/s, ×${p50.toFixed(2)} p50${control ? `; A/A control ×${control.throughput.toFixed(2)} req/s, ×${control.p50.toFixed(2)} p50` : ""})`,
     baseline: `${Math.round(direct.throughput)} req/s, p50 ${direct.p50Ms} ms straight to the replica`,
     ratio,
     met,
@@ -159,6 +167,7 @@ export async function runServingBench(durationSeconds = 2, concurrencies = [1, 8
       { name: "straight to one replica", port: one.replicaPorts()[0] },
       { name: "front endpoint, 1 replica", port: one.port },
       { name: "front endpoint, 2 replicas", port: two.port },
+      { name: CONTROL, port: one.replicaPorts()[0] },
     ];
     for (const concurrency of concurrencies) {
       const runs = await alternatingRounds(targets, "/v2/models/bench/infer", BODY, concurrency, durationSeconds);
@@ -183,7 +192,7 @@ export async function runServingBench(durationSeconds = 2, concurrencies = [1, 8
       ) +
       table("Rolling update under 8 keep-alive clients (v1 × 2 → v2 × 2 → v2 × 1)", ["requests", "failed", "roll s", "version after"], [[roll.requests, String(roll.errors), roll.rollSeconds, String(roll.versionAfter)]]);
     const goals: Goal[] = concurrencies.map((c) =>
-      frontGoal(`18.1 serving front ≤ 1.25× straight, ${c} client${c === 1 ? "" : "s"}`, find(c, "straight to one replica"), find(c, "front endpoint, 1 replica"), load),
+      frontGoal(`18.1 serving front ≤ 1.25× straight, ${c} client${c === 1 ? "" : "s"}`, find(c, "straight to one replica"), find(c, "front endpoint, 1 replica"), load, find(c, CONTROL)),
     );
     goals.push(rollGoal("18.1 rolling update under 8 clients: 0 failed requests", roll, "2"));
     return { text, json: { results: results.map(({ rounds: _, ...r }) => r), roll }, goals };
