@@ -144,7 +144,7 @@ export async function startPlatform(opts: StartOptions): Promise<RunningPlatform
   };
   const version = platformVersion();
   const collector = new ArtifactCollector(ctx);
-  const app = buildApp({ ctx, token, idempotency: new IdempotencyKeys(store.db, store.codec), version, registerConsole, https, onDeleted: () => collector.schedule(), responseViolations: opts.responseViolations });
+  const app = buildApp({ ctx, token, idempotency: new IdempotencyKeys(store), version, registerConsole, https, onDeleted: () => collector.schedule(), responseViolations: opts.responseViolations });
 
   for (const c of Object.values(ctx.controllers)) {
     try {

@@ -11,7 +11,7 @@ import { HttpError, parseBody, refuseProblems, toApiError } from "./errors";
 import { IdempotencyKeys } from "./idempotency";
 import { buildOpenApi, responseSchemas } from "./openapi";
 import { ConsoleSessions, sessionFromCookie } from "./sessions";
-import { bearerToken, tokenMatches } from "./token";
+import { bearerToken, tokenMatcher } from "./token";
 import { MAX_PAGE_SIZE } from "./store";
 import { type KindController, type PlatformContext, type StoredObject } from "./types";
 
@@ -118,10 +118,23 @@ export function buildApp(opts: HttpOptions): FastifyInstance {
     return { code: "internal", message: `internal error: the response of ${where} violates its published schema (${issues})` };
   });
 
+  // Group commit (core/store.ts): no response leaves before every write made so far is committed — the
+  // request's own writes and any uncommitted write a read saw — so nothing acknowledged can be lost to a
+  // crash of the platform. With nothing waiting to commit the response goes on without even yielding.
+  app.addHook("onSend", (_request, _reply, payload, done) => {
+    const pending = ctx.store.committed();
+    if (!pending) return done(null, payload);
+    pending.then(
+      () => done(null, payload),
+      (err) => done(err as Error),
+    );
+  });
+
   const sessions = opts.sessions ?? new ConsoleSessions();
   const secure = Boolean(opts.https);
+  const tokenMatches = tokenMatcher(token);
   app.addHook("onRequest", async (request, reply) => {
-    if (tokenMatches(bearerToken(request.headers.authorization), token)) return;
+    if (tokenMatches(bearerToken(request.headers.authorization))) return;
     // Parsed by hand: `new URL("//", base)` and friends throw on paths a client may send as it likes.
     const [path, query = ""] = splitUrl(request.url);
     // A browser cannot send a bearer header: the console page alone takes the token once as `/?token=…`,
@@ -130,7 +143,7 @@ export function buildApp(opts: HttpOptions): FastifyInstance {
     if (request.method === "POST" && path === "/logout") return;
     if (request.method === "GET" && path === "/") {
       const presented = new URLSearchParams(query).get("token");
-      if (presented && tokenMatches(presented, token)) {
+      if (presented && tokenMatches(presented)) {
         return reply.code(303).header("set-cookie", sessions.cookie(sessions.open(), secure)).header("location", "/").send();
       }
       if (!presented && sessions.valid(sessionFromCookie(request.headers.cookie))) return;

@@ -1,7 +1,8 @@
 // Idempotency-Key records live in the same SQLite file as the objects, so a client retrying a POST after a
-// platform restart still gets its first object back and never a second one.
+// platform restart still gets its first object back and never a second one. A record is written in the
+// store's group-commit batch, so it commits with (never after) the object its response names.
 import { createHash } from "node:crypto";
-import type { DatabaseSync } from "node:sqlite";
+import type { SqliteObjectStore } from "./store";
 import type { KindName } from "./types";
 
 export interface IdempotencyRecord {
@@ -15,12 +16,9 @@ export class IdempotencyKeys {
   /** Requests with a key whose create is still running: a concurrent repeat waits for the first. */
   private readonly inFlight = new Map<string, Promise<unknown>>();
 
-  /** `codec` seals what the stored responses carry (env values: core/sealed.ts). */
-  constructor(
-    private readonly db: DatabaseSync,
-    private readonly codec: { encode(doc: unknown): string; decode(text: string): unknown } = { encode: JSON.stringify, decode: JSON.parse },
-  ) {
-    db.exec(`CREATE TABLE IF NOT EXISTS idempotency (
+  /** The store's codec seals what the stored responses carry (env values: core/sealed.ts). */
+  constructor(private readonly store: SqliteObjectStore) {
+    store.db.exec(`CREATE TABLE IF NOT EXISTS idempotency (
       kind TEXT NOT NULL, key TEXT NOT NULL, body_hash TEXT NOT NULL, object_id TEXT NOT NULL,
       response TEXT NOT NULL, created TEXT NOT NULL, PRIMARY KEY (kind, key))`);
   }
@@ -30,16 +28,19 @@ export class IdempotencyKeys {
   }
 
   find(kind: KindName, key: string): IdempotencyRecord | undefined {
-    const row = this.db.prepare("SELECT body_hash, object_id, response FROM idempotency WHERE kind = ? AND key = ?").get(kind, key) as
+    const row = this.store.statement("SELECT body_hash, object_id, response FROM idempotency WHERE kind = ? AND key = ?").get(kind, key) as
       | { body_hash: string; object_id: string; response: string }
       | undefined;
-    return row ? { bodyHash: row.body_hash, objectId: row.object_id, response: this.codec.decode(row.response) } : undefined;
+    return row ? { bodyHash: row.body_hash, objectId: row.object_id, response: this.store.codec.decode(row.response) } : undefined;
   }
 
   record(kind: KindName, key: string, rec: IdempotencyRecord): void {
-    this.db
-      .prepare("INSERT OR IGNORE INTO idempotency (kind, key, body_hash, object_id, response, created) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(kind, key, rec.bodyHash, rec.objectId, this.codec.encode(rec.response), new Date().toISOString());
+    const response = this.store.codec.encode(rec.response);
+    this.store.write(() =>
+      this.store
+        .statement("INSERT OR IGNORE INTO idempotency (kind, key, body_hash, object_id, response, created) VALUES (?, ?, ?, ?, ?, ?)")
+        .run(kind, key, rec.bodyHash, rec.objectId, response, new Date().toISOString()),
+    );
   }
 
   /** Runs `work` unless a request with the same key is running; then waits for it and runs `work` after. */

@@ -2,10 +2,23 @@
 // per object, ordered by an insertion sequence) and a `children` table for sub-resources. Writes are
 // synchronous (Node's built-in node:sqlite), so a controller's check-then-insert cannot interleave with
 // another request; each write bumps the etag and wakes in-process waiters through an EventEmitter.
+//
+// Durability policy (also in platform/API.md, "Durability"):
+// - journal_mode=WAL, synchronous=NORMAL: a COMMIT appends the transaction to the WAL with write(2) and does
+//   not fsync; SQLite fsyncs the WAL before each checkpoint copies it into the database file. A committed
+//   write survives the platform process dying at any moment (SIGKILL, a crash: the WAL is in the OS page
+//   cache and replayed on the next open); an OS crash or power loss can lose the last commits before a
+//   checkpoint (never corrupt the file). This was the policy before group commit too.
+// - Group commit: writes join one open transaction (each write inside a SAVEPOINT, so a failed write
+//   still undoes only itself); the transaction commits once per event-loop turn (setImmediate), so the
+//   writes of all requests handled in that turn share one COMMIT. Nothing is acknowledged before its
+//   commit: the HTTP layer holds every response until `committed()` settles (core/http.ts), so an
+//   answered create or update is in the WAL before the client sees it — and a read that saw an
+//   uncommitted write waits for that commit too. A failed COMMIT fails the responses waiting for it.
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { join } from "node:path";
-import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { type KindName, type ListFilter, type ObjectStore, type StoredObject } from "./types";
 import { KIND_BY_COLLECTION, KIND_REGISTRY } from "../../schemas/kinds";
 import { HttpError } from "./errors";
@@ -34,26 +47,40 @@ CREATE TABLE IF NOT EXISTS children (
   json TEXT NOT NULL,
   PRIMARY KEY (kind, id, child, key)
 );
+CREATE INDEX IF NOT EXISTS children_seq ON children(seq);
 `;
 
 /** SQLite's extended result code for a UNIQUE constraint violation (node:sqlite reports it as `errcode`). */
 const SQLITE_CONSTRAINT_UNIQUE = 2067;
 
-/** Runs `work` in one transaction: committed when it returns, rolled back when it throws. */
+/**
+ * Runs `work` atomically: in its own transaction (committed when it returns), or — when a transaction is
+ * already open, such as the store's group-commit batch — in a savepoint of it. Rolled back when it throws.
+ */
 export function inTransaction<T>(db: DatabaseSync, work: () => T): T {
-  db.exec("BEGIN");
+  const nested = db.isTransaction;
+  db.exec(nested ? "SAVEPOINT atomic" : "BEGIN");
   try {
     const result = work();
-    db.exec("COMMIT");
+    db.exec(nested ? "RELEASE atomic" : "COMMIT");
     return result;
   } catch (err) {
-    if (db.isTransaction) db.exec("ROLLBACK");
+    if (nested) db.exec("ROLLBACK TO atomic; RELEASE atomic");
+    else if (db.isTransaction) db.exec("ROLLBACK");
     throw err;
   }
 }
 
+/** Random bytes drawn in blocks: one crypto call per 512 etags instead of one per write. */
+let etagPool = Buffer.alloc(0);
+let etagAt = 0;
+
 function newEtag(): string {
-  return randomBytes(8).toString("hex");
+  if (etagAt + 8 > etagPool.length) {
+    etagPool = randomBytes(8 * 512);
+    etagAt = 0;
+  }
+  return etagPool.toString("hex", etagAt, (etagAt += 8));
 }
 
 /** Page tokens are opaque to clients: the last returned sequence number, base64url-encoded. */
@@ -95,6 +122,7 @@ export class SqliteObjectStore implements ObjectStore {
   constructor(dataDir: string) {
     this.sealer = new EnvSealer(dataDir);
     this.db = new DatabaseSync(join(dataDir, "platform.db"));
+    // The durability policy (see the header): WAL, synchronous=NORMAL, group commit before any answer.
     this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
     this.db.exec(SCHEMA);
     // Waiters are per request; a wide fan-in of long-polls on one object is normal, not a leak.
@@ -104,16 +132,86 @@ export class SqliteObjectStore implements ObjectStore {
   /** Pending waitForChange calls, so closing the store answers them instead of leaving timers on a closed db. */
   private readonly waiters = new Set<() => void>();
 
+  /** Prepared once per SQL text: compiling a statement costs more than running these small ones. */
+  private readonly statements = new Map<string, StatementSync>();
+
+  /** The open group-commit batch: its transaction is open and `done` settles when it commits (or fails). */
+  private batch: { done: Promise<void>; resolve: () => void; reject: (err: unknown) => void } | undefined;
+
+  /** Transactions committed and writes made (a write is one insert/update/delete/putChild/deleteChild). */
+  readonly stats = { commits: 0, writes: 0 };
+
   close(): void {
     for (const release of [...this.waiters]) release();
+    this.commit();
     this.db.close();
+  }
+
+  /** A prepared statement for `sql`, compiled on first use. */
+  statement(sql: string): StatementSync {
+    let st = this.statements.get(sql);
+    if (!st) this.statements.set(sql, (st = this.db.prepare(sql)));
+    return st;
+  }
+
+  /**
+   * Runs one write inside the current batch, opening it (and scheduling its commit for the end of this
+   * event-loop turn) when none is open. A failing statement undoes only itself (SQLite aborts the statement,
+   * not the transaction); a write of several statements wraps them in inTransaction (a savepoint).
+   */
+  write<T>(work: () => T): T {
+    // SQLite rolls the whole transaction back on some errors (a full disk, I/O): that batch is lost, so its
+    // requests fail, and this write starts the next batch.
+    if (this.batch && !this.db.isTransaction) this.fail(new Error("the database rolled the open transaction back"));
+    // A transaction someone opened on the connection itself (inTransaction on store.db) commits its own.
+    if (!this.batch && !this.db.isTransaction) {
+      this.db.exec("BEGIN IMMEDIATE");
+      let resolve!: () => void;
+      let reject!: (err: unknown) => void;
+      const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+      done.catch(() => undefined); // failures reach the requests that wait on it, not the process
+      this.batch = { done, resolve, reject };
+      setImmediate(() => this.commit());
+    }
+    this.stats.writes++;
+    return work();
+  }
+
+  private fail(err: unknown): void {
+    const batch = this.batch;
+    this.batch = undefined;
+    batch?.reject(err);
+  }
+
+  /**
+   * Settles when every write made so far is committed (rejects when that commit failed); undefined when
+   * nothing is waiting to commit, so a caller with nothing to wait for does not even yield.
+   */
+  committed(): Promise<void> | undefined {
+    return this.batch?.done;
+  }
+
+  /** Commits the open batch, if any. */
+  private commit(): void {
+    const batch = this.batch;
+    if (!batch) return;
+    this.batch = undefined;
+    try {
+      this.db.exec("COMMIT");
+      this.stats.commits++;
+      batch.resolve();
+    } catch (err) {
+      if (this.db.isTransaction) this.db.exec("ROLLBACK");
+      batch.reject(err);
+    }
   }
 
   insert<T extends StoredObject>(kind: KindName, obj: Omit<T, "etag" | "createdAt" | "updatedAt">): T {
     const now = new Date().toISOString();
     const full = { ...obj, createdAt: now, updatedAt: now, etag: newEtag() } as unknown as T;
     try {
-      this.db.prepare("INSERT INTO objects (kind, id, name, created, json) VALUES (?, ?, ?, ?, ?)").run(kind, full.id, full.name, now, this.sealer.encode(full));
+      const json = this.sealer.encode(full);
+      this.write(() => this.statement("INSERT INTO objects (kind, id, name, created, json) VALUES (?, ?, ?, ?, ?)").run(kind, full.id, full.name, now, json));
     } catch (err) {
       if ((err as { errcode?: number }).errcode === SQLITE_CONSTRAINT_UNIQUE) {
         throw HttpError.conflict(`a ${KIND_REGISTRY[KIND_BY_COLLECTION[kind]].noun} named "${full.name}" already exists`, "name");
@@ -125,34 +223,37 @@ export class SqliteObjectStore implements ObjectStore {
   }
 
   get<T extends StoredObject>(kind: KindName, id: string): T | undefined {
-    const row = this.db.prepare("SELECT json FROM objects WHERE kind = ? AND id = ?").get(kind, id) as { json: string } | undefined;
+    const row = this.statement("SELECT json FROM objects WHERE kind = ? AND id = ?").get(kind, id) as { json: string } | undefined;
     return row ? (this.sealer.decode(row.json) as T) : undefined;
   }
 
   getByName<T extends StoredObject>(kind: KindName, name: string): T | undefined {
-    const row = this.db.prepare("SELECT json FROM objects WHERE kind = ? AND name = ?").get(kind, name) as { json: string } | undefined;
+    const row = this.statement("SELECT json FROM objects WHERE kind = ? AND name = ?").get(kind, name) as { json: string } | undefined;
     return row ? (this.sealer.decode(row.json) as T) : undefined;
   }
 
   update<T extends StoredObject>(kind: KindName, id: string, mutate: (current: T) => T): T {
-    const { obj, changed } = inTransaction(this.db, (): { obj: T; changed: boolean } => {
+    // Read-modify-write as one unit (a savepoint): a mutate that throws leaves nothing behind.
+    const { obj, changed } = this.write(() => inTransaction(this.db, (): { obj: T; changed: boolean } => {
       const current = this.get<T>(kind, id);
       if (!current) throw HttpError.notFound(`${kind}/${id} does not exist`);
       const next = mutate(current);
       if (next === current) return { obj: current, changed: false };
       const saved = { ...next, id: current.id, createdAt: current.createdAt, updatedAt: new Date().toISOString(), etag: newEtag() } as T;
-      this.db.prepare("UPDATE objects SET name = ?, json = ? WHERE kind = ? AND id = ?").run(saved.name, this.sealer.encode(saved), kind, id);
+      this.statement("UPDATE objects SET name = ?, json = ? WHERE kind = ? AND id = ?").run(saved.name, this.sealer.encode(saved), kind, id);
       return { obj: saved, changed: true };
-    });
+    }));
     if (changed) this.emit(kind, id);
     return obj;
   }
 
   delete(kind: KindName, id: string): boolean {
-    const removed = inTransaction(this.db, () => {
-      this.db.prepare("DELETE FROM children WHERE kind = ? AND id = ?").run(kind, id);
-      return Number(this.db.prepare("DELETE FROM objects WHERE kind = ? AND id = ?").run(kind, id).changes) > 0;
-    });
+    const removed = this.write(() =>
+      inTransaction(this.db, () => {
+        this.statement("DELETE FROM children WHERE kind = ? AND id = ?").run(kind, id);
+        return Number(this.statement("DELETE FROM objects WHERE kind = ? AND id = ?").run(kind, id).changes) > 0;
+      }),
+    );
     if (removed) this.emit(kind, id);
     return removed;
   }
@@ -170,8 +271,8 @@ export class SqliteObjectStore implements ObjectStore {
       where.push("json_extract(json, ?) = ?");
       args.push(`$.tags."${filter.tag.key.replace(/"/g, "")}"`, filter.tag.value);
     }
-    const rows = this.db
-      .prepare(`SELECT seq, json FROM objects WHERE ${where.join(" AND ")} ORDER BY seq LIMIT ?`)
+    const rows = this
+      .statement(`SELECT seq, json FROM objects WHERE ${where.join(" AND ")} ORDER BY seq LIMIT ?`)
       .all(...args, limit + 1) as { seq: number; json: string }[];
     const page = rows.slice(0, limit);
     const items = page.map((r) => this.sealer.decode(r.json) as T);
@@ -207,27 +308,28 @@ export class SqliteObjectStore implements ObjectStore {
   }
 
   putChild(kind: KindName, id: string, child: string, key: string, value: unknown): void {
-    this.db
-      .prepare(
+    const json = this.sealer.encode(value);
+    this.write(() =>
+      this.statement(
         `INSERT INTO children (kind, id, child, key, seq, json) VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM children), ?)
          ON CONFLICT (kind, id, child, key) DO UPDATE SET json = excluded.json`,
-      )
-      .run(kind, id, child, key, this.sealer.encode(value));
+      ).run(kind, id, child, key, json),
+    );
   }
 
   getChild<T>(kind: KindName, id: string, child: string, key: string): T | undefined {
-    const row = this.db.prepare("SELECT json FROM children WHERE kind = ? AND id = ? AND child = ? AND key = ?").get(kind, id, child, key) as { json: string } | undefined;
+    const row = this.statement("SELECT json FROM children WHERE kind = ? AND id = ? AND child = ? AND key = ?").get(kind, id, child, key) as { json: string } | undefined;
     return row ? (this.sealer.decode(row.json) as T) : undefined;
   }
 
   /** In insertion order (a replaced child keeps its place). */
   listChildren<T>(kind: KindName, id: string, child: string): T[] {
-    const rows = this.db.prepare("SELECT json FROM children WHERE kind = ? AND id = ? AND child = ? ORDER BY seq").all(kind, id, child) as { json: string }[];
+    const rows = this.statement("SELECT json FROM children WHERE kind = ? AND id = ? AND child = ? ORDER BY seq").all(kind, id, child) as { json: string }[];
     return rows.map((r) => this.sealer.decode(r.json) as T);
   }
 
   deleteChild(kind: KindName, id: string, child: string, key: string): boolean {
-    return Number(this.db.prepare("DELETE FROM children WHERE kind = ? AND id = ? AND child = ? AND key = ?").run(kind, id, child, key).changes) > 0;
+    return this.write(() => Number(this.statement("DELETE FROM children WHERE kind = ? AND id = ? AND child = ? AND key = ?").run(kind, id, child, key).changes) > 0);
   }
 
   *documents(): Iterable<unknown> {

@@ -18,10 +18,19 @@ export function ensureToken(dataDir: string): string {
 
 /** Compares fixed-length hashes so neither the content nor the length of the token leaks through timing. */
 export function tokenMatches(presented: string | undefined, token: string): boolean {
-  if (!presented) return false;
-  const a = createHash("sha256").update(presented).digest();
-  const b = createHash("sha256").update(token).digest();
-  return timingSafeEqual(a, b);
+  return tokenMatcher(token)(presented);
+}
+
+/**
+ * `tokenMatches` against one token whose hash is computed once (the HTTP layer checks every request): only
+ * the presented value is hashed per call, and the comparison stays constant-time over fixed-length hashes.
+ */
+export function tokenMatcher(token: string): (presented: string | undefined) => boolean {
+  const expected = createHash("sha256").update(token).digest();
+  return (presented) => {
+    if (!presented) return false;
+    return timingSafeEqual(createHash("sha256").update(presented).digest(), expected);
+  };
 }
 
 /** The token from an `Authorization: Bearer <token>` header. */

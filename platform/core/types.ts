@@ -45,6 +45,11 @@ export interface ObjectStore {
   deleteChild(kind: KindName, id: string, child: string, key: string): boolean;
   /** Every stored document (objects and children), parsed: what the artifact sweep reads references from. */
   documents(): Iterable<unknown>;
+  /**
+   * Settles when every write made so far is committed (rejects if that commit failed), or undefined when
+   * nothing waits to commit. The HTTP layer sends no response before it settles (group commit: store.ts).
+   */
+  committed(): Promise<void> | undefined;
 }
 
 /** What a put's caller sees of the copy while it runs (the one read of the source). */

@@ -67,6 +67,8 @@ export function memoryStore(): ObjectStore & { writes: number } {
     deleteChild(kind: KindName, id: string, child: string, key: string) {
       return children.delete(`${k(kind, id)}/${child}/${key}`);
     },
+    /** Every write is at once "committed" here. */
+    committed: () => undefined,
   };
   return store;
 }
