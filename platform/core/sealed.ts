@@ -8,6 +8,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const PREFIX = "sealed:v1:";
+/** How an `env` key appears in JSON text. */
+const ENV_KEY = '"env":';
 
 function loadKey(dataDir: string): Buffer {
   const path = join(dataDir, "secret.key");
@@ -45,12 +47,15 @@ export class EnvSealer {
 
   /** The JSON text to store: `doc` with the values of every `env` map sealed. */
   encode(doc: unknown): string {
-    return JSON.stringify(mapEnv(doc, (v) => this.seal(v)));
+    const plain = JSON.stringify(doc);
+    // Most documents hold no `env` map at all: their text is already what is stored. (An `"env":` inside a
+    // string value is escaped as `\"env\":`, so this finds keys only; a false hit only costs the walk.)
+    return plain === undefined || !plain.includes(ENV_KEY) ? plain : JSON.stringify(mapEnv(doc, (v) => this.seal(v)));
   }
 
   /** A stored JSON text, parsed, with every `env` map opened. */
   decode(text: string): any {
-    return mapEnv(JSON.parse(text), (v) => this.open(v));
+    return text.includes(ENV_KEY) ? mapEnv(JSON.parse(text), (v) => this.open(v)) : JSON.parse(text);
   }
 }
 
