@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { contentDigest } from "../../sdk/digest";
 import { CasArtifactStore } from "../../platform/core/artifacts";
 import { SqliteObjectStore } from "../../platform/core/store";
+import { EnvSealer } from "../../platform/core/sealed";
 
 const dirs: string[] = [];
 const temp = () => {
@@ -91,6 +92,21 @@ describe("CasArtifactStore", () => {
     writeFileSync(blob, "tampered");
     await expect(cas.path(file.digest)).rejects.toThrow(/corrupted/);
     await expect(cas.path("0".repeat(64))).rejects.toThrow(/not in the store/);
+  });
+});
+
+describe("EnvSealer", () => {
+  it("seals env values at any depth, stores documents without an env key as plain JSON, and reads both back", () => {
+    const sealer = new EnvSealer(temp());
+    const withEnv = { name: "job", spec: { env: { TOKEN: "s3cret-value" }, steps: [{ env: { K: "v2-secret" } }] }, note: 'says "env": in text' };
+    const text = sealer.encode(withEnv);
+    expect(text).not.toContain("s3cret-value");
+    expect(text).not.toContain("v2-secret");
+    expect(sealer.decode(text)).toEqual(withEnv);
+    // A string that merely mentions "env": is escaped in JSON, so such a document is stored as it is.
+    const plain = { name: "ds", note: 'looks like "env": {"A": "b"}', tags: { env: "prod" } };
+    expect(sealer.encode(plain)).toBe(JSON.stringify(plain));
+    expect(sealer.decode(JSON.stringify(plain))).toEqual(plain);
   });
 });
 
