@@ -16,7 +16,8 @@ function isUnder(path: string, root: string): boolean {
 }
 
 function realRoots(roots: readonly string[]): string[] {
-  return roots.map((r) => (existsSync(r) ? realpathSync(r) : resolve(r)));
+  // realpathSync.native: the C library's realpath (same answer, one call instead of an lstat per component).
+  return roots.map((r) => (existsSync(r) ? realpathSync.native(r) : resolve(r)));
 }
 
 /** Where an open descriptor really points (Linux: the kernel's own answer for the opened object). */

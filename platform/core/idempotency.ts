@@ -28,7 +28,7 @@ export class IdempotencyKeys {
   }
 
   find(kind: KindName, key: string): IdempotencyRecord | undefined {
-    const row = this.store.statement("SELECT body_hash, object_id, response FROM idempotency WHERE kind = ? AND key = ?").get(kind, key) as
+    const row = this.store.read(() => this.store.statement("SELECT body_hash, object_id, response FROM idempotency WHERE kind = ? AND key = ?").get(kind, key)) as
       | { body_hash: string; object_id: string; response: string }
       | undefined;
     return row ? { bodyHash: row.body_hash, objectId: row.object_id, response: this.store.codec.decode(row.response) } : undefined;

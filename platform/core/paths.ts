@@ -19,12 +19,13 @@ export function resolveUserPath(path: string, field: string, roots: string[]): s
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(path);
   if (scheme) throw HttpError.unprocessable(`${field} "${path}" is a ${scheme[1]}:// URI; the local platform reads local files and directories under its allowed roots (give a path)`, field);
   const lexical = resolve(roots[0], path);
-  const realRoots = roots.map((r) => (existsSync(r) ? realpathSync(r) : resolve(r)));
+  // realpathSync.native: the C library's realpath (same answer, one call instead of an lstat per component).
+  const realRoots = roots.map((r) => (existsSync(r) ? realpathSync.native(r) : resolve(r)));
   const outside = () =>
     HttpError.unprocessable(`${field} "${path}" is outside the platform's allowed roots (${roots.join(", ")})`, field);
   if (!roots.some((r) => isUnder(lexical, resolve(r))) && !realRoots.some((r) => isUnder(lexical, r))) throw outside();
   if (!existsSync(lexical)) throw HttpError.unprocessable(`${field} "${path}" does not exist`, field);
-  const real = realpathSync(lexical);
+  const real = realpathSync.native(lexical);
   if (!realRoots.some((r) => isUnder(real, r))) {
     throw HttpError.unprocessable(`${field} "${path}" resolves (through a symbolic link) to ${real}, outside the platform's allowed roots (${roots.join(", ")})`, field);
   }

@@ -9,9 +9,10 @@
 //   write survives the platform process dying at any moment (SIGKILL, a crash: the WAL is in the OS page
 //   cache and replayed on the next open); an OS crash or power loss can lose the last commits before a
 //   checkpoint (never corrupt the file). This was the policy before group commit too.
-// - Group commit: writes join one open transaction (each write inside a SAVEPOINT, so a failed write
-//   still undoes only itself); the transaction commits once per event-loop turn (setImmediate), so the
-//   writes of all requests handled in that turn share one COMMIT. Nothing is acknowledged before its
+// - Group commit: writes join one open transaction (a failing statement undoes only itself; a write of
+//   several statements is a savepoint); the transaction commits once per event-loop turn (setImmediate),
+//   so the writes of all requests handled in that turn share one COMMIT. Reads join it too (one read
+//   snapshot per turn instead of SQLite's WAL locking per statement). Nothing is acknowledged before its
 //   commit: the HTTP layer holds every response until `committed()` settles (core/http.ts), so an
 //   answered create or update is in the WAL before the client sees it — and a read that saw an
 //   uncommitted write waits for that commit too. A failed COMMIT fails the responses waiting for it.
@@ -69,6 +70,15 @@ export function inTransaction<T>(db: DatabaseSync, work: () => T): T {
     else if (db.isTransaction) db.exec("ROLLBACK");
     throw err;
   }
+}
+
+/** A group-commit batch: its transaction is open; `done` settles when it commits (or fails). */
+interface Batch {
+  done: Promise<void>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+  /** Whether it holds writes (a batch that only read has nothing to make anyone wait for). */
+  wrote: boolean;
 }
 
 /** Random bytes drawn in blocks: one crypto call per 512 etags instead of one per write. */
@@ -136,16 +146,19 @@ export class SqliteObjectStore implements ObjectStore {
   private readonly statements = new Map<string, StatementSync>();
 
   /** The open group-commit batch: its transaction is open and `done` settles when it commits (or fails). */
-  private batch: { done: Promise<void>; resolve: () => void; reject: (err: unknown) => void } | undefined;
+  private batch: Batch | undefined;
 
   /** Transactions committed and writes made (a write is one insert/update/delete/putChild/deleteChild). */
   readonly stats = { commits: 0, writes: 0 };
 
   close(): void {
     for (const release of [...this.waiters]) release();
-    this.commit();
+    this.commitNow();
+    this.closed = true;
     this.db.close();
   }
+
+  private closed = false;
 
   /** A prepared statement for `sql`, compiled on first use. */
   statement(sql: string): StatementSync {
@@ -155,24 +168,40 @@ export class SqliteObjectStore implements ObjectStore {
   }
 
   /**
-   * Runs one write inside the current batch, opening it (and scheduling its commit for the end of this
-   * event-loop turn) when none is open. A failing statement undoes only itself (SQLite aborts the statement,
-   * not the transaction); a write of several statements wraps them in inTransaction (a savepoint).
+   * The open batch, opened (with its commit scheduled for the end of this event-loop turn) when none is.
+   * Reads join it too: one transaction per turn instead of one per statement spares SQLite's WAL read
+   * locks (four fcntl calls per statement); a batch that only read commits without writing anything.
    */
-  write<T>(work: () => T): T {
+  private open(): Batch | undefined {
     // SQLite rolls the whole transaction back on some errors (a full disk, I/O): that batch is lost, so its
-    // requests fail, and this write starts the next batch.
+    // requests fail, and this access starts the next batch.
     if (this.batch && !this.db.isTransaction) this.fail(new Error("the database rolled the open transaction back"));
     // A transaction someone opened on the connection itself (inTransaction on store.db) commits its own.
     if (!this.batch && !this.db.isTransaction) {
-      this.db.exec("BEGIN IMMEDIATE");
+      this.db.exec("BEGIN");
       let resolve!: () => void;
       let reject!: (err: unknown) => void;
       const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
       done.catch(() => undefined); // failures reach the requests that wait on it, not the process
-      this.batch = { done, resolve, reject };
+      this.batch = { done, resolve, reject, wrote: false };
       setImmediate(() => this.commit());
     }
+    return this.batch;
+  }
+
+  /** Runs reads inside the current batch (see open). */
+  read<T>(work: () => T): T {
+    this.open();
+    return work();
+  }
+
+  /**
+   * Runs one write inside the current batch. A failing statement undoes only itself (SQLite aborts the
+   * statement, not the transaction); a write of several statements wraps them in inTransaction (a savepoint).
+   */
+  write<T>(work: () => T): T {
+    const batch = this.open();
+    if (batch) batch.wrote = true;
     this.stats.writes++;
     return work();
   }
@@ -188,17 +217,22 @@ export class SqliteObjectStore implements ObjectStore {
    * nothing is waiting to commit, so a caller with nothing to wait for does not even yield.
    */
   committed(): Promise<void> | undefined {
-    return this.batch?.done;
+    return this.batch?.wrote ? this.batch.done : undefined;
+  }
+
+  /** The end of the event-loop turn a batch opened in (setImmediate). */
+  private commit(): void {
+    this.commitNow();
   }
 
   /** Commits the open batch, if any. */
-  private commit(): void {
+  private commitNow(): void {
     const batch = this.batch;
-    if (!batch) return;
+    if (!batch || this.closed) return;
     this.batch = undefined;
     try {
       this.db.exec("COMMIT");
-      this.stats.commits++;
+      if (batch.wrote) this.stats.commits++;
       batch.resolve();
     } catch (err) {
       if (this.db.isTransaction) this.db.exec("ROLLBACK");
@@ -223,12 +257,12 @@ export class SqliteObjectStore implements ObjectStore {
   }
 
   get<T extends StoredObject>(kind: KindName, id: string): T | undefined {
-    const row = this.statement("SELECT json FROM objects WHERE kind = ? AND id = ?").get(kind, id) as { json: string } | undefined;
+    const row = this.read(() => this.statement("SELECT json FROM objects WHERE kind = ? AND id = ?").get(kind, id)) as { json: string } | undefined;
     return row ? (this.sealer.decode(row.json) as T) : undefined;
   }
 
   getByName<T extends StoredObject>(kind: KindName, name: string): T | undefined {
-    const row = this.statement("SELECT json FROM objects WHERE kind = ? AND name = ?").get(kind, name) as { json: string } | undefined;
+    const row = this.read(() => this.statement("SELECT json FROM objects WHERE kind = ? AND name = ?").get(kind, name)) as { json: string } | undefined;
     return row ? (this.sealer.decode(row.json) as T) : undefined;
   }
 
@@ -271,9 +305,10 @@ export class SqliteObjectStore implements ObjectStore {
       where.push("json_extract(json, ?) = ?");
       args.push(`$.tags."${filter.tag.key.replace(/"/g, "")}"`, filter.tag.value);
     }
-    const rows = this
-      .statement(`SELECT seq, json FROM objects WHERE ${where.join(" AND ")} ORDER BY seq LIMIT ?`)
-      .all(...args, limit + 1) as { seq: number; json: string }[];
+    const rows = this.read(() => this.statement(`SELECT seq, json FROM objects WHERE ${where.join(" AND ")} ORDER BY seq LIMIT ?`).all(...args, limit + 1)) as {
+      seq: number;
+      json: string;
+    }[];
     const page = rows.slice(0, limit);
     const items = page.map((r) => this.sealer.decode(r.json) as T);
     return rows.length > limit ? { items, nextPageToken: encodePageToken(page[page.length - 1].seq) } : { items };
@@ -318,13 +353,13 @@ export class SqliteObjectStore implements ObjectStore {
   }
 
   getChild<T>(kind: KindName, id: string, child: string, key: string): T | undefined {
-    const row = this.statement("SELECT json FROM children WHERE kind = ? AND id = ? AND child = ? AND key = ?").get(kind, id, child, key) as { json: string } | undefined;
+    const row = this.read(() => this.statement("SELECT json FROM children WHERE kind = ? AND id = ? AND child = ? AND key = ?").get(kind, id, child, key)) as { json: string } | undefined;
     return row ? (this.sealer.decode(row.json) as T) : undefined;
   }
 
   /** In insertion order (a replaced child keeps its place). */
   listChildren<T>(kind: KindName, id: string, child: string): T[] {
-    const rows = this.statement("SELECT json FROM children WHERE kind = ? AND id = ? AND child = ? ORDER BY seq").all(kind, id, child) as { json: string }[];
+    const rows = this.read(() => this.statement("SELECT json FROM children WHERE kind = ? AND id = ? AND child = ? ORDER BY seq").all(kind, id, child)) as { json: string }[];
     return rows.map((r) => this.sealer.decode(r.json) as T);
   }
 
