@@ -129,11 +129,20 @@ async function waitWake(api: Api, rounds: number) {
 export const ISSUE_BASELINE_RPS = 1269;
 
 /**
- * The old platform (main before issue 18 §4) measured with this benchmark, side by side with the new one in
- * the same session, on this machine (see bench/README.md, "Platform API (issue 18 §4)"): the bench cannot run
- * the old code itself, so the figure is recorded here with its load.
+ * The old platform (main before issue 18 §4) under this very benchmark, on this machine on 2026-12-02, at the
+ * load average each run started its node:http phase with (the machine is shared; see bench/README.md,
+ * "Platform API (issue 18 §4)"). The bench cannot run the old code itself, so its figures are recorded here;
+ * a run compares itself with the one taken at the nearest load.
  */
-export const SESSION_BEFORE = { date: "2026-12-02", fetchRps: 0, nodeHttpRps: 0, load: "" };
+export const SESSION_BEFORE: { at: string; load: number; nodeHttpRps: number; fetchRps: number }[] = [
+  { at: "12:48", load: 2.5, nodeHttpRps: 1163, fetchRps: 872 },
+  { at: "13:00", load: 6.6, nodeHttpRps: 745, fetchRps: 712 },
+  { at: "13:00", load: 6.7, nodeHttpRps: 614, fetchRps: 379 },
+  { at: "13:05", load: 10.0, nodeHttpRps: 333, fetchRps: 456 },
+  { at: "13:07", load: 13.6, nodeHttpRps: 320, fetchRps: 209 },
+  { at: "13:06", load: 15.2, nodeHttpRps: 303, fetchRps: 256 },
+  { at: "13:08", load: 15.7, nodeHttpRps: 349, fetchRps: 310 },
+];
 
 type Run = Awaited<ReturnType<typeof createAndGet>>;
 
@@ -141,28 +150,33 @@ function rps(n: number): string {
   return `${n.toFixed(0)} req/s`;
 }
 
-export function platformApiGoals(runs: Record<ClientKind, Run>): Goal[] {
+export function platformApiGoals(runs: Record<ClientKind, Run>, clients: number, perClient: number): Goal[] {
+  const full = clients === 100 && perClient === 10; // the size the goal, the baseline and SESSION_BEFORE use
   const r = runs["node:http"];
   const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
   const [c, g] = [sorted(r.create), sorted(r.get)];
   const ratio = r.throughput / ISSUE_BASELINE_RPS;
-  const vsBefore = SESSION_BEFORE.nodeHttpRps ? `, ×${(r.throughput / SESSION_BEFORE.nodeHttpRps).toFixed(2)} vs the old platform side by side (${rps(SESSION_BEFORE.nodeHttpRps)}, ${SESSION_BEFORE.date}, load ${SESSION_BEFORE.load})` : "";
-  const met = ratio >= 3 && r.failures === 0 && runs.fetch.failures === 0;
+  const before = [...SESSION_BEFORE].sort((a, b) => Math.abs(a.load - r.loadAverage) - Math.abs(b.load - r.loadAverage))[0];
+  const vsBefore = !full ? `; ${clients} clients × ${perClient} (a smoke run: not comparable)` : `; ×${(r.throughput / before.nodeHttpRps).toFixed(2)} vs the old platform at the nearest load (${rps(before.nodeHttpRps)}, 2026-12-02 ${before.at}, load ${before.load})`;
+  const met = full ? ratio >= 3 && r.failures === 0 && runs.fetch.failures === 0 : undefined;
   return [
     {
       goal: "18.4 platform API create+get, 100 clients ≥ 3 × 1269 req/s",
       figure:
         `${rps(r.throughput)} (node:http client; fetch client ${rps(runs.fetch.throughput)}), create p50/p99 ${percentile(c, 50).toFixed(1)}/${percentile(c, 99).toFixed(1)} ms, ` +
-        `get p50/p99 ${percentile(g, 50).toFixed(1)}/${percentile(g, 99).toFixed(1)} ms, load ${r.loadAverage}${vsBefore}`,
+        `get p50/p99 ${percentile(g, 50).toFixed(1)}/${percentile(g, 99).toFixed(1)} ms, platform CPU ${r.platformCpuMs.toFixed(2)} ms/request, load ${r.loadAverage}${vsBefore}`,
+      // The ratio is against the issue's baseline; the figure also names the same-session old platform.
       baseline: `${ISSUE_BASELINE_RPS} req/s (2026-11-23, idle machine, fetch client)`,
       ratio,
       met,
-      ...(met
+      ...(met !== false
         ? {}
         : {
             tried:
-              "group commit (one transaction per event-loop turn, each response after its commit), cached statements, an index for the children sequence, " +
-              "a small-file ingest without streams, a precomputed token hash; the rest is fastify + loopback TCP + the clients on the same 2 shared cores (CPU per request in the table)",
+              "group commit (one transaction per event-loop turn, reads included; each response after its commit), cached statements, an index for the children sequence, " +
+              "small-file ingest without streams or duplicate copies, env-free documents stored without the sealing walk, a precomputed token hash: the platform's CPU per request fell " +
+              "about 3.5-4x side by side, but req/s on this shared 2-core machine follows the load average (the clients share the cores); what remains is " +
+              "HTTP parsing and socket writes, the path containment checks and the dataset ingest (issue 18 §3)",
           }),
     },
   ];
@@ -197,7 +211,7 @@ export async function runPlatformApiBench(clients = 100, perClient = 10, waitRou
       ]),
     ].join("\n");
     const { fetch: f, "node:http": h } = runs;
-    return { text, json: { clients, perClient, ...f, nodeHttp: h, wake }, goals: platformApiGoals(runs) };
+    return { text, json: { clients, perClient, ...f, nodeHttp: h, wake }, goals: platformApiGoals(runs, clients, perClient) };
   } finally {
     await stopPlatform(p.dataDir);
     rmSync(dir, { recursive: true, force: true });
