@@ -139,6 +139,7 @@ export const SESSION_BEFORE: { at: string; load: number; nodeHttpRps: number; fe
   { at: "13:00", load: 6.6, nodeHttpRps: 745, fetchRps: 712 },
   { at: "13:00", load: 6.7, nodeHttpRps: 614, fetchRps: 379 },
   { at: "13:05", load: 10.0, nodeHttpRps: 333, fetchRps: 456 },
+  { at: "13:39", load: 12.3, nodeHttpRps: 323, fetchRps: 427 },
   { at: "13:07", load: 13.6, nodeHttpRps: 320, fetchRps: 209 },
   { at: "13:06", load: 15.2, nodeHttpRps: 303, fetchRps: 256 },
   { at: "13:08", load: 15.7, nodeHttpRps: 349, fetchRps: 310 },
