@@ -18,7 +18,7 @@
 // on a timer, one artifact at a time) and quarantines any whose content no longer matches its digest.
 // Artifacts stored before manifests existed are hashed once on their first read, then get one.
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, read, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, read, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { promisify } from "node:util";
@@ -34,6 +34,8 @@ const DIGEST = /^[0-9a-f]{64}$/;
 export const PUT_LEASE_MS = 60 * 60 * 1000;
 /** Read size for copies and hashes: large reads keep a GiB copy cheap in syscalls, and memory flat. */
 const CHUNK = 1024 * 1024;
+/** A single-file put up to this size is first read and hashed in one synchronous read (see put). */
+export const SMALL_FILE_BYTES = 256 * 1024;
 const readAt = promisify(read);
 
 /** What a read checks a stored file against: its size and mtime when it was verified. */
@@ -94,7 +96,26 @@ export class CasArtifactStore implements ArtifactStore {
       this.stats.puts++;
       if (!opened.isDirectory) {
         let stored!: { digest: string; size: number };
-        await opened.forEachFile(async (f) => void (stored = await copy(f.fd, f.rel, f.size, staging)));
+        await opened.forEachFile(async (f) => {
+          // A small file whose content is already stored intact (its blob passes the manifest guard) is not
+          // copied again: read and hashed in one synchronous read, seen by the observer once, and the put
+          // leases the stored blob — no staging copy, no fsync, no rename (issue 18 §4: the same tiny source
+          // created again and again). Nothing yields between this check and settle(), so no sweep intervenes.
+          const small = f.size <= SMALL_FILE_BYTES ? readSmall(f.fd, f.size) : undefined;
+          if (small) {
+            const digest = createHash("sha256").update(small).digest("hex");
+            if (this.storedIntact(digest)) {
+              this.stats.bytesHashed += small.length;
+              const reader = observer.file?.(f.rel, small.length);
+              reader?.data(small);
+              observer.progress?.(small.length);
+              reader?.end();
+              stored = { digest, size: small.length };
+              return;
+            }
+          }
+          stored = await copy(f.fd, f.rel, f.size, staging);
+        });
         this.settle(staging, join(this.blobs, stored.digest), stored.digest);
         return { digest: stored.digest, sizeBytes: stored.size };
       }
@@ -258,6 +279,13 @@ export class CasArtifactStore implements ArtifactStore {
     return fileDigest(path, (n) => (this.stats.bytesHashed += n));
   }
 
+  /** Whether the blob of `digest` is stored and unchanged since it was verified (a stat, nothing read). */
+  private storedIntact(digest: string): boolean {
+    const blob = join(this.blobs, digest);
+    const manifest = this.manifestOf(digest);
+    return manifest !== undefined && existsSync(blob) && guardProblem(blob, manifest) === undefined;
+  }
+
   private manifestOf(digest: string): Manifest | undefined {
     const cached = this.manifests.get(digest);
     if (cached) return cached;
@@ -313,6 +341,21 @@ function snapshot(stored: string): ManifestEntry[] {
       return { rel: relative(stored, f).split(sep).join("/"), size: Number(s.size), mtimeNs: String(s.mtimeNs) };
     })
     .sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+}
+
+/**
+ * The whole content of an open file of `size` bytes from offset 0, or undefined when it holds more (it grew
+ * since its size was taken: the caller then copies it the ordinary way).
+ */
+function readSmall(fd: number, size: number): Buffer | undefined {
+  const buf = Buffer.allocUnsafe(size + 1); // one byte of room: reading it means the file grew
+  let length = 0;
+  for (;;) {
+    const n = readSync(fd, buf, length, buf.length - length, length);
+    if (n === 0) return buf.subarray(0, length);
+    length += n;
+    if (length > size) return undefined;
+  }
 }
 
 /** What differs between the stored files and their manifest (a stat each, nothing read), or undefined. */

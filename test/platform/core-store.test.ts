@@ -68,6 +68,26 @@ describe("SqliteObjectStore", () => {
 });
 
 describe("CasArtifactStore", () => {
+  it("does not copy a small file again when its blob is stored intact, and still shows its bytes to the observer", async () => {
+    const src = temp();
+    writeFileSync(join(src, "tiny.csv"), "x,y\n1,2\n");
+    const cas = new CasArtifactStore(join(temp(), "cas"));
+    const first = await cas.put(join(src, "tiny.csv"));
+    const written = cas.stats.bytesWritten;
+    let seen = "";
+    const again = await cas.put(join(src, "tiny.csv"), { file: () => ({ data: (c) => void (seen += c.toString()), end: () => {} }) });
+    expect(again).toEqual(first);
+    expect(cas.stats.bytesWritten).toBe(written); // nothing copied: the stored blob is this content
+    expect(seen).toBe("x,y\n1,2\n");
+    // A stored copy changed behind the store's back is not trusted: the next put writes it again.
+    const blob = await cas.path(first.digest);
+    chmodSync(blob, 0o644);
+    appendFileSync(blob, "!");
+    await cas.put(join(src, "tiny.csv"));
+    expect(cas.stats.bytesWritten).toBe(written + 8);
+    expect(await cas.path(first.digest)).toBe(blob);
+  });
+
   it("stores files and trees under digests equal to sdk/digest's, and detects corruption", async () => {
     const src = temp();
     writeFileSync(join(src, "a.txt"), "alpha");
