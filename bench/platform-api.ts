@@ -175,7 +175,7 @@ export function platformApiGoals(runs: Record<ClientKind, Run>, clients: number,
         : {
             tried:
               "group commit (one transaction per event-loop turn, reads included; each response after its commit), cached statements, an index for the children sequence, " +
-              "small-file ingest without streams or duplicate copies, env-free documents stored without the sealing walk, a precomputed token hash: the platform's CPU per request fell " +
+              "a repeated small source not copied again, env-free documents stored without the sealing walk, a precomputed token hash: the platform's CPU per request fell " +
               "about 3.5-4x side by side, but req/s on this shared 2-core machine follows the load average (the clients share the cores); what remains is " +
               "HTTP parsing and socket writes, the path containment checks and the dataset ingest (issue 18 §3)",
           }),
