@@ -107,7 +107,7 @@ export async function collectProblem(problems: Problem[], rule: () => unknown): 
 /** Parses with `schema` or throws a ValidationError listing every issue. */
 export function parseBody<T extends z.ZodType>(schema: T, body: unknown, what: string): z.infer<T> {
   const result = schema.safeParse(body);
-  if (!result.success) throw new ValidationError(zodDetails(result.error), `invalid ${what}`);
+  if (!result.success) throw new ValidationError(zodDetails(result.error), what);
   return result.data;
 }
 

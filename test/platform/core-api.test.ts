@@ -188,6 +188,7 @@ describe("bad input is refused and writes nothing", () => {
     const r = await p.api("POST", "/v1/datasets", { name: "X", format: "parquet", source: "", extra: 1 });
     expect(r.status).toBe(400);
     expect(r.body.details.map((d: any) => d.field).sort()).toEqual(["extra", "format", "name", "source"]);
+    expect(r.body.message).toMatch(/^invalid dataset spec: /);
   });
 
   it("refuses a symlink that leads out of the roots", async () => {
