@@ -70,6 +70,31 @@ export const OUTPUT_KEYS: Record<Kind, string[]> = perKind((kind) => [
   ...Object.keys(OUTPUT_EXTRAS[kind].shape),
 ]);
 
+/**
+ * Platform names claimed in this run of the program, per kind. Names are unique per kind on the platform, so
+ * two resources with one name would otherwise get through preview and fail at apply with the first one
+ * already created. Keyed by the run's root stack resource (a new one per run, also for inline programs run
+ * many times in one process); names known only at apply (outputs) are not checked here.
+ */
+const claimedNames = new WeakMap<object, Map<string, string>>();
+
+function claimName(kind: Kind, resourceName: string, platformName: unknown): void {
+  if (typeof platformName !== "string") return;
+  const run = pulumi.runtime.getStackResource();
+  if (!run) return;
+  let claimed = claimedNames.get(run);
+  if (!claimed) claimedNames.set(run, (claimed = new Map()));
+  const key = `${kind}\0${platformName}`;
+  const first = claimed.get(key);
+  if (first !== undefined) {
+    throw new Error(
+      `mlplatform: ${kind} "${resourceName}" has the platform name "${platformName}", which ${kind} "${first}" of this program already has: ` +
+        `names are unique per kind on the platform; give one of them another \`name\` (or leave \`name\` out: it defaults to "<resource name>-<stack>")`,
+    );
+  }
+  claimed.set(key, resourceName);
+}
+
 function props(kind: Kind, name: string, args: object): pulumi.Inputs {
   const out: pulumi.Inputs = {};
   for (const k of OUTPUT_KEYS[kind]) out[k] = undefined;
@@ -79,6 +104,7 @@ function props(kind: Kind, name: string, args: object): pulumi.Inputs {
   // resource name (existing objects were named before stacks were part of names).
   out.name ??= out.adopt !== undefined ? name : stackScopedName(name, pulumi.getStack());
   out.logicalName = `${pulumi.getProject()}/${pulumi.getStack()}/${kind}/${name}`;
+  claimName(kind, name, out.name);
   return out;
 }
 
