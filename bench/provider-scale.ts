@@ -1,10 +1,13 @@
-// Issue 7, benchmarks 1 and 2: the state size per kind, and `pulumi preview` / `pulumi refresh` time of
-// stacks of 10, 50 and 200 of our resources against a baseline stack of as many no-op dynamic resources,
-// and a second baseline of no-ops shaped like ours, which splits the difference into "our handlers" and
-// "the resource shape" (declared outputs and state size, which the Pulumi SDK and engine pay per property).
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+// Issue 7 §1 and issue 18 §2: the state size per kind, and the scale curve — no-change `pulumi preview`,
+// `refresh` and `up` of stacks of 10, 50, 200 and 1,000 of our resources against a baseline stack of as
+// many no-op dynamic resources, and a second baseline of no-ops shaped like ours, which splits the
+// difference into "our handlers" and "the resource shape" (declared outputs and state size, which the
+// Pulumi SDK and engine pay per property); ms per resource per size, and the peak RSS of the engine and
+// of the dynamic-provider process at the largest size.
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import type * as auto from "@pulumi/pulumi/automation";
 import { Dataset, Model } from "../provider";
 import { benchProject, table, time, type BenchProject, type BenchResult, type Goal } from "./lib";
 
@@ -104,70 +107,144 @@ function baselineProgram(count: number) {
   };
 }
 
+const OPS = ["preview", "refresh", "up"] as const;
+type Op = (typeof OPS)[number];
+const STACKS = ["ours", "base", "shaped"] as const;
+type StackKind = (typeof STACKS)[number];
+
 export interface ScaleRow {
   resources: number;
-  ourPreviewMs: number;
-  basePreviewMs: number;
-  shapedPreviewMs: number;
-  ourRefreshMs: number;
-  baseRefreshMs: number;
-  shapedRefreshMs: number;
-  ourUpMs: number;
-  baseUpMs: number;
-  shapedUpMs: number;
-  /** Resources a no-change preview/refresh of our stack reported as anything but "same" (should be 0). */
+  /** Median ms of each no-change operation per stack (ours, no-op, shaped no-op), measured in alternating rounds. */
+  ms: Record<Op, Record<StackKind, number>>;
+  /** The first `up` of each stack (creates every resource; measured once, not in the rounds). */
+  createMs: Record<StackKind, number>;
+  /** Resources a no-change preview/refresh/up of our stack reported as anything but "same" (should be 0). */
   ourChanges: number;
+  /** Peak RSS (MiB) of the pulumi CLI and of the dynamic-provider process of our stack, per operation (largest size only). */
+  peakRssMiB?: Record<Op, { cli: number; provider: number }>;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Non-"same" operations in a preview/refresh summary. */
+/** Non-"same" operations in a preview/refresh/up summary. */
 function changes(summary: Record<string, number | undefined> | undefined): number {
   return Object.entries(summary ?? {}).reduce((n, [op, c]) => (op === "same" ? n : n + (c ?? 0)), 0);
 }
 
+async function runOp(stack: auto.Stack, op: Op): Promise<number> {
+  if (op === "preview") return changes((await stack.preview({ parallel: 16 })).changeSummary);
+  if (op === "refresh") return changes((await stack.refresh({ parallel: 16 })).summary.resourceChanges);
+  return changes((await stack.up({ parallel: 16 })).summary.resourceChanges);
+}
+
 /**
- * Our stack and the baselines are measured in turn, `reps` rounds, and the median kept, so a burst of other
- * work on the (shared) machine hits all of them alike.
+ * Our stack and the baselines are measured in turn, `reps` rounds of preview, refresh and a no-change up,
+ * and the median kept, so a burst of other work on the (shared) machine hits all of them alike. With
+ * `rss`, our stack's operations also sample the peak RSS of the pulumi CLI and the dynamic-provider process.
  */
-async function measure(project: BenchProject, count: number, reps: number): Promise<ScaleRow> {
-  const stacks = {
+async function measure(project: BenchProject, count: number, reps: number, rss: boolean): Promise<ScaleRow> {
+  const stacks: Record<StackKind, auto.Stack> = {
     ours: await project.stack(`ours-${count}`, ourProgram(count)),
     base: await project.stack(`base-${count}`, baselineProgram(count)),
     shaped: await project.stack(`shaped-${count}`, shapedProgram(count)),
   };
-  const up: Record<string, number> = {};
-  for (const [k, s] of Object.entries(stacks)) [up[k]] = await time(() => s.up({ parallel: 16 }));
-  const preview: Record<string, number[]> = { ours: [], base: [], shaped: [] };
-  const refresh: Record<string, number[]> = { ours: [], base: [], shaped: [] };
+  const createMs = {} as Record<StackKind, number>;
+  for (const k of STACKS) [createMs[k]] = await time(() => stacks[k].up({ parallel: 16 }));
+  const samples = Object.fromEntries(OPS.map((op) => [op, { ours: [] as number[], base: [] as number[], shaped: [] as number[] }])) as Record<Op, Record<StackKind, number[]>>;
+  const peakRssMiB = {} as Record<Op, { cli: number; provider: number }>;
   let ourChanges = 0;
   for (let i = 0; i < reps; i++) {
-    for (const [k, s] of Object.entries(stacks)) {
-      const [ms, r] = await time(() => s.preview());
-      preview[k].push(ms);
-      if (k === "ours") ourChanges = Math.max(ourChanges, changes(r.changeSummary));
-    }
-    for (const [k, s] of Object.entries(stacks)) {
-      const [ms, r] = await time(() => s.refresh());
-      refresh[k].push(ms);
-      if (k === "ours") ourChanges = Math.max(ourChanges, changes(r.summary.resourceChanges));
+    for (const op of OPS) {
+      for (const k of STACKS) {
+        const sampler = rss && k === "ours" ? sampleChildPeakRss() : undefined;
+        const [ms, changed] = await time(() => runOp(stacks[k], op));
+        const peak = sampler?.stop();
+        samples[op][k].push(ms);
+        if (k === "ours") ourChanges = Math.max(ourChanges, changed);
+        if (peak) {
+          const prev = peakRssMiB[op] ?? { cli: 0, provider: 0 };
+          peakRssMiB[op] = { cli: Math.max(prev.cli, peak.cli), provider: Math.max(prev.provider, peak.provider) };
+        }
+      }
     }
   }
   // No destroy: the project directory (state and platform data) is removed as a whole afterwards, and a
-  // destroy of 200 resources would cost as long as their up.
-  return {
-    resources: count,
-    ourPreviewMs: median(preview.ours),
-    basePreviewMs: median(preview.base),
-    shapedPreviewMs: median(preview.shaped),
-    ourRefreshMs: median(refresh.ours),
-    baseRefreshMs: median(refresh.base),
-    shapedRefreshMs: median(refresh.shaped),
-    ourUpMs: up.ours,
-    baseUpMs: up.base,
-    shapedUpMs: up.shaped,
-    ourChanges,
+  // destroy of 1,000 resources would cost as long as their up.
+  const ms = Object.fromEntries(OPS.map((op) => [op, Object.fromEntries(STACKS.map((k) => [k, median(samples[op][k])]))])) as ScaleRow["ms"];
+  return { resources: count, ms, createMs, ourChanges, ...(rss ? { peakRssMiB } : {}) };
+}
+
+/**
+ * Peak RSS of this process's descendants while an operation runs: every 100 ms, each descendant's VmHWM
+ * (the kernel's high-water mark of its resident set) from /proc/<pid>/status, kept per role: the pulumi CLI
+ * (the engine) and the dynamic-provider process (node running @pulumi/pulumi's cmd/dynamic-provider).
+ * VmHWM only grows, so the last sample before a process exits is its peak up to then (at most 100 ms late).
+ * Linux only; elsewhere the figures stay 0.
+ */
+export function sampleChildPeakRss(intervalMs = 100): { stop(): { cli: number; provider: number } } {
+  const peak = { cli: 0, provider: 0 };
+  const sample = () => {
+    for (const pid of descendants(process.pid)) {
+      const role = roleOf(pid);
+      if (!role) continue;
+      const hwm = vmHwmKiB(pid);
+      if (hwm !== undefined) peak[role] = Math.max(peak[role], hwm / 1024);
+    }
   };
+  const timer = setInterval(sample, intervalMs);
+  sample();
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return peak;
+    },
+  };
+}
+
+function descendants(root: number): number[] {
+  let pids: number[];
+  try {
+    pids = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number);
+  } catch {
+    return [];
+  }
+  const children = new Map<number, number[]>();
+  for (const pid of pids) {
+    try {
+      // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces or parentheses, so split after the last ')'.
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const out: number[] = [];
+  const queue = [root];
+  while (queue.length) for (const c of children.get(queue.shift()!) ?? []) out.push(c), queue.push(c);
+  return out;
+}
+
+function roleOf(pid: number): "cli" | "provider" | undefined {
+  let argv: string[];
+  try {
+    argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+  } catch {
+    return undefined;
+  }
+  if (basename(argv[0] ?? "") === "pulumi") return "cli";
+  if (basename(argv[0] ?? "").startsWith("node") && argv.some((a) => a.includes("dynamic-provider"))) return "provider";
+  return undefined;
+}
+
+function vmHwmKiB(pid: number): number | undefined {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface StateSize {
@@ -208,45 +285,118 @@ export function stateSizeTable(sizes: StateSize[]): string {
   );
 }
 
-/** Issue 7 §2: preview and refresh of the largest stack within 1.3 × the no-op baseline. */
-export function scaleGoals(json: { rows: ScaleRow[] }): Goal[] {
-  const big = json.rows[json.rows.length - 1];
-  const p = big.ourPreviewMs / big.basePreviewMs;
-  const r = big.ourRefreshMs / big.baseRefreshMs;
-  return [
-    { goal: `7.2 preview at ${big.resources} ≤ 1.3 × no-op`, figure: `${big.ourPreviewMs.toFixed(0)} ms`, baseline: `${big.basePreviewMs.toFixed(0)} ms`, ratio: p, met: p <= 1.3 },
-    { goal: `7.2 refresh at ${big.resources} ≤ 1.3 × no-op`, figure: `${big.ourRefreshMs.toFixed(0)} ms`, baseline: `${big.baseRefreshMs.toFixed(0)} ms`, ratio: r, met: r <= 1.3 },
-  ];
+/** What was tried for a missed 18.2 goal (bench/README.md "Scale (§2)" has the figures). */
+export const SCALE_TRIED = "";
+
+/** ms per resource between two sizes: the slope of the curve, free of the fixed start-up cost. */
+export function marginalMsPerResource(rows: ScaleRow[], op: Op, k: StackKind, from: number, to: number): number {
+  const a = rows.find((r) => r.resources === from);
+  const b = rows.find((r) => r.resources === to);
+  if (!a || !b || to === from) return NaN;
+  return (b.ms[op][k] - a.ms[op][k]) / (to - from);
 }
 
-export async function runScaleBench(sizes = [10, 50, 200], reps = 3): Promise<BenchResult<{ reps: number; rows: ScaleRow[] }>> {
+/**
+ * Flatness of the time per resource: the slope over the last step (e.g. 200 → 1,000) against the slope from
+ * the smallest size to the one before the last (10 → 200). 1 = flat; > 1 = each resource costs more in a
+ * larger stack (something grows faster than linearly). Undefined with fewer than three sizes.
+ */
+export function slopeGrowth(rows: ScaleRow[], op: Op, k: StackKind): number | undefined {
+  if (rows.length < 3) return undefined;
+  const sizes = rows.map((r) => r.resources);
+  const [first, mid, last] = [sizes[0], sizes[sizes.length - 2], sizes[sizes.length - 1]];
+  const low = marginalMsPerResource(rows, op, k, first, mid);
+  // A slope at or below zero over the small sizes is noise (sizes too close together): no verdict.
+  return low > 0 ? marginalMsPerResource(rows, op, k, mid, last) / low : undefined;
+}
+
+const RATIO_GOAL = 1.3;
+const FLAT_GOAL = 1.3;
+
+/** Issue 18 §2: each no-change operation at 200 and at 1,000 within 1.3 × the no-op stack; flat time per resource; memory at the largest size. */
+export function scaleGoals(json: { rows: ScaleRow[] }): Goal[] {
+  const rows = json.rows;
+  const big = rows.filter((r) => r.resources === 200 || r.resources === 1000);
+  const goalRows = big.length ? big : rows.slice(-1);
+  const goals: Goal[] = [];
+  const tried = (met: boolean) => (met || !SCALE_TRIED ? {} : { tried: SCALE_TRIED });
+  for (const r of goalRows) {
+    for (const op of OPS) {
+      const ratio = r.ms[op].ours / r.ms[op].base;
+      const met = ratio <= RATIO_GOAL;
+      goals.push({
+        goal: `18.2 ${op === "up" ? "no-change up" : op} at ${r.resources} ≤ ${RATIO_GOAL}× no-op`,
+        figure: `${r.ms[op].ours.toFixed(0)} ms`,
+        baseline: `${r.ms[op].base.toFixed(0)} ms (shaped no-op ${r.ms[op].shaped.toFixed(0)} ms)`,
+        ratio,
+        met,
+        ...tried(met),
+      });
+    }
+  }
+  const growth = OPS.map((op) => ({ op, ours: slopeGrowth(rows, op, "ours"), base: slopeGrowth(rows, op, "base") }));
+  if (growth.every((g) => g.ours !== undefined)) {
+    const worst = growth.reduce((a, b) => (b.ours! > a.ours! ? b : a));
+    const sizes = rows.map((r) => r.resources);
+    const [first, mid, last] = [sizes[0], sizes[sizes.length - 2], sizes[sizes.length - 1]];
+    const met = worst.ours! <= FLAT_GOAL;
+    goals.push({
+      goal: `18.2 time per resource flat: ms/resource ${mid}→${last} ≤ ${FLAT_GOAL}× ${first}→${mid} (worst op)`,
+      figure: growth.map((g) => `${g.op} ${g.ours!.toFixed(2)}`).join(", "),
+      baseline: `no-op: ${growth.map((g) => `${g.op} ${g.base!.toFixed(2)}`).join(", ")}`,
+      ratio: worst.ours,
+      met,
+      ...tried(met),
+    });
+  }
+  const last = rows[rows.length - 1];
+  if (last.peakRssMiB) {
+    const peak = (role: "cli" | "provider") => Math.max(...OPS.map((op) => last.peakRssMiB![op][role]));
+    goals.push({
+      goal: `18.2 memory at ${last.resources} resources (reported): peak RSS of the pulumi CLI / the dynamic-provider process`,
+      figure: `${peak("cli").toFixed(0)} MiB / ${peak("provider").toFixed(0)} MiB`,
+      baseline: OPS.map((op) => `${op} ${last.peakRssMiB![op].cli.toFixed(0)}/${last.peakRssMiB![op].provider.toFixed(0)}`).join(", "),
+      ratio: undefined,
+      met: undefined,
+    });
+  }
+  return goals;
+}
+
+export async function runScaleBench(sizes = [10, 50, 200, 1000], reps = 3): Promise<BenchResult<{ reps: number; rows: ScaleRow[] }>> {
   const project = await benchProject("scale");
   try {
     writeFixtures(project.dir, Math.max(...sizes) / 2);
     const rows: ScaleRow[] = [];
-    for (const n of sizes) rows.push(await measure(project, n, reps));
+    const largest = Math.max(...sizes);
+    for (const n of sizes) rows.push(await measure(project, n, reps, n === largest));
+    const opTable = (op: Op) =>
+      table(
+        `Scale: no-change ${op} of our resources (half datasets, half models) vs as many no-op dynamic resources and no-ops shaped like ours (ms, median of ${reps} alternating rounds; goal: ours/no-op ≤ ${RATIO_GOAL} at 200 and 1,000; ms/resource = our time / resources; marginal = ms per added resource since the previous size)`,
+        ["resources", `our ${op}`, "no-op", "shaped", "ours/no-op", "ours/shaped", "shaped/no-op", "ms/resource", "marginal ours", "marginal no-op", "marginal shaped"],
+        rows.map((r, i) => {
+          const prev = rows[i - 1]?.resources;
+          const m = (k: StackKind) => (prev === undefined ? "" : marginalMsPerResource(rows, op, k, prev, r.resources));
+          return [String(r.resources), r.ms[op].ours, r.ms[op].base, r.ms[op].shaped, r.ms[op].ours / r.ms[op].base, r.ms[op].ours / r.ms[op].shaped, r.ms[op].shaped / r.ms[op].base, r.ms[op].ours / r.resources, m("ours"), m("base"), m("shaped")];
+        }),
+      );
+    const last = rows[rows.length - 1];
     const text = [
+      ...OPS.map(opTable),
       table(
-        `Scale: preview and refresh of our resources (half datasets, half models) vs as many no-op dynamic resources (ms, median of ${reps}; goal: ratio ≤ 1.3 at 200)`,
-        ["resources", "our preview", "no-op", "ratio", "our refresh", "no-op", "ratio", "spurious changes"],
-        rows.map((r) => [String(r.resources), r.ourPreviewMs, r.basePreviewMs, r.ourPreviewMs / r.basePreviewMs, r.ourRefreshMs, r.baseRefreshMs, r.ourRefreshMs / r.baseRefreshMs, String(r.ourChanges)]),
+        "Creating the stacks (the first up, measured once; not a goal) and spurious changes of no-change operations (should be 0)",
+        ["resources", "create: ours", "no-op", "shaped", "spurious changes"],
+        rows.map((r) => [String(r.resources), r.createMs.ours, r.createMs.base, r.createMs.shaped, String(r.ourChanges)]),
       ),
-      table(
-        "Where the difference comes from: a no-op of the same shape as ours (same declared outputs, same-size state entry but a smaller __provider). ours/shaped = our handlers, __provider and module load; shaped/no-op = the resource shape (ms)",
-        ["resources", "shaped preview", "ours/shaped", "shaped/no-op", "shaped refresh", "ours/shaped", "shaped/no-op", "up: ours", "shaped", "no-op"],
-        rows.map((r) => [
-          String(r.resources),
-          r.shapedPreviewMs,
-          r.ourPreviewMs / r.shapedPreviewMs,
-          r.shapedPreviewMs / r.basePreviewMs,
-          r.shapedRefreshMs,
-          r.ourRefreshMs / r.shapedRefreshMs,
-          r.shapedRefreshMs / r.baseRefreshMs,
-          r.ourUpMs,
-          r.shapedUpMs,
-          r.baseUpMs,
-        ]),
-      ),
+      ...(last.peakRssMiB
+        ? [
+            table(
+              `Peak RSS at ${last.resources} of our resources (MiB; VmHWM of each process sampled every 100 ms, highest of ${reps} rounds)`,
+              ["operation", "pulumi CLI (engine)", "dynamic-provider process"],
+              OPS.map((op) => [op, last.peakRssMiB![op].cli, last.peakRssMiB![op].provider]),
+            ),
+          ]
+        : []),
     ].join("\n");
     const json = { reps, rows };
     return { text, json, goals: scaleGoals(json) };
@@ -257,8 +407,12 @@ export async function runScaleBench(sizes = [10, 50, 200], reps = 3): Promise<Be
 
 if (require.main === module) {
   const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
-  runScaleBench(sizes.length ? sizes : [10, 50, 200]).then(
-    (r) => console.log(r.text),
+  const reps = Number(process.env.BENCH_REPS) || 3;
+  runScaleBench(sizes.length ? sizes : [10, 50, 200, 1000], reps).then(
+    (r) => {
+      console.log(r.text);
+      for (const g of r.goals ?? []) console.log(`${g.met === undefined ? "-" : g.met ? "met" : "MISSED"}  ${g.goal}: ${g.figure} vs ${g.baseline}${g.ratio === undefined ? "" : ` (${g.ratio.toFixed(2)})`}`);
+    },
     (err) => {
       console.error(err);
       process.exit(1);
