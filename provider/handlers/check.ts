@@ -96,6 +96,11 @@ export async function check(def: KindDefinition, _olds: Props, news: Props): Pro
  */
 export async function serverFailures(def: KindDefinition, olds: Props, inputs: Props): Promise<CheckFailure[]> {
   if (inputs.adopt !== undefined) return [];
+  const isUpdate = Object.keys(olds).some((k) => k in def.specSchema.shape);
+  const changed = (key: string) => !isUpdate || !deepEqual(normalizeForCompare(key, olds[key]), normalizeForCompare(key, inputs[key]));
+  // The body holds spec keys only, and on an update a problem with an unchanged key is dropped below: an
+  // unchanged resource (every preview and up of a stack at rest) has nothing to ask the platform.
+  if (isUpdate && !Object.keys(def.specSchema.shape).some(changed)) return [];
   const p = quickPlatform();
   if (!p) return [];
   const spec = specOf(def, inputs);
@@ -109,8 +114,6 @@ export async function serverFailures(def: KindDefinition, olds: Props, inputs: P
   } catch {
     return []; // not reachable, or too old to dry-run: apply validates anyway
   }
-  const isUpdate = Object.keys(olds).some((k) => k in def.specSchema.shape);
-  const changed = (key: string) => !isUpdate || !deepEqual(normalizeForCompare(key, olds[key]), normalizeForCompare(key, inputs[key]));
   const failures: CheckFailure[] = [];
   for (const problem of problems) {
     const path = problem.field ? problem.field.split(".").map((s) => (/^\d+$/.test(s) ? Number(s) : s)) : [];

@@ -11,7 +11,7 @@ import * as service from "../../provider/handlers/service";
 import * as trainingJob from "../../provider/handlers/training-job";
 import { ProviderError, ResourceInitError } from "../../provider/handlers/errors";
 import { UNKNOWN } from "../../provider/handlers/values";
-import { NotFoundError, type LocalPlatform } from "../../sdk";
+import { NotFoundError, requestStats, type LocalPlatform } from "../../sdk";
 import { makeFixtures, type Fixtures } from "./fixtures";
 import { startPlatformForProviderTests, type TestPlatform } from "./platform";
 
@@ -82,6 +82,18 @@ describe("Dataset", () => {
     expect(r.props).toMatchObject({ status: "Ready", latestVersion: 1 });
     expect(r.inputs).toMatchObject({ name: "ds-main", format: "csv", source: fx.csv, description: "first" });
     expect(dataset.diff(id, r.props, inputs)).toMatchObject({ changes: false });
+  });
+
+  it("check of an unchanged resource asks the platform nothing; a changed one still gets the dry run", async () => {
+    // Issue 18 §2: every preview and up checks every resource; a stack at rest must not cost a request each.
+    const olds = { ...inputs, __provider: "shim" };
+    const before = requestStats.requests;
+    const same = await dataset.check(olds, { ...pickSpec(inputs), logicalName: inputs.logicalName });
+    expect(same.failures).toEqual([]);
+    expect(requestStats.requests - before).toBe(0);
+    const edited = await dataset.check(olds, { ...pickSpec(inputs), description: "edited", logicalName: inputs.logicalName });
+    expect(edited.failures).toEqual([]);
+    expect(requestStats.requests - before).toBe(1);
   });
 
   it("updates in place: description, then new content behind the same path as version 2", async () => {
