@@ -118,43 +118,67 @@ function withReplaceOrder(opts: pulumi.CustomResourceOptions | undefined): pulum
   return { deleteBeforeReplace: true, ...opts };
 }
 
+/**
+ * The dynamic resource every kind extends. The Pulumi Node SDK makes four promises per declared output while
+ * constructing a resource and stamps each with `new Error().stack`, kept only for PULUMI_DEBUG_PROMISE_LEAKS
+ * (runtime/debuggable.ts); with ~15 outputs per kind that was ~1.4 ms of CPU per resource, most of the
+ * program's registration time (issue 18 §2). So stacks are off while the SDK builds our outputs, unless
+ * that variable asks for them. The resource's source position is unaffected: the SDK takes its own stack
+ * with an unlimited depth. A construction error gets the caller's stack back.
+ */
+abstract class MlplatformResource extends pulumi.dynamic.Resource {
+  constructor(kind: Kind, name: string, args: object, opts: pulumi.CustomResourceOptions | undefined) {
+    const limit = Error.stackTraceLimit;
+    if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) Error.stackTraceLimit = 0;
+    try {
+      super(providers[kind], name, props(kind, name, args), withReplaceOrder(opts), "mlplatform", kind);
+    } catch (e) {
+      Error.stackTraceLimit = limit;
+      if (e instanceof Error) Error.captureStackTrace(e, MlplatformResource);
+      throw e;
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
+}
+
 export interface Dataset extends OutputsOf<DatasetOutputs> {}
 /** Named data with versions: a local file or directory ingested, checksummed and counted. */
-export class Dataset extends pulumi.dynamic.Resource {
+export class Dataset extends MlplatformResource {
   constructor(name: string, args: DatasetArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providers.Dataset, name, props("Dataset", name, args), withReplaceOrder(opts), "mlplatform", "Dataset");
+    super("Dataset", name, args, opts);
   }
 }
 
 export interface TrainingJob extends OutputsOf<TrainingJobOutputs> {}
 /** One run of a training command on a dataset version; create waits until it Completed. */
-export class TrainingJob extends pulumi.dynamic.Resource {
+export class TrainingJob extends MlplatformResource {
   constructor(name: string, args: TrainingJobArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providers.TrainingJob, name, props("TrainingJob", name, args), withReplaceOrder(opts), "mlplatform", "TrainingJob");
+    super("TrainingJob", name, args, opts);
   }
 }
 
 export interface Model extends OutputsOf<ModelOutputs> {}
 /** A registry entry; each new source registers a new numbered version. */
-export class Model extends pulumi.dynamic.Resource {
+export class Model extends MlplatformResource {
   constructor(name: string, args: ModelArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providers.Model, name, props("Model", name, args), withReplaceOrder(opts), "mlplatform", "Model");
+    super("Model", name, args, opts);
   }
 }
 
 export interface PerfJob extends OutputsOf<PerfJobOutputs> {}
 /** A benchmark of one model version on flavors x concurrency levels. */
-export class PerfJob extends pulumi.dynamic.Resource {
+export class PerfJob extends MlplatformResource {
   constructor(name: string, args: PerfJobArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providers.PerfJob, name, props("PerfJob", name, args), withReplaceOrder(opts), "mlplatform", "PerfJob");
+    super("PerfJob", name, args, opts);
   }
 }
 
 export interface Service extends OutputsOf<ServiceOutputs> {}
 /** Online inference over the Open Inference Protocol, routing traffic between model versions by weight. */
-export class Service extends pulumi.dynamic.Resource {
+export class Service extends MlplatformResource {
   constructor(name: string, args: ServiceArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providers.Service, name, props("Service", name, args), withReplaceOrder(opts), "mlplatform", "Service");
+    super("Service", name, args, opts);
   }
 }
 

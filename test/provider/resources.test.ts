@@ -25,6 +25,37 @@ function outputValue<T>(o: pulumi.Output<T>): Promise<T> {
 }
 
 describe("resource classes", () => {
+  it("construct without promise stacks unless PULUMI_DEBUG_PROMISE_LEAKS asks; errors keep the caller's stack", async () => {
+    // Issue 18 §2: the SDK stamps four promises per declared output with `new Error().stack`, only read when
+    // debugging promise leaks; at ~15 outputs per kind that was most of a program's registration time.
+    const { Dataset } = await import("../../provider");
+    const state = await import("@pulumi/pulumi/runtime/state");
+    const stacksOf = (name: string) =>
+      [...(state.getStore().leakCandidates as Set<any>)].filter((p) => String(p._debugCtx).includes(`(resource:${name}[`)).map((p) => String(p._debugStackTrace));
+    const limit = Error.stackTraceLimit;
+    new Dataset("no-stacks", { format: "csv", source: "data/a.csv" });
+    expect(Error.stackTraceLimit).toBe(limit);
+    const quiet = stacksOf("no-stacks");
+    expect(quiet.length).toBeGreaterThan(10);
+    expect(quiet.every((s) => !s.includes("\n"))).toBe(true);
+    process.env.PULUMI_DEBUG_PROMISE_LEAKS = "1";
+    try {
+      new Dataset("with-stacks", { format: "csv", source: "data/a.csv" });
+    } finally {
+      delete process.env.PULUMI_DEBUG_PROMISE_LEAKS;
+    }
+    expect(stacksOf("with-stacks").every((s) => s.includes("\n    at "))).toBe(true);
+    let thrown: Error | undefined;
+    try {
+      new Dataset("bad", { format: "csv", source: "data/a.csv", __provider: "x" } as any);
+    } catch (e) {
+      thrown = e as Error;
+    }
+    expect(thrown?.message).toMatch(/__provider/);
+    expect(thrown?.stack).toContain("resources.test.ts");
+    expect(Error.stackTraceLimit).toBe(limit);
+  });
+
   it("register typed kinds with the logical name and the tiny shim", async () => {
     const { Dataset, Model, Service } = await import("../../provider");
     const ds = new Dataset("training-data", { format: "csv", source: "data/iris.csv" });
