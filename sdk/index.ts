@@ -3,9 +3,16 @@ import { resolveBackend, resolveConnection, type ConnectionSettings } from "./co
 import type { BackendRules } from "./kind-rules";
 import { LocalPlatform, type LocalPlatformOptions } from "./local";
 import type { Platform } from "./platform";
-import { openQianfan, QIANFAN_RULES } from "./qianfan";
-import { openModelArts, MODELARTS_RULES } from "./modelarts";
-import { openVolcengine, VOLCENGINE_RULES } from "./volcengine";
+import { QIANFAN_RULES } from "./qianfan/rules";
+import { MODELARTS_RULES } from "./modelarts/rules";
+import { VOLCENGINE_RULES } from "./volcengine/rules";
+
+// The cloud drivers (and the S3 client they share) load only when their backend is opened: a process
+// that talks to the local platform, such as every dynamic-provider process of a local stack, never pays
+// for them (issue 18 §2: loading the handlers is a fixed cost of every preview, refresh and up).
+const qianfan = () => require("./qianfan") as typeof import("./qianfan");
+const modelarts = () => require("./modelarts") as typeof import("./modelarts");
+const volcengine = () => require("./volcengine") as typeof import("./volcengine");
 
 export * from "./errors";
 export * from "./platform";
@@ -32,17 +39,17 @@ export function openPlatform(
       return new LocalPlatform({ endpoint: conn.endpoint, token: conn.token, ...tuning });
     }
     case "modelarts":
-      return openModelArts(settings, {
+      return modelarts().openModelArts(settings, {
         requestTimeoutMs: tuning.requestTimeoutMs,
         retry: { retries: tuning.retryLimit, baseMs: tuning.retryBaseMs, maxMs: tuning.retryMaxMs },
       });
     case "volcengine":
-      return openVolcengine(settings, {
+      return volcengine().openVolcengine(settings, {
         requestTimeoutMs: tuning.requestTimeoutMs,
         retry: { retries: tuning.retryLimit, baseMs: tuning.retryBaseMs, maxMs: tuning.retryMaxMs },
       });
     case "qianfan":
-      return openQianfan(settings, {
+      return qianfan().openQianfan(settings, {
         requestTimeoutMs: tuning.requestTimeoutMs,
         retry: { retries: tuning.retryLimit, baseMs: tuning.retryBaseMs, maxMs: tuning.retryMaxMs },
       });

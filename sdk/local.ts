@@ -3,12 +3,19 @@
 // honouring Retry-After. POST and PATCH are retried too: POSTs carry an Idempotency-Key (a repeat returns the
 // first object) and PATCHes an If-Match (a repeat of an applied patch fails with 412, which handlers
 // resolve by re-reading), so a retry can never apply a change twice.
-import got, { HTTPError, RequestError, type Got, type Method } from "got";
+import type { ExtendOptions, Got, Method } from "got";
 import type { z } from "zod";
 import { CLIENT_HEADER, PROVIDER_CLIENT, type LocalFlavor, type MetricPoint, type ModelVersion, type DatasetVersion, type PerfJobPatch } from "../schemas";
 import { KIND_REGISTRY, KINDS, type Kind } from "../schemas/kinds";
 import { errorFromResponse, InvalidError, ConflictError, UnavailableError } from "./errors";
 import type { KindClient, ListFilter, Page, Platform, ValidationProblem } from "./platform";
+
+/**
+ * got, loaded at the first request: a process that never calls the platform (a dynamic-provider process
+ * whose preview finds nothing changed) does not pay for loading it (issue 18 §2).
+ */
+let gotModule: typeof import("got") | undefined;
+const loadGot = () => (gotModule ??= require("got") as typeof import("got"));
 
 export interface LocalPlatformOptions {
   endpoint: string;
@@ -52,7 +59,8 @@ export class LocalPlatform implements Platform {
   readonly models;
   readonly perfJobs;
   readonly services;
-  private readonly http: Got;
+  private readonly httpOptions: ExtendOptions;
+  private httpClient: Got | undefined;
   private readonly requestTimeoutMs: number;
 
   constructor(readonly options: LocalPlatformOptions) {
@@ -60,7 +68,7 @@ export class LocalPlatform implements Platform {
     const base = options.retryBaseMs ?? 200;
     const max = options.retryMaxMs ?? 5_000;
     const stats = this.stats;
-    this.http = got.extend({
+    this.httpOptions = {
       prefixUrl: options.endpoint.replace(/\/+$/, ""),
       headers: { authorization: `Bearer ${options.token}`, "user-agent": "mlplatform-sdk", ...(options.asProvider ? { [CLIENT_HEADER]: PROVIDER_CLIENT } : {}) },
       responseType: "text",
@@ -103,7 +111,7 @@ export class LocalPlatform implements Platform {
           },
         ],
       },
-    });
+    } satisfies ExtendOptions;
     this.datasets = {
       ...this.kindClient<any, any, any>(KIND_PATHS.datasets),
       versions: async (id: string) => (await this.request<Page<DatasetVersion>>("GET", `v1/datasets/${enc(id)}/versions`)).items,
@@ -199,8 +207,14 @@ export class LocalPlatform implements Platform {
     }
   }
 
+  /** The got instance, made at the first request. */
+  private get http(): Got {
+    return (this.httpClient ??= loadGot().default.extend(this.httpOptions));
+  }
+
   private async requestOnce<T>(method: Method, url: string, opts: RequestOptions): Promise<T> {
     const what = `${method} /${url}`;
+    const { HTTPError, RequestError } = loadGot();
     try {
       const res = await this.http(url, {
         method,

@@ -1,5 +1,6 @@
 // The wiring: one kind's definition turned into the provider methods (configure, check, diff, create, read,
 // update, delete) that each kind module exports and the shim stored in Pulumi state calls at run time.
+import "./compile-cache"; // first: the rest of the handlers load through the compile cache
 import { backendCheck, effectiveDefinition } from "./backend-rules";
 import { check } from "./check";
 import { configure as configureContext, type ProviderSettings } from "./context";
