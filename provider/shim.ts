@@ -15,20 +15,8 @@ export function makeShimProvider(kind: HandlerModule): pulumi.dynamic.ResourcePr
   // One loader, captured by every method: the serialized text holds it once instead of seven times.
   const handler = () => require("node:module").createRequire(process.cwd() + "/")("mlplatform/handlers/" + kind);
   return {
-    async configure(req: pulumi.dynamic.ConfigureRequest) {
-      handler().configure({
-        backend: req.config.get("mlplatform:backend"),
-        endpoint: req.config.get("mlplatform:endpoint"),
-        token: req.config.get("mlplatform:token"),
-        // Cloud backends: secrets (accessKey, secretKey) arrive decrypted here and live only in memory.
-        region: req.config.get("mlplatform:region"),
-        accessKey: req.config.get("mlplatform:accessKey"),
-        secretKey: req.config.get("mlplatform:secretKey"),
-        objectStoreEndpoint: req.config.get("mlplatform:objectStoreEndpoint"),
-        objectStoreBucket: req.config.get("mlplatform:objectStoreBucket"),
-        projectId: req.config.get("mlplatform:projectId"),
-      });
-    },
+    // The handler reads the stack config from the request (mlplatform:*): the serialized text stays short.
+    configure: async (req: pulumi.dynamic.ConfigureRequest) => handler().configureFromRequest(req),
     check: async (olds: any, news: any) => handler().check(olds, news),
     diff: async (id: string, olds: any, news: any) => handler().diff(id, olds, news),
     create: async (inputs: any) => handler().create(inputs),

@@ -19,12 +19,27 @@ export function forEngine(f: CheckFailure): CheckFailure {
   return f.property ? { property: "", reason: `${f.property}: ${f.reason}` } : f;
 }
 
+/** What the shim's configure hands over: Pulumi's dynamic.ConfigureRequest (only its config is read). */
+export interface ConfigureRequestLike {
+  config: { get(key: string): string | undefined };
+}
+
+/** Stack config keys the provider reads (`mlplatform:<key>`); cloud secrets (accessKey, secretKey) live only in memory. */
+const CONFIG_KEYS = ["backend", "endpoint", "token", "region", "accessKey", "secretKey", "objectStoreEndpoint", "objectStoreBucket", "projectId"] as const;
+
+export function settingsFromConfig(config: ConfigureRequestLike["config"]): ProviderSettings {
+  return Object.fromEntries(CONFIG_KEYS.map((k) => [k, config.get(`mlplatform:${k}`)])) as ProviderSettings;
+}
+
 /** The six provider methods (plus configure) for one kind: what the shim delegates to. */
 export function handlersFor(def: KindDefinition) {
   exitWhenEngineGone();
   return {
     definition: def,
+    /** Settings as the previous shim (still stored in older states) passes them. */
     configure: (settings: ProviderSettings) => configureContext(settings),
+    /** The engine's configure request, as the shim passes it: stack config `mlplatform:*` (secrets arrive decrypted). */
+    configureFromRequest: (req: ConfigureRequestLike) => configureContext(settingsFromConfig(req.config)),
     // Each call runs with the selected backend's kind rules applied (configure may select another backend).
     check: async (olds: Props, news: Props) => {
       const eff = effectiveDefinition(def);
