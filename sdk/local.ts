@@ -149,6 +149,7 @@ export class LocalPlatform implements Platform {
       create: (spec, { idempotencyKey }) =>
         this.request<Obj>("POST", `v1/${path}`, { json: spec, headers: { "idempotency-key": idempotencyKey } }),
       get: (id) => this.request<Obj>("GET", `v1/${path}/${enc(id)}`),
+      getMany: async (ids) => (ids.length ? (await list({ ids, limit: ids.length })).items : []),
       update: (id, patch, opts = {}) =>
         this.request<Obj>("PATCH", `v1/${path}/${enc(id)}`, { json: patch, headers: opts.ifMatch ? { "if-match": opts.ifMatch } : {} }),
       delete: async (id, opts = {}) => {
@@ -262,6 +263,7 @@ function listParams(filter: ListFilter): Record<string, string | number> {
   const params: Record<string, string | number> = {};
   if (filter.name !== undefined) params.name = filter.name;
   if (filter.tag) params.tag = `${filter.tag.key}=${filter.tag.value}`;
+  if (filter.ids) params.ids = filter.ids.join(",");
   if (filter.limit !== undefined) params.limit = filter.limit;
   if (filter.pageToken !== undefined) params.pageToken = filter.pageToken;
   return params;

@@ -10,6 +10,8 @@ export interface ListFilter {
   name?: string;
   /** Exact tag match, e.g. `{ key: "mlplatform/urn", value: "<urn>" }`. */
   tag?: { key: string; value: string };
+  /** Only these ids (a backend may ignore this filter: check what comes back). */
+  ids?: string[];
   limit?: number;
   pageToken?: string;
 }
@@ -30,6 +32,11 @@ export interface KindClient<Spec, Patch, Obj extends { id: string; etag: string 
   /** The key makes a retried create return the first object instead of making a second one. */
   create(spec: Spec, opts: { idempotencyKey: string }): Promise<Obj>;
   get(id: string): Promise<Obj>;
+  /**
+   * Many objects in one request (at most 200 ids); ids that do not exist are missing from the answer.
+   * Optional: a backend without it is read one `get` at a time.
+   */
+  getMany?(ids: string[]): Promise<Obj[]>;
   /** With `ifMatch`, fails with PreconditionFailedError when the object changed since that etag. */
   update(id: string, patch: Patch, opts?: { ifMatch?: string }): Promise<Obj>;
   delete(id: string, opts?: { ifMatch?: string }): Promise<void>;

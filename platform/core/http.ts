@@ -251,8 +251,10 @@ function registerKind(app: FastifyInstance, c: KindController, ctx: PlatformCont
       if (eq <= 0) throw HttpError.invalid(`tag must be <key>=<value>, got "${q.tag}"`, "tag");
       tag = { key: q.tag.slice(0, eq), value: q.tag.slice(eq + 1) };
     }
-    const limit = intParam(q.limit, "limit", 1, MAX_PAGE_SIZE, 50);
-    return ctx.store.list(c.kind, { name: q.name, tag, limit, pageToken: q.pageToken || undefined });
+    const ids = q.ids === undefined ? undefined : q.ids.split(",").filter(Boolean);
+    if (ids && ids.length > MAX_PAGE_SIZE) throw HttpError.invalid(`ids: at most ${MAX_PAGE_SIZE} ids per request, got ${ids.length}`, "ids");
+    const limit = intParam(q.limit, "limit", 1, MAX_PAGE_SIZE, ids ? MAX_PAGE_SIZE : 50);
+    return ctx.store.list(c.kind, { name: q.name, tag, ids, limit, pageToken: q.pageToken || undefined });
   });
 
   app.get(`${base}/:id`, async (request, reply) => sendObject(reply, 200, load((request.params as Query).id)));

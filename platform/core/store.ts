@@ -300,6 +300,10 @@ export class SqliteObjectStore implements ObjectStore {
       where.push("name = ?");
       args.push(filter.name);
     }
+    if (filter.ids) {
+      where.push(`id IN (${filter.ids.map(() => "?").join(", ") || "NULL"})`);
+      args.push(...filter.ids);
+    }
     if (filter.tag) {
       // Tag keys may hold '.' and '/', so the JSON path quotes the key (tag keys cannot contain '"').
       where.push("json_extract(json, ?) = ?");

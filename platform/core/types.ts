@@ -23,6 +23,8 @@ export interface StoredObject {
 export interface ListFilter {
   name?: string;
   tag?: { key: string; value: string };
+  /** Only these ids (at most a page's worth): one request reads many objects (a refresh's reads, batched). */
+  ids?: string[];
   limit?: number;
   pageToken?: string;
 }

@@ -1,7 +1,7 @@
 // read (refresh and import): the live object as outputs, and the inputs that would reproduce it — the keys
 // the user declared with their live values, plus empty-by-default keys someone set outside of Pulumi (drift).
 // A vanished object answers with an empty id so the engine drops it from state.
-import { NotFoundError } from "../../sdk";
+import { NotFoundError, type KindClient } from "../../sdk";
 import { platform } from "./context";
 import { normalizeForCompare } from "./diff";
 import { BOOKKEEPING_KEYS, type KindDefinition, type Obj, type Props } from "./kind-definition";
@@ -12,7 +12,7 @@ export async function read(def: KindDefinition, id: string, props: Props): Promi
   const p = platform();
   let obj: Obj;
   try {
-    obj = await def.client(p).get(id);
+    obj = await batchedGet(def.client(p))(id);
   } catch (e) {
     // Gone: an empty id tells the engine to drop it from state (a throw would abort the whole refresh).
     if (e instanceof NotFoundError) return { id: "", props: {} };
@@ -30,4 +30,61 @@ export async function read(def: KindDefinition, id: string, props: Props): Promi
   // Inputs that reproduce the live object: the keys the user declared, with live values.
   const inputs: Props = withoutUndefined({ ...pick(outs, [...declared, ...setOutOfBand]), ...carried });
   return { id: obj.id, props: outs, inputs };
+}
+
+/** At most this many ids per request (the platform's page size). */
+const BATCH_MAX = 200;
+const batchers = new WeakMap<object, (id: string) => Promise<Obj>>();
+
+/**
+ * `get`, with the reads that arrive together sharing one request (issue 18 §2: a refresh read every resource
+ * with its own GET). The engine refreshes up to --parallel resources at once: while one batch is in flight
+ * the next gathers, so nothing waits on a timer and a lone read is sent at once. An id the batch did not
+ * bring back (gone, or a platform that ignores the ids filter) is read with its own `get`, which also
+ * reports "not found" as before. A backend without `getMany` reads one at a time.
+ */
+export function batchedGet(client: KindClient<any, any, any>): (id: string) => Promise<Obj> {
+  const getMany = client.getMany?.bind(client);
+  if (!getMany) return (id) => client.get(id) as Promise<Obj>;
+  const existing = batchers.get(client);
+  if (existing) return existing;
+  const queue = new Map<string, { resolve: (o: Obj) => void; reject: (e: unknown) => void }[]>();
+  let scheduled = false;
+  let inFlight = false;
+  const flush = async () => {
+    scheduled = false;
+    if (inFlight || queue.size === 0) return;
+    const ids = [...queue.keys()].slice(0, BATCH_MAX);
+    const batch = new Map(ids.map((id) => [id, queue.get(id)!]));
+    for (const id of ids) queue.delete(id);
+    inFlight = true;
+    let found = new Map<string, Obj>();
+    try {
+      found = new Map(((await getMany(ids)) as Obj[]).map((o) => [o.id, o]));
+    } catch {
+      // The batch failed as a whole: each read goes on its own and gets its own answer (or error).
+    } finally {
+      inFlight = false;
+      schedule();
+    }
+    for (const [id, waiters] of batch) {
+      const one: Promise<Obj> = found.has(id) ? Promise.resolve(found.get(id)!) : (client.get(id) as Promise<Obj>);
+      one.then(
+        (o) => waiters.forEach((w) => w.resolve(o)),
+        (e) => waiters.forEach((w) => w.reject(e)),
+      );
+    }
+  };
+  const schedule = () => {
+    if (scheduled || inFlight || queue.size === 0) return;
+    scheduled = true;
+    setImmediate(flush);
+  };
+  const get = (id: string) =>
+    new Promise<Obj>((resolve, reject) => {
+      queue.set(id, [...(queue.get(id) ?? []), { resolve, reject }]);
+      schedule();
+    });
+  batchers.set(client, get);
+  return get;
 }

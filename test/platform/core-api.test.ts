@@ -65,6 +65,13 @@ describe("create, get, list", () => {
     expect(byTag.body.items.map((o: any) => o.id)).toEqual([ids[1], ids[3]]);
     expect((await p.api("GET", "/v1/datasets?limit=0")).status).toBe(400);
     expect((await p.api("GET", "/v1/datasets?pageToken=garbage")).status).toBe(400);
+    // Many objects by id in one request (a refresh's reads, batched); an unknown id is simply absent.
+    const byIds = await p.api("GET", `/v1/datasets?ids=${ids[4]},ds-nope,${ids[0]}`);
+    expect(byIds.status).toBe(200);
+    expect(byIds.body.items.map((o: any) => o.id)).toEqual([ids[0], ids[4]]);
+    expect(byIds.body.items[0]).toEqual((await p.api("GET", `/v1/datasets/${ids[0]}`)).body);
+    const tooMany = Array.from({ length: 201 }, (_, i) => `ds-${i}`).join(",");
+    expect((await p.api("GET", `/v1/datasets?ids=${tooMany}`)).status).toBe(400);
   });
 });
 

@@ -96,6 +96,16 @@ describe("Dataset", () => {
     expect(requestStats.requests - before).toBe(1);
   });
 
+  it("reads that arrive together share one request; a missing one is still read as gone", async () => {
+    // Issue 18 §2: a refresh read every resource with its own GET; the engine reads up to --parallel at once.
+    const before = requestStats.requests;
+    const [a, b, gone] = await Promise.all([dataset.read(id, outs), dataset.read(id, outs), dataset.read("ds-does-not-exist", outs)]);
+    expect([a.id, b.id, gone.id]).toEqual([id, id, ""]);
+    expect(a.props).toEqual((await dataset.read(id, outs)).props);
+    // One batch for the three, the missing id once more on its own (it answers 404), and the read above.
+    expect(requestStats.requests - before).toBe(3);
+  });
+
   it("updates in place: description, then new content behind the same path as version 2", async () => {
     const news = await checked(dataset, { name: "ds-main", format: "csv", source: fx.csv, description: "second" }, "Dataset");
     expect(dataset.diff(id, outs, news)).toMatchObject({ changes: true, replaces: [] });
