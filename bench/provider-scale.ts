@@ -5,6 +5,7 @@
 // Pulumi SDK and engine pay per property); ms per resource per size, and the peak RSS of the engine and
 // of the dynamic-provider process at the largest size.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { basename, join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type * as auto from "@pulumi/pulumi/automation";
@@ -369,7 +370,12 @@ export async function runScaleBench(sizes = [10, 50, 200, 1000], reps = 3): Prom
     writeFixtures(project.dir, Math.max(...sizes) / 2);
     const rows: ScaleRow[] = [];
     const largest = Math.max(...sizes);
-    for (const n of sizes) rows.push(await measure(project, n, reps, n === largest));
+    for (const n of sizes) {
+      const [ms, row] = await time(() => measure(project, n, reps, n === largest));
+      rows.push(row);
+      // Progress on stderr: the 1,000-resource stacks take minutes, and a run cut short still shows its rows.
+      console.error(`scale ${n}: ${(ms / 1000).toFixed(0)} s, load ${loadavg()[0].toFixed(1)}; ${JSON.stringify(row)}`);
+    }
     const opTable = (op: Op) =>
       table(
         `Scale: no-change ${op} of our resources (half datasets, half models) vs as many no-op dynamic resources and no-ops shaped like ours (ms, median of ${reps} alternating rounds; goal: ours/no-op ≤ ${RATIO_GOAL} at 200 and 1,000; ms/resource = our time / resources; marginal = ms per added resource since the previous size)`,
