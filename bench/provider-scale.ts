@@ -117,6 +117,12 @@ export interface ScaleRow {
   resources: number;
   /** Median ms of each no-change operation per stack (ours, no-op, shaped no-op), measured in alternating rounds. */
   ms: Record<Op, Record<StackKind, number>>;
+  /**
+   * Median CPU ms of each operation: this process (the inline program, the Automation API) plus its reaped
+   * children (the pulumi CLI and, reaped by it, the dynamic-provider process). Less sensitive to other load
+   * on the machine than wall time.
+   */
+  cpuMs: Record<Op, Record<StackKind, number>>;
   /** The first `up` of each stack (creates every resource; measured once, not in the rounds). */
   createMs: Record<StackKind, number>;
   /** Resources a no-change preview/refresh/up of our stack reported as anything but "same" (should be 0). */
@@ -151,16 +157,20 @@ async function measure(project: BenchProject, count: number, reps: number, rss: 
   };
   const createMs = {} as Record<StackKind, number>;
   for (const k of STACKS) [createMs[k]] = await time(() => stacks[k].up({ parallel: 16 }));
-  const samples = Object.fromEntries(OPS.map((op) => [op, { ours: [] as number[], base: [] as number[], shaped: [] as number[] }])) as Record<Op, Record<StackKind, number[]>>;
+  const perOp = () => Object.fromEntries(OPS.map((op) => [op, { ours: [] as number[], base: [] as number[], shaped: [] as number[] }])) as Record<Op, Record<StackKind, number[]>>;
+  const samples = perOp();
+  const cpu = perOp();
   const peakRssMiB = {} as Record<Op, { cli: number; provider: number }>;
   let ourChanges = 0;
   for (let i = 0; i < reps; i++) {
     for (const op of OPS) {
       for (const k of STACKS) {
         const sampler = rss && k === "ours" ? sampleChildPeakRss() : undefined;
+        const cpu0 = cpuMsWithChildren();
         const [ms, changed] = await time(() => runOp(stacks[k], op));
         const peak = sampler?.stop();
         samples[op][k].push(ms);
+        cpu[op][k].push(cpuMsWithChildren() - cpu0);
         if (k === "ours") ourChanges = Math.max(ourChanges, changed);
         if (peak) {
           const prev = peakRssMiB[op] ?? { cli: 0, provider: 0 };
@@ -171,8 +181,23 @@ async function measure(project: BenchProject, count: number, reps: number, rss: 
   }
   // No destroy: the project directory (state and platform data) is removed as a whole afterwards, and a
   // destroy of 1,000 resources would cost as long as their up.
-  const ms = Object.fromEntries(OPS.map((op) => [op, Object.fromEntries(STACKS.map((k) => [k, median(samples[op][k])]))])) as ScaleRow["ms"];
-  return { resources: count, ms, createMs, ourChanges, ...(rss ? { peakRssMiB } : {}) };
+  const medians = (xs: Record<Op, Record<StackKind, number[]>>) => Object.fromEntries(OPS.map((op) => [op, Object.fromEntries(STACKS.map((k) => [k, median(xs[op][k])]))])) as ScaleRow["ms"];
+  return { resources: count, ms: medians(samples), cpuMs: medians(cpu), createMs, ourChanges, ...(rss ? { peakRssMiB } : {}) };
+}
+
+/**
+ * CPU ms used so far by this process and its reaped children (utime, stime, cutime, cstime of
+ * /proc/self/stat, in USER_HZ = 100 ticks per second). NaN off Linux.
+ */
+export function cpuMsWithChildren(): number {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // After "pid (comm) ": state is field 0, so utime..cstime (fields 14–17 of the full line) are 11–14.
+    return [11, 12, 13, 14].reduce((sum, i) => sum + Number(f[i]), 0) * 10;
+  } catch {
+    return NaN;
+  }
 }
 
 /**
@@ -328,7 +353,7 @@ export function scaleGoals(json: { rows: ScaleRow[] }): Goal[] {
       goals.push({
         goal: `18.2 ${op === "up" ? "no-change up" : op} at ${r.resources} ≤ ${RATIO_GOAL}× no-op`,
         figure: `${r.ms[op].ours.toFixed(0)} ms`,
-        baseline: `${r.ms[op].base.toFixed(0)} ms (shaped no-op ${r.ms[op].shaped.toFixed(0)} ms)`,
+        baseline: `${r.ms[op].base.toFixed(0)} ms (shaped no-op ${r.ms[op].shaped.toFixed(0)} ms; CPU ours/no-op ${(r.cpuMs[op].ours / r.cpuMs[op].base).toFixed(2)})`,
         ratio,
         met,
         ...tried(met),
@@ -382,11 +407,11 @@ export async function runScaleBench(sizes = [10, 50, 200, 1000], reps = 3, large
     const opTable = (op: Op) =>
       table(
         `Scale: no-change ${op} of our resources (half datasets, half models) vs as many no-op dynamic resources and no-ops shaped like ours (ms, median of ${reps} alternating rounds, ${largeReps} from ${LARGE} resources; goal: ours/no-op ≤ ${RATIO_GOAL} at 200 and 1,000; ms/resource = our time / resources; marginal = ms per added resource since the previous size)`,
-        ["resources", `our ${op}`, "no-op", "shaped", "ours/no-op", "ours/shaped", "shaped/no-op", "ms/resource", "marginal ours", "marginal no-op", "marginal shaped"],
+        ["resources", `our ${op}`, "no-op", "shaped", "ours/no-op", "ours/shaped", "shaped/no-op", "ms/resource", "marginal ours", "marginal no-op", "marginal shaped", "CPU s ours", "no-op", "CPU ours/no-op"],
         rows.map((r, i) => {
           const prev = rows[i - 1]?.resources;
           const m = (k: StackKind) => (prev === undefined ? "" : marginalMsPerResource(rows, op, k, prev, r.resources));
-          return [String(r.resources), r.ms[op].ours, r.ms[op].base, r.ms[op].shaped, r.ms[op].ours / r.ms[op].base, r.ms[op].ours / r.ms[op].shaped, r.ms[op].shaped / r.ms[op].base, r.ms[op].ours / r.resources, m("ours"), m("base"), m("shaped")];
+          return [String(r.resources), r.ms[op].ours, r.ms[op].base, r.ms[op].shaped, r.ms[op].ours / r.ms[op].base, r.ms[op].ours / r.ms[op].shaped, r.ms[op].shaped / r.ms[op].base, r.ms[op].ours / r.resources, m("ours"), m("base"), m("shaped"), r.cpuMs[op].ours / 1000, r.cpuMs[op].base / 1000, r.cpuMs[op].ours / r.cpuMs[op].base];
         }),
       );
     const last = rows[rows.length - 1];
