@@ -312,7 +312,8 @@ export function stateSizeTable(sizes: StateSize[]): string {
 }
 
 /** What was tried for a missed 18.2 goal (bench/README.md "Scale (§2)" has the figures). */
-export const SCALE_TRIED = "";
+export const SCALE_TRIED =
+  "no platform request in check for unchanged resources; no promise stacks while our classes register (SDK); lazy got and cloud drivers plus Node's compile cache in the provider process; __provider 3.1 → 2.3 KB; refresh reads batched (GET ?ids=); the rest is the engine's and the SDK's cost per declared output and byte of state (bench/README.md, Scale curve)";
 
 /** ms per resource between two sizes: the slope of the curve, free of the fixed start-up cost. */
 export function marginalMsPerResource(rows: ScaleRow[], op: Op, k: StackKind, from: number, to: number): number {
@@ -369,7 +370,7 @@ export function scaleGoals(json: { rows: ScaleRow[] }): Goal[] {
     goals.push({
       goal: `18.2 time per resource flat: ms/resource ${mid}→${last} ≤ ${FLAT_GOAL}× ${first}→${mid} (worst op)`,
       figure: growth.map((g) => `${g.op} ${g.ours!.toFixed(2)}`).join(", "),
-      baseline: `no-op: ${growth.map((g) => `${g.op} ${g.base!.toFixed(2)}`).join(", ")}`,
+      baseline: `no-op: ${growth.map((g) => `${g.op} ${g.base === undefined ? "n/a" : g.base.toFixed(2)}`).join(", ")}`,
       ratio: worst.ours,
       met,
       ...tried(met),
@@ -389,6 +390,38 @@ export function scaleGoals(json: { rows: ScaleRow[] }): Goal[] {
   return goals;
 }
 
+/** The scale tables, from the measured rows (also used to re-render rows saved from a run's stderr). */
+export function scaleText(rows: ScaleRow[], reps: number, largeReps: number): string {
+  const opTable = (op: Op) =>
+    table(
+    `Scale: no-change ${op} of our resources (half datasets, half models) vs as many no-op dynamic resources and no-ops shaped like ours (ms, median of ${reps} alternating rounds, ${largeReps} from ${LARGE} resources; goal: ours/no-op ≤ ${RATIO_GOAL} at 200 and 1,000; ms/resource = our time / resources; marginal = ms per added resource since the previous size)`,
+    ["resources", `our ${op}`, "no-op", "shaped", "ours/no-op", "ours/shaped", "shaped/no-op", "ms/resource", "marginal ours", "marginal no-op", "marginal shaped", "CPU s ours", "no-op", "CPU ours/no-op"],
+    rows.map((r, i) => {
+      const prev = rows[i - 1]?.resources;
+      const m = (k: StackKind) => (prev === undefined ? "" : marginalMsPerResource(rows, op, k, prev, r.resources));
+      return [String(r.resources), r.ms[op].ours, r.ms[op].base, r.ms[op].shaped, r.ms[op].ours / r.ms[op].base, r.ms[op].ours / r.ms[op].shaped, r.ms[op].shaped / r.ms[op].base, r.ms[op].ours / r.resources, m("ours"), m("base"), m("shaped"), r.cpuMs[op].ours / 1000, r.cpuMs[op].base / 1000, r.cpuMs[op].ours / r.cpuMs[op].base];
+    }),
+    );
+  const last = rows[rows.length - 1];
+  return [
+    ...OPS.map(opTable),
+    table(
+    "Creating the stacks (the first up, measured once; not a goal) and spurious changes of no-change operations (should be 0)",
+    ["resources", "create: ours", "no-op", "shaped", "spurious changes"],
+    rows.map((r) => [String(r.resources), r.createMs.ours, r.createMs.base, r.createMs.shaped, String(r.ourChanges)]),
+    ),
+    ...(last.peakRssMiB
+    ? [
+      table(
+        `Peak RSS at ${last.resources} of our resources (MiB; VmHWM of each process sampled every 100 ms, highest of the rounds)`,
+        ["operation", "pulumi CLI (engine)", "dynamic-provider process"],
+        OPS.map((op) => [op, last.peakRssMiB![op].cli, last.peakRssMiB![op].provider]),
+      ),
+      ]
+    : []),
+  ].join("\n");
+}
+
 /** Sizes from this many resources up get `largeReps` rounds (a round of 1,000 costs minutes). */
 const LARGE = 1000;
 
@@ -404,34 +437,7 @@ export async function runScaleBench(sizes = [10, 50, 200, 1000], reps = 3, large
       // Progress on stderr: the 1,000-resource stacks take minutes, and a run cut short still shows its rows.
       console.error(`scale ${n}: ${(ms / 1000).toFixed(0)} s, load ${loadavg()[0].toFixed(1)}; ${JSON.stringify(row)}`);
     }
-    const opTable = (op: Op) =>
-      table(
-        `Scale: no-change ${op} of our resources (half datasets, half models) vs as many no-op dynamic resources and no-ops shaped like ours (ms, median of ${reps} alternating rounds, ${largeReps} from ${LARGE} resources; goal: ours/no-op ≤ ${RATIO_GOAL} at 200 and 1,000; ms/resource = our time / resources; marginal = ms per added resource since the previous size)`,
-        ["resources", `our ${op}`, "no-op", "shaped", "ours/no-op", "ours/shaped", "shaped/no-op", "ms/resource", "marginal ours", "marginal no-op", "marginal shaped", "CPU s ours", "no-op", "CPU ours/no-op"],
-        rows.map((r, i) => {
-          const prev = rows[i - 1]?.resources;
-          const m = (k: StackKind) => (prev === undefined ? "" : marginalMsPerResource(rows, op, k, prev, r.resources));
-          return [String(r.resources), r.ms[op].ours, r.ms[op].base, r.ms[op].shaped, r.ms[op].ours / r.ms[op].base, r.ms[op].ours / r.ms[op].shaped, r.ms[op].shaped / r.ms[op].base, r.ms[op].ours / r.resources, m("ours"), m("base"), m("shaped"), r.cpuMs[op].ours / 1000, r.cpuMs[op].base / 1000, r.cpuMs[op].ours / r.cpuMs[op].base];
-        }),
-      );
-    const last = rows[rows.length - 1];
-    const text = [
-      ...OPS.map(opTable),
-      table(
-        "Creating the stacks (the first up, measured once; not a goal) and spurious changes of no-change operations (should be 0)",
-        ["resources", "create: ours", "no-op", "shaped", "spurious changes"],
-        rows.map((r) => [String(r.resources), r.createMs.ours, r.createMs.base, r.createMs.shaped, String(r.ourChanges)]),
-      ),
-      ...(last.peakRssMiB
-        ? [
-            table(
-              `Peak RSS at ${last.resources} of our resources (MiB; VmHWM of each process sampled every 100 ms, highest of the rounds)`,
-              ["operation", "pulumi CLI (engine)", "dynamic-provider process"],
-              OPS.map((op) => [op, last.peakRssMiB![op].cli, last.peakRssMiB![op].provider]),
-            ),
-          ]
-        : []),
-    ].join("\n");
+    const text = scaleText(rows, reps, largeReps);
     const json = { reps, largeReps, rows };
     return { text, json, goals: scaleGoals(json) };
   } finally {
