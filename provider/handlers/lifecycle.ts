@@ -123,7 +123,9 @@ async function createOnce(def: KindDefinition, client: KindClient<any, any, any>
       }
       throw e;
     }
-    const ours = (o: Obj) => !def.taggable || o.tags?.[CREATING_TAG] !== undefined;
+    // Without a logical name (a direct handler call, not the engine) the create carries no tags to tell a
+    // replay of an old object from this create's: the replay is taken, as before the creating tag.
+    const ours = (o: Obj) => !def.taggable || !logicalName || o.tags?.[CREATING_TAG] !== undefined;
     try {
       const current = (await client.get(obj.id)) as Obj;
       if (ours(current)) return current;

@@ -71,6 +71,14 @@ describe("1. a replace never adopts what existed before it", () => {
     expect((await api.datasets.get(first.id)).name).toBe("lc-cbd");
   });
 
+  it("a direct handler create without a logical name (no engine: mlplatform/handlers/*) returns its object", async () => {
+    const { inputs } = await dataset.check({}, { name: "lc-no-logical-name", format: "csv", source: fx.csv });
+    expect(inputs.logicalName).toBeUndefined();
+    const created = await dataset.create(inputs);
+    expect((await api.datasets.get(created.id)).name).toBe("lc-no-logical-name");
+    expect(await api.datasets.listAll({ name: "lc-no-logical-name" })).toHaveLength(1);
+  });
+
   it("an interrupted create (never returned to the engine) is still found and taken over by its retry", async () => {
     const inputs = await checked(trainingJob, { name: "lc-interrupted", command: fx.trainCommand, datasetId: dsId, hyperParameters: { sleep: 2 } }, "TrainingJob");
     const first = trainingJob.create(inputs);
