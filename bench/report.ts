@@ -13,6 +13,8 @@ export interface ResultsForReport {
   startedAt: string;
   machine: { cpus: number; cpuModel: string; memoryGiB: number; platform: string; node: string; loadAverageAtStart: number[]; loadAverageAtEnd?: number[] };
   goals: Goal[];
+  /** Partial runs merged in afterwards (`npm run bench -- --only x --merge`). */
+  mergedRuns?: { benchmarks: string[]; startedAt: string; loadAverageAtStart: number[]; loadAverageAtEnd?: number[] }[];
 }
 
 /** Markdown cells must not break the table. */
@@ -29,7 +31,10 @@ export function renderReadmeTable(results: ResultsForReport): string {
   const lines = [
     `Measured by \`npm run bench\` on ${when} UTC on ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node.replace(/^v/, "")}; ` +
       `load average ${m.loadAverageAtStart[0]} at the start${m.loadAverageAtEnd ? ` and ${m.loadAverageAtEnd[0]} at the end` : ""}. ` +
-      "Ratios compare figures taken side by side in the same run.",
+      "Ratios compare figures taken side by side in the same run." +
+      (results.mergedRuns ?? [])
+        .map((r) => ` The ${r.benchmarks.join(", ")} figures come from a separate run on ${r.startedAt.replace("T", " ").slice(0, 16)} UTC (load average ${r.loadAverageAtStart[0]}).`)
+        .join(""),
     "",
     "| goal | measured | baseline | ratio | met |",
     "|---|---|---|---|---|",

@@ -2,8 +2,9 @@
 // provider figures of issue 7 (state size, scale, wait latency, apply overhead, parallelism). Prints the
 // tables, a goal summary, and writes bench/results.json plus a dated Markdown copy under bench/results/.
 // Options: --quick (smaller sizes, for a smoke run), --only <name,...> (platform-api, serving, onnx,
-// latency, scale, apply, ingest).
-import { mkdirSync, writeFileSync } from "node:fs";
+// latency, scale, apply, ingest), --merge (with --only: replace those benchmarks' figures and goals in
+// bench/results.json, e.g. one that failed in the full run; the merge is recorded under mergedRuns).
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import { join } from "node:path";
 import { percentile, REPO_ROOT, table, type BenchResult, type Goal } from "./lib";
@@ -22,6 +23,8 @@ type BenchName = (typeof BENCHES)[number];
 interface Options {
   quick: boolean;
   only: Set<BenchName>;
+  /** A partial run that replaces its benchmarks' figures and goals in bench/results.json (e.g. one that failed in the full run). */
+  merge: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -29,7 +32,9 @@ function parseArgs(argv: string[]): Options {
   const i = argv.indexOf("--only");
   const names = i >= 0 ? (argv[i + 1] ?? "").split(",").filter(Boolean) : [...BENCHES];
   for (const n of names) if (!(BENCHES as readonly string[]).includes(n)) throw new Error(`--only: unknown benchmark "${n}" (known: ${BENCHES.join(", ")})`);
-  return { quick, only: new Set(names as BenchName[]) };
+  const merge = argv.includes("--merge");
+  if (merge && quick) throw new Error("--merge takes full-size figures only: drop --quick");
+  return { quick, only: new Set(names as BenchName[]), merge };
 }
 
 function machine() {
@@ -116,10 +121,39 @@ async function main(): Promise<void> {
   const day = startedAt.toISOString().slice(0, 10);
   writeFileSync(full ? join(REPO_ROOT, "bench", "results.json") : join(dated, `${day}${suffix}.json`), JSON.stringify(out, null, 2) + "\n");
   writeFileSync(join(dated, `${day}${suffix}.md`), `# ${header.replace("\n", "\n\n")}, at end ${loadAverageAtEnd.join(" ")}\n${texts.join("\n")}\n${goalText}\n`);
+  if (opts.merge && !full) {
+    const tracked = mergeIntoResults(out, [...opts.only]);
+    writeReadmeTable(tracked);
+    console.log(`\nmerged ${[...opts.only].join(", ")} into bench/results.json (run of ${tracked.startedAt}); README table regenerated`);
+  }
   // The README's performance table is generated from the tracked figures, never typed by hand.
-  if (full) writeReadmeTable(out);
+  else if (full) writeReadmeTable(out);
   else console.log(`\n(partial run: README table not regenerated; it would read)\n${renderReadmeTable(out)}`);
   if (Object.keys(failures).length) process.exitCode = 1;
+}
+
+/** A goal's id: its first word ("7.3", "18.2"). */
+const goalId = (g: Goal) => g.goal.split(/\s/)[0];
+
+/**
+ * Replaces the named benchmarks' figures and goals in bench/results.json with this partial run's, recording
+ * the partial run (when, load) under `mergedRuns`, so the table says which figures were taken separately.
+ */
+function mergeIntoResults(run: { startedAt: string; machine: Record<string, unknown>; durationsSeconds: Record<string, number>; goals: Goal[]; results: unknown; failures: Record<string, string> }, names: string[]) {
+  const path = join(REPO_ROOT, "bench", "results.json");
+  const tracked = JSON.parse(readFileSync(path, "utf8"));
+  const ids = new Set(run.goals.map(goalId));
+  const goals: Goal[] = tracked.goals.filter((g: Goal) => !ids.has(goalId(g)));
+  tracked.goals = [...goals, ...run.goals].sort((a, b) => goalId(a).localeCompare(goalId(b), "en", { numeric: true }));
+  for (const name of names) {
+    tracked.results[name] = (run.results as Record<string, unknown>)[name];
+    tracked.durationsSeconds[name] = run.durationsSeconds[name];
+    if (run.failures[name]) tracked.failures[name] = run.failures[name];
+    else delete tracked.failures[name];
+  }
+  tracked.mergedRuns = [...(tracked.mergedRuns ?? []), { benchmarks: names, startedAt: run.startedAt, loadAverageAtStart: run.machine.loadAverageAtStart, loadAverageAtEnd: run.machine.loadAverageAtEnd }];
+  writeFileSync(path, JSON.stringify(tracked, null, 2) + "\n");
+  return tracked;
 }
 
 main().catch((err) => {
