@@ -284,6 +284,20 @@ async function registerInBackground(ctx: PlatformContext, id: string, number: nu
   }
 }
 
+/** A new model object's fields from its spec and its first version (sync and background registration alike). */
+function newModelFields(id: string, spec: ModelSpec, v1: ModelVersion) {
+  return {
+    id,
+    name: spec.name,
+    ...(spec.description !== undefined ? { description: spec.description } : {}),
+    tags: spec.tags ?? {},
+    ...(spec.framework !== undefined ? { framework: spec.framework } : {}),
+    ...(spec.inputs ? { inputs: spec.inputs } : {}),
+    ...(spec.outputs ? { outputs: spec.outputs } : {}),
+    ...latestFields([v1]),
+  };
+}
+
 /** Stores version 1 as Registering, answers with it, and registers it in the background. */
 function createInBackground(spec: ModelSpec, bytesTotal: number, ctx: PlatformContext): ModelObject {
   const id = newId("models");
@@ -303,14 +317,7 @@ function createInBackground(spec: ModelSpec, bytesTotal: number, ctx: PlatformCo
   let obj: ModelObject;
   try {
     obj = ctx.store.insert<ModelObject>(KIND, {
-      id,
-      name: spec.name,
-      ...(spec.description !== undefined ? { description: spec.description } : {}),
-      tags: spec.tags ?? {},
-      ...(spec.framework !== undefined ? { framework: spec.framework } : {}),
-      ...(spec.inputs ? { inputs: spec.inputs } : {}),
-      ...(spec.outputs ? { outputs: spec.outputs } : {}),
-      ...latestFields([v1]),
+      ...newModelFields(id, spec, v1),
       statusMessage: "registering version 1",
       progress: { bytesDone: 0, bytesTotal },
     } as Omit<ModelObject, "etag" | "createdAt" | "updatedAt">);
@@ -353,16 +360,7 @@ export const modelController: KindController = {
     ctx.store.putChild(KIND, id, "versions", "1", v1);
     ctx.artifacts.release(v1.artifactDigest);
     try {
-      return ctx.store.insert<ModelObject>(KIND, {
-        id,
-        name: spec.name,
-        ...(spec.description !== undefined ? { description: spec.description } : {}),
-        tags: spec.tags ?? {},
-        ...(spec.framework !== undefined ? { framework: spec.framework } : {}),
-        ...(spec.inputs ? { inputs: spec.inputs } : {}),
-        ...(spec.outputs ? { outputs: spec.outputs } : {}),
-        ...latestFields([v1]),
-      } as Omit<ModelObject, "etag" | "createdAt" | "updatedAt">);
+      return ctx.store.insert<ModelObject>(KIND, newModelFields(id, spec, v1) as Omit<ModelObject, "etag" | "createdAt" | "updatedAt">);
     } catch (err) {
       ctx.store.deleteChild(KIND, id, "versions", "1");
       throw err;
