@@ -12,6 +12,8 @@ const cache = process.env.MLP_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(h
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // The cloud drivers load lazily by `require` in the compiled package; under vitest they come from here.
+    setupFiles: ["test/setup/cloud-drivers.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Tests start real platforms and processes; two cores do not gain from wide parallelism.

@@ -10,9 +10,26 @@ import { VOLCENGINE_RULES } from "./volcengine/rules";
 // The cloud drivers (and the S3 client they share) load only when their backend is opened: a process
 // that talks to the local platform, such as every dynamic-provider process of a local stack, never pays
 // for them (issue 18 §2: loading the handlers is a fixed cost of every preview, refresh and up).
-const qianfan = () => require("./qianfan") as typeof import("./qianfan");
-const modelarts = () => require("./modelarts") as typeof import("./modelarts");
-const volcengine = () => require("./volcengine") as typeof import("./volcengine");
+interface CloudDrivers {
+  qianfan: typeof import("./qianfan");
+  modelarts: typeof import("./modelarts");
+  volcengine: typeof import("./volcengine");
+}
+const drivers: Partial<CloudDrivers> = {};
+
+/**
+ * Hands over driver modules already loaded. For test runners that run the TypeScript sources (vitest): there
+ * a plain `require("./qianfan")` finds no compiled file, and the runner's own instances of the modules must be
+ * the ones used (test/setup/cloud-drivers.ts). The compiled package never needs it.
+ */
+export function provideCloudDrivers(loaded: Partial<CloudDrivers>): void {
+  Object.assign(drivers, loaded);
+}
+
+const driver = <K extends keyof CloudDrivers>(name: K): CloudDrivers[K] => (drivers[name] ??= require(`./${name}`) as CloudDrivers[K]);
+const qianfan = () => driver("qianfan");
+const modelarts = () => driver("modelarts");
+const volcengine = () => driver("volcengine");
 
 export * from "./errors";
 export * from "./platform";
