@@ -15,12 +15,24 @@ interface LockFile {
   timestamp?: string;
 }
 
+/**
+ * Whether `pid` is a running process. A killed run's pulumi CLI can linger as a zombie until something reaps
+ * it (its parent died with it; a busy or non-reaping init leaves it there), and signal 0 succeeds on a zombie:
+ * on Linux its state in /proc says it is gone.
+ */
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ...": comm may hold spaces and parentheses, so read after the last ")".
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return true; // no /proc (not Linux): signal 0 is all there is
   }
 }
 
