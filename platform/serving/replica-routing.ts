@@ -15,6 +15,15 @@ export type Decision = { kind: "local" } | { kind: "forward"; backend: RouteBack
 
 const LOCAL: Decision = { kind: "local" };
 
+/** The 503 a request gets when no replica can answer it: from a replica, or from the front before any is ready. */
+export function noReplicaMessage(service: string, modelName: string, version: string | undefined): string {
+  return `service "${service}" has no ready replica${version ? ` of version ${version}` : ""} for model "${modelName}"`;
+}
+
+function noReplica(service: string, modelName: string, version: string | undefined): Decision {
+  return { kind: "refuse", status: 503, error: noReplicaMessage(service, modelName, version) };
+}
+
 interface Peer {
   agent: Agent;
   inFlight: number;
@@ -76,12 +85,12 @@ export class ReplicaRouting {
     }
     const eligible = routes.eligible(modelName, version);
     if (eligible.length === 0) {
-      return fits ? LOCAL : { kind: "refuse", status: 503, error: `service "${routes.service}" has no ready replica${version ? ` of version ${version}` : ""} for model "${modelName}"` };
+      return fits ? LOCAL : noReplica(routes.service, modelName, version);
     }
     const entry = routes.pickEntry(eligible);
     if (fits && entry !== undefined && entry === this.ownEntry) return LOCAL;
     const backend = routes.pickIn(entry, eligible.filter((b) => b.id !== this.self));
-    if (!backend) return fits ? LOCAL : { kind: "refuse", status: 503, error: `service "${routes.service}" has no ready replica${version ? ` of version ${version}` : ""} for model "${modelName}"` };
+    if (!backend) return fits ? LOCAL : noReplica(routes.service, modelName, version);
     return { kind: "forward", backend };
   }
 

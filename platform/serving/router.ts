@@ -15,6 +15,7 @@
 // with `connection: close` so the client's next connection is handed to a replica once one is ready.
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import { createServer, type Server, type Socket } from "node:net";
+import { noReplicaMessage } from "./replica-routing";
 import { ServiceRoutes, type RouteBackend, type RoutingTable } from "./weighted-choice";
 
 /** A replica that can take over a client connection (ReplicaProcess). */
@@ -104,7 +105,7 @@ export class ServiceFront {
     // Drop any body unread: the connection closes after this answer anyway.
     req.resume();
     const version = m[2];
-    sendJson(res, 503, { error: `service "${this.serviceName}" has no ready replica${version ? ` of version ${version}` : ""} for model "${decodeURIComponent(m[1])}"` });
+    sendJson(res, 503, { error: noReplicaMessage(this.serviceName, decodeURIComponent(m[1]), version) });
   }
 
   /** Stops accepting (the port is free at once); connections already handed to replicas are theirs to close. */
