@@ -17,7 +17,7 @@
 // deliberate utimes) is the scrub's job: scrub() re-hashes every artifact in the background (start.ts runs it
 // on a timer, one artifact at a time) and quarantines any whose content no longer matches its digest.
 // Artifacts stored before manifests existed are hashed once on their first read, then get one.
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, read, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
@@ -26,6 +26,7 @@ import { fileDigest, listFiles, treeDigest } from "../../sdk/digest";
 import { ContainedPath } from "./contained";
 import { type ArtifactStats, type ArtifactStore, type PutObserver } from "./types";
 import { HttpError } from "./errors";
+import { randomHex } from "./random-pool";
 
 export { listFiles };
 
@@ -80,9 +81,12 @@ export class CasArtifactStore implements ArtifactStore {
    */
   async put(source: string | ContainedPath, observer: PutObserver = {}): Promise<{ digest: string; sizeBytes: number }> {
     const opened = typeof source === "string" ? ContainedPath.openOwned(source) : source;
-    const staging = join(this.tmp, randomBytes(8).toString("hex"));
+    const staging = join(this.tmp, randomHex(8));
     let done = 0;
+    // Whether anything was written under `staging` (the fast path for small stored content writes nothing).
+    let staged = false;
     const copy = async (fd: number, rel: string, size: number, to: string) => {
+      staged = true;
       const reader = observer.file?.(rel, size);
       const stored = await this.copyHashing(fd, to, (n, chunk) => {
         reader?.data(chunk);
@@ -96,11 +100,13 @@ export class CasArtifactStore implements ArtifactStore {
       this.stats.puts++;
       if (!opened.isDirectory) {
         let stored!: { digest: string; size: number };
+        let reused = false;
         await opened.forEachFile(async (f) => {
           // A small file whose content is already stored intact (its blob passes the manifest guard) is not
           // copied again: read and hashed in one synchronous read, seen by the observer once, and the put
           // leases the stored blob — no staging copy, no fsync, no rename (issue 18 §4: the same tiny source
-          // created again and again). Nothing yields between this check and settle(), so no sweep intervenes.
+          // created again and again). Check, observer and lease run in one synchronous step, so no sweep
+          // (a timer) can come between them.
           const small = f.size <= SMALL_FILE_BYTES ? readSmall(f.fd, f.size) : undefined;
           if (small) {
             const digest = createHash("sha256").update(small).digest("hex");
@@ -109,16 +115,19 @@ export class CasArtifactStore implements ArtifactStore {
               const reader = observer.file?.(f.rel, small.length);
               reader?.data(small);
               observer.progress?.(small.length);
-              reader?.end();
+              reader?.end(); // throws on content the caller refuses: then no lease is taken
+              this.lease(digest);
               stored = { digest, size: small.length };
+              reused = true;
               return;
             }
           }
           stored = await copy(f.fd, f.rel, f.size, staging);
         });
-        this.settle(staging, join(this.blobs, stored.digest), stored.digest);
+        if (!reused) this.settle(staging, join(this.blobs, stored.digest), stored.digest);
         return { digest: stored.digest, sizeBytes: stored.size };
       }
+      staged = true;
       mkdirSync(staging);
       const entries: { rel: string; digest: string }[] = [];
       let sizeBytes = 0;
@@ -132,7 +141,7 @@ export class CasArtifactStore implements ArtifactStore {
       return { digest, sizeBytes };
     } finally {
       if (typeof source === "string") opened.close();
-      rmSync(staging, { recursive: true, force: true });
+      if (staged) rmSync(staging, { recursive: true, force: true });
     }
   }
 
@@ -302,7 +311,7 @@ export class CasArtifactStore implements ArtifactStore {
   /** Records the stored files' sizes and mtimes (after a verified write, or a verifying hash). */
   private writeManifest(digest: string, stored: string): void {
     const manifest: Manifest = { digest, files: snapshot(stored) };
-    const tmp = join(this.tmp, `${digest}.${randomBytes(4).toString("hex")}.json`);
+    const tmp = join(this.tmp, `${digest}.${randomHex(4)}.json`);
     writeFileSync(tmp, JSON.stringify(manifest), { mode: 0o600 });
     renameSync(tmp, join(this.meta, `${digest}.json`));
     this.manifests.set(digest, manifest);
@@ -313,16 +322,21 @@ export class CasArtifactStore implements ArtifactStore {
     rmSync(join(this.meta, `${digest}.json`), { force: true });
   }
 
+  /** Keeps `digest` from sweeps until its put is released (or the lease runs out). */
+  private lease(digest: string): void {
+    this.leases.set(digest, { count: (this.leases.get(digest)?.count ?? 0) + 1, until: Date.now() + PUT_LEASE_MS });
+  }
+
   /** Moves a staged copy under its digest (the stored copy stays when there is one) and leases it. */
   private settle(staging: string, target: string, digest: string): void {
-    this.leases.set(digest, { count: (this.leases.get(digest)?.count ?? 0) + 1, until: Date.now() + PUT_LEASE_MS });
+    this.lease(digest);
     if (!existsSync(target)) {
       renameSync(staging, target);
       this.writeManifest(digest, target);
     } else if (!this.manifestOf(digest) || guardProblem(target, this.manifestOf(digest)!)) {
       // Stored by an earlier version without a manifest, or changed since it was stored: the staged copy was
       // just verified and has the same digest, so it replaces the old copy and gets a fresh manifest.
-      const old = join(this.tmp, `old-${randomBytes(4).toString("hex")}`);
+      const old = join(this.tmp, `old-${randomHex(4)}`);
       renameSync(target, old);
       renameSync(staging, target);
       rmSync(old, { recursive: true, force: true });

@@ -16,7 +16,6 @@
 //   commit: the HTTP layer holds every response until `committed()` settles (core/http.ts), so an
 //   answered create or update is in the WAL before the client sees it — and a read that saw an
 //   uncommitted write waits for that commit too. A failed COMMIT fails the responses waiting for it.
-import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { join } from "node:path";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
@@ -24,6 +23,7 @@ import { type KindName, type ListFilter, type ObjectStore, type StoredObject } f
 import { KIND_BY_COLLECTION, KIND_REGISTRY } from "../../schemas/kinds";
 import { HttpError } from "./errors";
 import { EnvSealer } from "./sealed";
+import { randomHex } from "./random-pool";
 
 export const MAX_PAGE_SIZE = 200;
 export const DEFAULT_PAGE_SIZE = 50;
@@ -81,16 +81,8 @@ interface Batch {
   wrote: boolean;
 }
 
-/** Random bytes drawn in blocks: one crypto call per 512 etags instead of one per write. */
-let etagPool = Buffer.alloc(0);
-let etagAt = 0;
-
 function newEtag(): string {
-  if (etagAt + 8 > etagPool.length) {
-    etagPool = randomBytes(8 * 512);
-    etagAt = 0;
-  }
-  return etagPool.toString("hex", etagAt, (etagAt += 8));
+  return randomHex(8);
 }
 
 /** Page tokens are opaque to clients: the last returned sequence number, base64url-encoded. */

@@ -8,7 +8,7 @@
 import { basename } from "node:path";
 import { DatasetPatch, DatasetSpec, DatasetVersion, Page, type Dataset } from "../../schemas/index";
 import { newId } from "../core/ids";
-import { type KindController, type PlatformContext, type Problem, type StoredObject } from "../core/types";
+import { type KindController, type PlatformContext, type Problem, type StoredObject, type ValidateOptions } from "../core/types";
 import { collectProblem, HttpError, refuseProblems } from "../core/errors";
 import { nameProblem } from "../core/rules";
 import { everyObject } from "../core/store";
@@ -267,16 +267,21 @@ async function ingestPendingVersion(ctx: PlatformContext, id: string): Promise<v
   });
 }
 
+/** validate's problems, and the source's resolved path when it passed (create sizes it without resolving again). */
+async function checkSpec(spec: DatasetSpec, ctx: PlatformContext, opts?: ValidateOptions): Promise<{ problems: Problem[]; sourcePath?: string }> {
+  const problems: Problem[] = [];
+  let sourcePath: string | undefined;
+  await collectProblem(problems, () => (sourcePath = ctx.resolvePath(spec.source, "source")));
+  const taken = nameProblem(ctx, KIND, "dataset", spec, opts);
+  if (taken) problems.push(taken);
+  return { problems, sourcePath };
+}
+
 export const datasetController: KindController = {
   kind: KIND,
 
   async validate(raw, ctx, opts) {
-    const spec = raw as DatasetSpec;
-    const problems: Problem[] = [];
-    await collectProblem(problems, () => ctx.resolvePath(spec.source, "source"));
-    const taken = nameProblem(ctx, KIND, "dataset", spec, opts);
-    if (taken) problems.push(taken);
-    return problems;
+    return (await checkSpec(raw as DatasetSpec, ctx, opts)).problems;
   },
 
   async validatePatch(_current, raw, ctx) {
@@ -288,9 +293,10 @@ export const datasetController: KindController = {
 
   async create(raw, ctx) {
     const spec = raw as DatasetSpec;
-    refuseProblems(await datasetController.validate(spec, ctx), "dataset spec");
+    const checked = await checkSpec(spec, ctx);
+    refuseProblems(checked.problems, "dataset spec");
     // What the ingest will read, by stats alone, so the first answer already says how much there is to do.
-    const bytesTotal = bytesToCopy(ctx.resolvePath(spec.source, "source"));
+    const bytesTotal = bytesToCopy(checked.sourcePath!);
     const obj = ctx.store.insert<DatasetObject>(
       KIND,
       clean({

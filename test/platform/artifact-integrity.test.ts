@@ -84,3 +84,31 @@ describe("reads check size and mtime, not content", () => {
     expect(statSync(await store.path(digest)).size).toBe(MiB);
   });
 });
+
+describe("a small source already stored is leased, not copied", () => {
+  const store = new CasArtifactStore(join(dir, "cas-lease"));
+
+  it("keeps the stored blob from a sweep until the put is released, and writes nothing", async () => {
+    const src = join(dir, "tiny.csv");
+    writeFileSync(src, "x,y\n1,2\n");
+    const first = await store.put(src);
+    store.release(first.digest);
+    const written = store.stats.bytesWritten;
+    const again = await store.put(src);
+    expect(again.digest).toBe(first.digest);
+    expect(store.stats.bytesWritten).toBe(written); // the fast path: no staging copy
+    expect(store.sweep(new Set()).removed).toEqual([]); // leased by the second put
+    store.release(again.digest);
+    expect(store.sweep(new Set()).removed).toEqual([first.digest]);
+  });
+
+  it("takes no lease when the caller refuses the content it reads", async () => {
+    const src = join(dir, "refused.csv");
+    writeFileSync(src, "a,b\n3,4\n");
+    const first = await store.put(src);
+    store.release(first.digest);
+    const refuse = { file: () => ({ data: () => undefined, end: () => { throw new Error("not csv"); } }) };
+    await expect(store.put(src, refuse)).rejects.toThrow("not csv");
+    expect(store.sweep(new Set()).removed).toEqual([first.digest]);
+  });
+});
