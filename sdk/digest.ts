@@ -19,12 +19,24 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSy
 import { homedir } from "node:os";
 import { join, relative, sep } from "node:path";
 
-export async function contentDigest(path: string): Promise<string> {
+/** The digest of a file or directory tree; `onBytes` sees the length of every chunk hashed. */
+export function contentDigest(path: string, onBytes?: (n: number) => void): Promise<string> {
+  return digestWith(path, (file) => fileDigest(file, onBytes));
+}
+
+/**
+ * The one walk behind every content digest: a file's digest, or the tree digest over the files under a
+ * directory, each file's digest from `digestOf` (a hash, or a cache lookup that hashes on a miss).
+ */
+async function digestWith(path: string, digestOf: (file: string, rel: string) => Promise<string>): Promise<string> {
   const st = statSync(path);
-  if (st.isFile()) return fileDigest(path);
+  if (st.isFile()) return digestOf(path, "");
   if (!st.isDirectory()) throw new Error(`${path} is neither a file nor a directory`);
   const entries: TreeEntry[] = [];
-  for (const file of listFiles(path)) entries.push({ rel: relative(path, file).split(sep).join("/"), digest: await fileDigest(file) });
+  for (const file of listFiles(path)) {
+    const rel = relative(path, file).split(sep).join("/");
+    entries.push({ rel, digest: await digestOf(file, rel) });
+  }
   return treeDigest(entries);
 }
 
@@ -127,17 +139,7 @@ export async function cachedContentDigest(path: string, opts: { cacheDir?: strin
     if (Number(st.mtimeNs / 1_000_000n) < started - RACY_MS) fresh[key] = digest;
     return digest;
   };
-  const st = statSync(root);
-  let digest: string;
-  if (st.isFile()) digest = await digestOf(root, "");
-  else if (st.isDirectory()) {
-    const entries: TreeEntry[] = [];
-    for (const file of listFiles(root)) {
-      const rel = relative(root, file).split(sep).join("/");
-      entries.push({ rel, digest: await digestOf(file, rel) });
-    }
-    digest = treeDigest(entries);
-  } else throw new Error(`${path} is neither a file nor a directory`);
+  const digest = await digestWith(root, digestOf);
   const changed = Object.keys(fresh).length !== Object.keys(old).length || Object.keys(fresh).some((k) => old[k] !== fresh[k]);
   if (changed) saveCache(cacheDir, cacheFile, { version: 1, root, entries: fresh });
   return digest;

@@ -22,7 +22,7 @@ import { existsSync, mkdirSync, read, readdirSync, readFileSync, readSync, renam
 import { open } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { promisify } from "node:util";
-import { fileDigest, listFiles, treeDigest } from "../../sdk/digest";
+import { contentDigest, listFiles, treeDigest } from "../../sdk/digest";
 import { ContainedPath } from "./contained";
 import { type ArtifactStats, type ArtifactStore, type PutObserver } from "./types";
 import { HttpError } from "./errors";
@@ -277,15 +277,8 @@ export class CasArtifactStore implements ArtifactStore {
   }
 
   /** The digest of stored content (a blob's bytes or a tree's entries), counted in stats.bytesHashed. */
-  private async hashStored(path: string): Promise<string> {
-    if (!statSync(path).isDirectory()) return this.hashFile(path);
-    const entries: { rel: string; digest: string }[] = [];
-    for (const file of listFiles(path)) entries.push({ rel: relative(path, file).split(sep).join("/"), digest: await this.hashFile(file) });
-    return treeDigest(entries);
-  }
-
-  private hashFile(path: string): Promise<string> {
-    return fileDigest(path, (n) => (this.stats.bytesHashed += n));
+  private hashStored(path: string): Promise<string> {
+    return contentDigest(path, (n) => (this.stats.bytesHashed += n));
   }
 
   /** Whether the blob of `digest` is stored and unchanged since it was verified (a stat, nothing read). */
