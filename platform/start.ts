@@ -131,7 +131,7 @@ export async function startPlatform(opts: StartOptions): Promise<RunningPlatform
   const https = opts.tls ? { cert: readFileSync(opts.tls.certFile), key: readFileSync(opts.tls.keyFile) } : undefined;
   const token = ensureToken(dataDir);
   const log = opts.log ?? (opts.logFile ? fileLog(opts.logFile, { maxBytes: opts.logMaxBytes, secrets: [token] }) : stderrLog([token]));
-  const store = new SqliteObjectStore(dataDir);
+  const store = new SqliteObjectStore(dataDir, log);
   const ctx: PlatformContext = {
     dataDir,
     allowedRoots,

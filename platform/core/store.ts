@@ -9,6 +9,9 @@
 //   write survives the platform process dying at any moment (SIGKILL, a crash: the WAL is in the OS page
 //   cache and replayed on the next open); an OS crash or power loss can lose the last commits before a
 //   checkpoint (never corrupt the file). This was the policy before group commit too.
+// - Checkpoints run on a worker thread within 200 ms of a write (core/checkpointer.ts), not inside the
+//   commit that crosses SQLite's 1,000-page threshold: no request waits for a checkpoint's fsyncs, and the
+//   window an OS crash can lose is that fraction of a second rather than up to 1,000 pages of commits.
 // - Group commit: writes join one open transaction (a failing statement undoes only itself; a write of
 //   several statements is a savepoint); the transaction commits once per event-loop turn (setImmediate),
 //   so the writes of all requests handled in that turn share one COMMIT. Reads join it too (one read
@@ -24,6 +27,8 @@ import { KIND_BY_COLLECTION, KIND_REGISTRY } from "../../schemas/kinds";
 import { HttpError } from "./errors";
 import { EnvSealer } from "./sealed";
 import { randomHex } from "./random-pool";
+import { BackgroundCheckpointer, type CheckpointResult } from "./checkpointer";
+import type { LogFn } from "./log";
 
 export const MAX_PAGE_SIZE = 200;
 export const DEFAULT_PAGE_SIZE = 50;
@@ -121,12 +126,18 @@ export class SqliteObjectStore implements ObjectStore {
   /** Env values are sealed on their way into the file (core/sealed.ts). */
   private readonly sealer: EnvSealer;
 
-  constructor(dataDir: string) {
+  /** Checkpoints the WAL from a worker thread, so no commit on this thread pays for one (see checkpointer.ts). */
+  private readonly checkpointer: BackgroundCheckpointer;
+
+  constructor(dataDir: string, log?: LogFn) {
     this.sealer = new EnvSealer(dataDir);
-    this.db = new DatabaseSync(join(dataDir, "platform.db"));
-    // The durability policy (see the header): WAL, synchronous=NORMAL, group commit before any answer.
-    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
+    const path = join(dataDir, "platform.db");
+    this.db = new DatabaseSync(path);
+    // The durability policy (see the header): WAL, synchronous=NORMAL, group commit before any answer, and
+    // checkpoints in the background instead of inside the commit that crosses 1,000 WAL pages.
+    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 0;");
     this.db.exec(SCHEMA);
+    this.checkpointer = new BackgroundCheckpointer(path, (message) => (log ? log(message) : process.stderr.write(`${message}\n`)));
     // Waiters are per request; a wide fan-in of long-polls on one object is normal, not a leak.
     this.changes.setMaxListeners(0);
   }
@@ -147,7 +158,18 @@ export class SqliteObjectStore implements ObjectStore {
     for (const release of [...this.waiters]) release();
     this.commitNow();
     this.closed = true;
+    this.checkpointer.close();
     this.db.close();
+  }
+
+  /** Background checkpoints run so far and the last one's outcome. */
+  get checkpoints(): BackgroundCheckpointer["stats"] {
+    return this.checkpointer.stats;
+  }
+
+  /** A WAL checkpoint now, on the checkpointer's thread (tests; commits schedule their own). */
+  checkpoint(): Promise<CheckpointResult> {
+    return this.checkpointer.now();
   }
 
   private closed = false;
@@ -224,7 +246,10 @@ export class SqliteObjectStore implements ObjectStore {
     this.batch = undefined;
     try {
       this.db.exec("COMMIT");
-      if (batch.wrote) this.stats.commits++;
+      if (batch.wrote) {
+        this.stats.commits++;
+        this.checkpointer.schedule();
+      }
       batch.resolve();
     } catch (err) {
       if (this.db.isTransaction) this.db.exec("ROLLBACK");

@@ -2,7 +2,7 @@
 // — a create's 201 or a read that saw an uncommitted write — leaves the platform before its commit. The
 // commit is delayed here, so a response sent ahead of it would be caught: another connection to the
 // database file (which sees only committed data) must already find the created object when the 201 arrives.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -33,6 +33,34 @@ function committedRow(dataDir: string, kind: string, id: string): boolean {
     reader.close();
   }
 }
+
+describe("WAL checkpoints in the background", () => {
+  it("run on a worker thread shortly after writes, never inside a commit, and bring the writes into the database file", async () => {
+    const dir = temp("mlp-ckpt-");
+    const store = new SqliteObjectStore(dir);
+    try {
+      // The connection that commits never checkpoints by itself.
+      expect(store.db.prepare("PRAGMA wal_autocheckpoint").get()).toEqual({ wal_autocheckpoint: 0 });
+      for (let i = 0; i < 50; i++) store.insert("datasets", { id: `ds-${i}`, name: `d${i}`, status: "Ready", tags: {} });
+      await store.committed();
+      const deadline = Date.now() + 10_000;
+      while (store.checkpoints.runs === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(store.checkpoints.runs).toBeGreaterThan(0);
+      expect(store.checkpoints.last?.error).toBeUndefined();
+      // The database file alone (no WAL beside it) holds the writes: they were checkpointed.
+      const copy = temp("mlp-ckpt-copy-");
+      copyFileSync(join(dir, "platform.db"), join(copy, "platform.db"));
+      const alone = new DatabaseSync(join(copy, "platform.db"), { readOnly: true });
+      try {
+        expect(alone.prepare("SELECT count(*) AS n FROM objects").get()).toEqual({ n: 50 });
+      } finally {
+        alone.close();
+      }
+    } finally {
+      store.close();
+    }
+  });
+});
 
 describe("group commit in the store", () => {
   it("commits the writes of one event-loop turn in one transaction, after which another connection sees them", async () => {
