@@ -105,17 +105,19 @@ export function buildApp(opts: HttpOptions): FastifyInstance {
   });
 
   const schemas = responseSchemas(Object.values(ctx.controllers));
-  app.addHook("preSerialization", async (request, reply, payload) => {
+  // Hooks on every request take fastify's callback form: an async hook costs a promise and a microtask hop
+  // per request (issue 18 §4).
+  app.addHook("preSerialization", (request, reply, payload, done) => {
     const schema = schemas.lookup(request.method, request.routeOptions.url, reply.statusCode);
-    if (!schema) return payload;
+    if (!schema) return done(null, payload);
     const r = schema.safeParse(payload);
-    if (r.success) return payload;
+    if (r.success) return done(null, payload);
     const where = `${request.method} ${request.routeOptions.url ?? request.url} → ${reply.statusCode}`;
     const issues = r.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
     ctx.log("response violates its published schema", { route: where, issues });
-    if (opts.responseViolations !== "refuse" || reply.statusCode >= 500) return payload;
+    if (opts.responseViolations !== "refuse" || reply.statusCode >= 500) return done(null, payload);
     reply.code(500);
-    return { code: "internal", message: `internal error: the response of ${where} violates its published schema (${issues})` };
+    done(null, { code: "internal", message: `internal error: the response of ${where} violates its published schema (${issues})` });
   });
 
   // Group commit (core/store.ts): no response leaves before every write made so far is committed — the
@@ -133,8 +135,13 @@ export function buildApp(opts: HttpOptions): FastifyInstance {
   const sessions = opts.sessions ?? new ConsoleSessions();
   const secure = Boolean(opts.https);
   const tokenMatches = tokenMatcher(token);
-  app.addHook("onRequest", async (request, reply) => {
-    if (tokenMatches(bearerToken(request.headers.authorization))) return;
+  app.addHook("onRequest", (request, reply, done) => {
+    if (tokenMatches(bearerToken(request.headers.authorization))) return done();
+    // Answered early (401, the console's redirect): fastify's callback form then wants no done().
+    void refuseUnlessConsole(request, reply).then(() => (reply.sent ? undefined : done()), done);
+  });
+  /** A request without the bearer token: the console's own ways in, else 401. */
+  const refuseUnlessConsole = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     // Parsed by hand: `new URL("//", base)` and friends throw on paths a client may send as it likes.
     const [path, query = ""] = splitUrl(request.url);
     // A browser cannot send a bearer header: the console page alone takes the token once as `/?token=…`,
@@ -153,10 +160,11 @@ export function buildApp(opts: HttpOptions): FastifyInstance {
       .code(401)
       .header("www-authenticate", 'Bearer realm="mlplatform"')
       .send({ code: "unauthorized", message: "missing or wrong bearer token (see <dataDir>/token)" });
-  });
+  };
 
-  app.addHook("onResponse", async (request, reply) => {
+  app.addHook("onResponse", (request, reply, done) => {
     if (request.method === "DELETE" && reply.statusCode < 300) opts.onDeleted?.();
+    done();
   });
 
   app.post("/logout", async (request, reply) => {
