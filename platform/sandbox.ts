@@ -27,6 +27,8 @@ export interface SandboxSpec {
   cwd: string;
   /** The job's environment (its PATH entries under hidden places are made visible read-only). */
   env: Record<string, string>;
+  /** Keep the network (pip reaching its index); everything else stays as for a job. Default: no network. */
+  network?: boolean;
 }
 
 export function sandboxMode(env: NodeJS.ProcessEnv = process.env): SandboxMode {
@@ -82,6 +84,7 @@ export function sandboxedArgv(argv: string[], spec: SandboxSpec, mode: SandboxMo
     "--die-with-parent",
     "--new-session",
     "--unshare-all",
+    ...(spec.network ? ["--share-net"] : []),
     "--cap-drop", "ALL",
     "--uid", "65534",
     "--gid", "65534",

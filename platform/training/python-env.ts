@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { sandboxedArgv } from "../sandbox";
 
 export interface PythonRequirementsSpec {
   /** pip requirement lines, or the path of a requirements file relative to the job's working dir. */
@@ -71,6 +72,7 @@ function pipEnv(): Record<string, string> {
 function run(argv: string[], log: (line: string) => void, signal?: AbortSignal, cwd?: string): Promise<number> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(argv[0], argv.slice(1), { cwd, env: pipEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    // SIGTERM: pip stops; a sandboxed pip's bwrap dies and takes the sandbox with it (--die-with-parent).
     const onAbort = () => child.kill("SIGTERM");
     signal?.addEventListener("abort", onAbort, { once: true });
     let open = 2;
@@ -186,6 +188,12 @@ export interface EnsurePythonEnvOptions {
   log: (line: string) => void;
   signal?: AbortSignal;
   python?: string;
+  /**
+   * Run pip in the training jobs' sandbox (platform/sandbox.ts) with the network kept: a requirement's build
+   * script is code from outside, so it sees neither the platform's data dir (token, database, artifacts) nor
+   * the home directory, and writes only into the environment being built. Off: pip runs as the platform.
+   */
+  sandbox?: { dataDir: string; roots: string[] };
 }
 
 /** Where the environment of these requirements lives (or will): its key and directory. */
@@ -219,7 +227,11 @@ export async function ensurePythonEnv(opts: EnsurePythonEnvOptions): Promise<Pyt
     if (venv !== 0) throw new PipInstallError(`python -m venv failed with exit code ${venv}`);
     writeFileSync(join(dir, "requirements.txt"), opts.requirements.join("\n") + "\n");
     // Run from the environment's directory with a relative -r, so pip's lines name no machine path.
-    const pip = await run([join(dir, "bin", "python"), "-m", "pip", "install", "--no-input", "--progress-bar", "off", "-r", "requirements.txt"], opts.log, opts.signal, dir);
+    const pipArgv = [join(dir, "bin", "python"), "-m", "pip", "install", "--no-input", "--progress-bar", "off", "-r", "requirements.txt"];
+    const sandboxed = opts.sandbox
+      ? sandboxedArgv(pipArgv, { dataDir: opts.sandbox.dataDir, roots: [...opts.sandbox.roots, basePrefix], inputs: [], outputs: [dir], cwd: dir, env: pipEnv(), network: true })
+      : undefined;
+    const pip = await run(sandboxed ?? pipArgv, opts.log, opts.signal, dir);
     if (pip !== 0) throw new PipInstallError(`pip install failed with exit code ${pip}`);
     writeFileSync(join(dir, READY_MARKER), JSON.stringify({ key, interpreter: interpreter.split(" ").slice(0, 2).join(" "), requirements: opts.requirements, buildSeconds: seconds(), builtAt: new Date().toISOString() }, null, 2));
     opts.log(`[platform] Python environment ${key} ready in ${seconds()} s`);

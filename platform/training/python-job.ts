@@ -35,7 +35,13 @@ export async function preparePythonEnv(opts: PreparePythonEnvOptions): Promise<{
   }
   opts.onStatus(`preparing the Python environment (${requirements.length} requirements)`);
   try {
-    const pyEnv = await ensurePythonEnv({ cacheDir: pythonEnvCacheDir(opts.ctx.dataDir), requirements, log, signal: opts.signal });
+    const pyEnv = await ensurePythonEnv({
+      cacheDir: pythonEnvCacheDir(opts.ctx.dataDir),
+      requirements,
+      log,
+      signal: opts.signal,
+      sandbox: { dataDir: opts.ctx.dataDir, roots: opts.ctx.allowedRoots },
+    });
     opts.ctx.log("python environment ready", { key: pyEnv.key, reused: pyEnv.reused, seconds: pyEnv.seconds });
     return { env: withPythonEnv(opts.env, pyEnv), readOnlyPaths: [pyEnv.dir, pyEnv.basePrefix, helperModuleDir()] };
   } catch (err) {

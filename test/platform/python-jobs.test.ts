@@ -2,9 +2,10 @@
 // set (built once, reused across jobs and platform restarts, pip's output in the job's log), reports metrics
 // through the mlplatform_job helper, and a job whose requirements cannot be installed fails with pip's own
 // error in its status message and log.
-import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bwrapBinary, sandboxMode } from "../../platform/sandbox";
 import { startTestPlatform, waitUntil, type TestPlatform } from "./helpers";
 import { SKLEARN_EXAMPLE, sklearnPython } from "./onnx-fixtures";
 
@@ -115,6 +116,33 @@ describe("python training jobs", () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 300_000);
+
+  it("builds the environment in the sandbox: a requirement's build script sees no token and cannot write the allowed roots", async () => {
+    if (!bwrapBinary()) return expect(sandboxMode()).not.toBe("bwrap"); // no sandbox on this machine: nothing to prove
+    // A local package whose setup.py reports what it can reach, then fails (so nothing is cached).
+    const probe = join(p.root, "probe-pkg");
+    mkdirSync(probe, { recursive: true });
+    writeFileSync(
+      join(probe, "setup.py"),
+      `import os, sys
+lines = ["probe: token " + ("VISIBLE" if os.path.exists(${JSON.stringify(join(p.dataDir, "token"))}) else "hidden")]
+try:
+    open(${JSON.stringify(join(p.root, "written-by-setup-py"))}, "w").write("x")
+    lines.append("probe: root WRITABLE")
+except OSError:
+    lines.append("probe: root read-only")
+sys.stderr.write("\\n".join(lines) + "\\n")
+sys.exit(1)
+`,
+    );
+    const job = await p.api("POST", "/v1/training-jobs", { name: "py-probe", command: ["python", "fit.py"], datasetId, python: { requirements: [probe] } });
+    const done = await waitUntil(p, "training-jobs", job.body.id, ended, 180_000);
+    expect(done.status).toBe("Failed");
+    const log = (await logs(job.body.id)).join("\n");
+    expect(log).toMatch(/probe: token hidden/);
+    expect(log).toMatch(/probe: root read-only/);
+    expect(existsSync(join(p.root, "written-by-setup-py"))).toBe(false);
+  }, 240_000);
 
   it("fails a job whose requirements file is missing, naming it", async () => {
     const job = await p.api("POST", "/v1/training-jobs", { name: "py-nofile", command: ["python", "fit.py"], datasetId, python: { requirements: "nope.txt" } });
