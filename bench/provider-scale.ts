@@ -313,7 +313,7 @@ export function stateSizeTable(sizes: StateSize[]): string {
 
 /** What was tried for a missed 18.2 goal (bench/README.md "Scale (§2)" has the figures). */
 export const SCALE_TRIED =
-  "no platform request in check for unchanged resources; no promise stacks while our classes register (SDK); lazy got and cloud drivers plus Node's compile cache in the provider process; __provider 3.1 → 2.3 KB; refresh reads batched (GET ?ids=); the rest is the engine's and the SDK's cost per declared output and byte of state (bench/README.md, Scale curve)";
+  "no platform request in check for unchanged resources; no promise stacks while our classes register (SDK); lazy got and cloud drivers plus Node's compile cache in the provider process; __provider 3.1 → 2.3 KB; refresh reads batched (GET ?ids=); profiled per process at 1,000 (refresh: CLI 3.5 s vs 1.8, provider 3.0 vs 1.5, our handlers 0.1-0.2 s of it): the rest is the engine's and the SDK's cost per declared output and byte of state, 35 % of the CLI's CPU being Pulumi 3.259's always-on encrypted debug log of every RPC (no opt-out); not kept: read without inputs when unchanged, a wait to batch more reads (bench/README.md, Scale curve)";
 
 /** ms per resource between two sizes: the slope of the curve, free of the fixed start-up cost. */
 export function marginalMsPerResource(rows: ScaleRow[], op: Op, k: StackKind, from: number, to: number): number {
