@@ -102,7 +102,9 @@ export interface E2EStackOptions {
   stackName?: string;
   projectName?: string;
   program: auto.PulumiFn;
-  platform: E2EPlatform;
+  /** The local platform the stack talks to; without one (a cloud backend) none leaks in from the environment. */
+  platform?: E2EPlatform;
+  /** Last, so they override the defaults above (a cloud test's passphrase, its vendor's variables). */
   env?: Record<string, string>;
 }
 
@@ -128,12 +130,28 @@ export async function openE2EStack(opts: E2EStackOptions): Promise<auto.Stack> {
         PULUMI_HOME: join(opts.projectDir, ".pulumi-home"),
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        MLPLATFORM_ENDPOINT: opts.platform.endpoint,
-        MLPLATFORM_TOKEN: opts.platform.token,
+        MLPLATFORM_ENDPOINT: opts.platform?.endpoint ?? "",
+        MLPLATFORM_TOKEN: opts.platform?.token ?? "",
         ...opts.env,
       },
     },
   );
+}
+
+/** A test file's step durations (ms, by label), printed at its end to show where the minutes go. */
+export function stepTimer(): { timings: Record<string, number>; timed<T>(label: string, fn: () => Promise<T>): Promise<T> } {
+  const timings: Record<string, number> = {};
+  return {
+    timings,
+    async timed(label, fn) {
+      const t0 = Date.now();
+      try {
+        return await fn();
+      } finally {
+        timings[label] = Date.now() - t0;
+      }
+    },
+  };
 }
 
 /** Reads the stack's state file (the file backend's checkpoint) as text, for the secrets/size checks. */

@@ -8,14 +8,15 @@
 // the next up runs it again → new data imported as the dataset's version 2 in place → a change made outside Pulumi reported by `mlplatform drift`, healed by up → 20 %
 // faults incl. applied-then-5xx during a new run (no duplicates, no orphans) → destroy with faults leaves
 // nothing (service first, then the models it deployed, the job) → no secret in state.
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import * as auto from "@pulumi/pulumi/automation";
+import type * as auto from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { program, type ModelArtsProgramOptions } from "../../examples/modelarts/index";
 import { startMoto, type MotoServer } from "../emulators/s3/moto";
 import { ModelArtsEmulator } from "../emulators/modelarts/server";
-import { REPO_ROOT, makeProjectDir, pulumiCommand, removeDir } from "./harness";
+import { WRONG_SECRET_KEY, openCloudStack } from "./cloud-setup";
+import { REPO_ROOT, makeProjectDir, removeDir, stepTimer } from "./harness";
 
 const AK = "HPUAE2EACCESSKEY";
 const SK = "e2eSecretKeyValue0123456789";
@@ -25,16 +26,7 @@ let moto: MotoServer;
 let emu: ModelArtsEmulator;
 let projectDir: string;
 let stack: auto.Stack;
-const timings: Record<string, number> = {};
-
-async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
-  const t0 = Date.now();
-  try {
-    return await fn();
-  } finally {
-    timings[label] = Date.now() - t0;
-  }
-}
+const { timings, timed } = stepTimer();
 
 const services = () => emu.liveServices();
 /** "name phase" of every vendor training job. */
@@ -50,33 +42,10 @@ beforeAll(async () => {
   await emu.start();
   projectDir = makeProjectDir("modelarts");
   for (const d of ["model-a", "train", "data"]) cpSync(join(REPO_ROOT, "examples/modelarts", d), join(projectDir, d), { recursive: true });
-  const state = join(projectDir, ".state");
-  mkdirSync(state, { recursive: true });
-  stack = await auto.LocalWorkspace.createOrSelectStack(
-    { stackName: "test", projectName: "ma", program: async () => program({ ...opts }) },
-    {
-      workDir: projectDir,
-      pulumiCommand: await pulumiCommand(),
-      projectSettings: { name: "ma", runtime: "nodejs", backend: { url: `file://${state}` } },
-      envVars: {
-        PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
-        PULUMI_HOME: join(projectDir, ".pulumi-home"),
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        // Nothing from the local platform or the machine's own Huawei Cloud setup leaks in.
-        MLPLATFORM_ENDPOINT: "", MLPLATFORM_TOKEN: "", HUAWEICLOUD_SDK_AK: "", HUAWEICLOUD_SDK_SK: "", HUAWEICLOUD_SDK_PROJECT_ID: "",
-      },
-    },
-  );
-  await stack.setAllConfig({
-    "mlplatform:backend": { value: "modelarts" },
-    "mlplatform:region": { value: "cn-north-4" },
-    "mlplatform:projectId": { value: PROJECT },
-    "mlplatform:objectStoreBucket": { value: BUCKET },
-    "mlplatform:endpoint": { value: emu.endpoint },
-    "mlplatform:objectStoreEndpoint": { value: moto.endpoint },
-    "mlplatform:accessKey": { value: AK, secret: true },
-    "mlplatform:secretKey": { value: "not-the-secret", secret: true },
+  stack = await openCloudStack({
+    projectDir, projectName: "ma", program: async () => program({ ...opts }),
+    backend: "modelarts", settings: { region: "cn-north-4", projectId: PROJECT, objectStoreBucket: BUCKET }, endpoint: emu.endpoint, objectStoreEndpoint: moto.endpoint, accessKey: AK,
+    vendorEnv: ["HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_PROJECT_ID"],
   });
 }, 15 * 60_000);
 
@@ -92,7 +61,7 @@ describe.sequential("ModelArts backend under the real engine", () => {
     let output = "";
     await expect(timed("1-bad-credentials", () => stack.up({ onOutput: (o) => (output += o) }))).rejects.toThrow();
     expect(output).toMatch(/ModelArts \w+: .*check the credentials from stack config .*\(code APIGW\.0301, request id [0-9a-f]{32}\)/);
-    expect(output).not.toContain("not-the-secret");
+    expect(output).not.toContain(WRONG_SECRET_KEY);
     expect(models()).toEqual([]);
     expect(services()).toEqual([]);
     await stack.setConfig("mlplatform:secretKey", { value: SK, secret: true });

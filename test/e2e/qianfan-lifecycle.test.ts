@@ -6,16 +6,17 @@
 // through the vendor API that `mlplatform drift` reports and up heals → destroy refuses to pretend the
 // service is gone → with retainOnDelete it is released from state (and the vendor then refuses to delete the
 // model it serves) → after the console deletion, destroy leaves nothing; no secret in state.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import * as auto from "@pulumi/pulumi/automation";
+import type * as auto from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { program } from "../../examples/qianfan/index";
 import { resolveCloudConfig } from "../../sdk/cloud/config";
 import { QIANFAN, QianfanApi } from "../../sdk/qianfan";
 import { startMoto, type MotoServer } from "../emulators/s3/moto";
 import { QianfanEmulator } from "../emulators/qianfan/server";
-import { REPO_ROOT, makeProjectDir, pulumiCommand, removeDir } from "./harness";
+import { WRONG_SECRET_KEY, openCloudStack } from "./cloud-setup";
+import { REPO_ROOT, makeProjectDir, removeDir, stepTimer } from "./harness";
 
 const AK = "qianfan-e2e-access-key";
 const SK = "qianfan-e2e-secret-key-value";
@@ -25,16 +26,7 @@ let emu: QianfanEmulator;
 let projectDir: string;
 let stack: auto.Stack;
 let retainService = false;
-const timings: Record<string, number> = {};
-
-async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
-  const t0 = Date.now();
-  try {
-    return await fn();
-  } finally {
-    timings[label] = Date.now() - t0;
-  }
-}
+const { timings, timed } = stepTimer();
 
 const services = () => [...emu.services.values()];
 
@@ -45,30 +37,10 @@ beforeAll(async () => {
   await emu.createBucket(BUCKET);
   projectDir = makeProjectDir("qianfan");
   writeFileSync(join(projectDir, "train.jsonl"), readFileSync(join(REPO_ROOT, "examples/qianfan/train.jsonl")));
-  const state = join(projectDir, ".state");
-  mkdirSync(state, { recursive: true });
-  stack = await auto.LocalWorkspace.createOrSelectStack(
-    { stackName: "test", projectName: "qf", program: async () => program({ dataFile: "train.jsonl", prefix: "faq", retainService }) },
-    {
-      workDir: projectDir,
-      pulumiCommand: await pulumiCommand(),
-      projectSettings: { name: "qf", runtime: "nodejs", backend: { url: `file://${state}` } },
-      envVars: {
-        PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
-        PULUMI_HOME: join(projectDir, ".pulumi-home"),
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        MLPLATFORM_ENDPOINT: "", MLPLATFORM_TOKEN: "", QIANFAN_ACCESS_KEY: "", QIANFAN_SECRET_KEY: "", QIANFAN_BOS_BUCKET: "",
-      },
-    },
-  );
-  await stack.setAllConfig({
-    "mlplatform:backend": { value: "qianfan" },
-    "mlplatform:endpoint": { value: emu.endpoint },
-    "mlplatform:objectStoreEndpoint": { value: moto.endpoint },
-    "mlplatform:objectStoreBucket": { value: BUCKET },
-    "mlplatform:accessKey": { value: AK, secret: true },
-    "mlplatform:secretKey": { value: "not-the-secret", secret: true },
+  stack = await openCloudStack({
+    projectDir, projectName: "qf", program: async () => program({ dataFile: "train.jsonl", prefix: "faq", retainService }),
+    backend: "qianfan", settings: { objectStoreBucket: BUCKET }, endpoint: emu.endpoint, objectStoreEndpoint: moto.endpoint, accessKey: AK,
+    vendorEnv: ["QIANFAN_ACCESS_KEY", "QIANFAN_SECRET_KEY", "QIANFAN_BOS_BUCKET"],
   });
 }, 15 * 60_000);
 
@@ -84,7 +56,7 @@ describe.sequential("Qianfan backend under the real engine", () => {
     let output = "";
     await expect(timed("1-bad-credentials", () => stack.up({ onOutput: (o) => (output += o) }))).rejects.toThrow();
     expect(output).toMatch(/Qianfan \w+: auth failed, no access: signature does not match; check the IAM access key \/ secret key from stack config .*\(code 500002, request id \w+\)/);
-    expect(output).not.toContain("not-the-secret");
+    expect(output).not.toContain(WRONG_SECRET_KEY);
     expect(emu.datasets.size + emu.jobs.size + emu.modelSets.size + emu.services.size).toBe(0);
     await stack.setConfig("mlplatform:secretKey", { value: SK, secret: true });
   }, 300_000);

@@ -8,22 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as auto from "@pulumi/pulumi/automation";
 import { declareManifest } from "../../provider/manifest/load";
 import { stackScopedName } from "../../schemas/common";
-import { REPO_ROOT, exportState, makeProjectDir, openE2EStack, removeDir, startPlatformProcess, type E2EPlatform } from "./harness";
+import { REPO_ROOT, exportState, makeProjectDir, openE2EStack, removeDir, startPlatformProcess, stepTimer, type E2EPlatform } from "./harness";
 
-const timings: Record<string, number> = {};
+const { timings, timed } = stepTimer();
 let projectDir: string;
 let manifestPath: string;
 let platform: E2EPlatform;
 let stack: auto.Stack;
-
-async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
-  const t0 = Date.now();
-  try {
-    return await fn();
-  } finally {
-    timings[label] = Date.now() - t0;
-  }
-}
 
 function editManifest(from: string | RegExp, to: string): void {
   const text = readFileSync(manifestPath, "utf8");

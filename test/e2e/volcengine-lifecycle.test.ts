@@ -3,16 +3,17 @@
 // In order: bad credentials (one clear error, nothing created) → up → no-change preview → a model version
 // bump that rolls the service → a change made through the vendor API that `mlplatform drift` reports →
 // 20 % throttling/5xx faults (no duplicates) → destroy leaves nothing → no secret in state.
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import * as auto from "@pulumi/pulumi/automation";
+import type * as auto from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { program } from "../../examples/volcengine/index";
 import { resolveCloudConfig } from "../../sdk/cloud/config";
 import { VOLCENGINE, VolcengineApi } from "../../sdk/volcengine";
 import { startMoto, type MotoServer } from "../emulators/s3/moto";
 import { VolcengineEmulator } from "../emulators/volcengine/server";
-import { REPO_ROOT, makeProjectDir, pulumiCommand, removeDir } from "./harness";
+import { WRONG_SECRET_KEY, openCloudStack } from "./cloud-setup";
+import { REPO_ROOT, makeProjectDir, removeDir, stepTimer } from "./harness";
 
 const AK = "AKLTe2eAccessKey";
 const SK = "ZTJlLXNlY3JldC1rZXktdmFsdWU=";
@@ -21,16 +22,7 @@ let moto: MotoServer;
 let emu: VolcengineEmulator;
 let projectDir: string;
 let stack: auto.Stack;
-const timings: Record<string, number> = {};
-
-async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
-  const t0 = Date.now();
-  try {
-    return await fn();
-  } finally {
-    timings[label] = Date.now() - t0;
-  }
-}
+const { timings, timed } = stepTimer();
 
 const services = () => [...emu.services.values()];
 const models = () => [...emu.models.values()];
@@ -41,31 +33,10 @@ beforeAll(async () => {
   await emu.start();
   projectDir = makeProjectDir("volcengine");
   cpSync(join(REPO_ROOT, "examples/volcengine/model"), join(projectDir, "model"), { recursive: true });
-  const state = join(projectDir, ".state");
-  mkdirSync(state, { recursive: true });
-  stack = await auto.LocalWorkspace.createOrSelectStack(
-    { stackName: "test", projectName: "volc", program: async () => program({ modelDir: "model", prefix: "iris-volc" }) },
-    {
-      workDir: projectDir,
-      pulumiCommand: await pulumiCommand(),
-      projectSettings: { name: "volc", runtime: "nodejs", backend: { url: `file://${state}` } },
-      envVars: {
-        PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
-        PULUMI_HOME: join(projectDir, ".pulumi-home"),
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        // Nothing from the local platform or the machine's own Volcengine setup leaks in.
-        MLPLATFORM_ENDPOINT: "", MLPLATFORM_TOKEN: "", VOLC_ACCESSKEY: "", VOLC_SECRETKEY: "",
-      },
-    },
-  );
-  await stack.setAllConfig({
-    "mlplatform:backend": { value: "volcengine" },
-    "mlplatform:region": { value: REGION },
-    "mlplatform:endpoint": { value: emu.endpoint },
-    "mlplatform:objectStoreEndpoint": { value: moto.endpoint },
-    "mlplatform:accessKey": { value: AK, secret: true },
-    "mlplatform:secretKey": { value: "not-the-secret", secret: true },
+  stack = await openCloudStack({
+    projectDir, projectName: "volc", program: async () => program({ modelDir: "model", prefix: "iris-volc" }),
+    backend: "volcengine", settings: { region: REGION }, endpoint: emu.endpoint, objectStoreEndpoint: moto.endpoint, accessKey: AK,
+    vendorEnv: ["VOLC_ACCESSKEY", "VOLC_SECRETKEY"],
   });
 }, 15 * 60_000);
 
@@ -81,7 +52,7 @@ describe.sequential("Volcengine backend under the real engine", () => {
     let output = "";
     await expect(timed("1-bad-credentials", () => stack.up({ onOutput: (o) => (output += o) }))).rejects.toThrow();
     expect(output).toMatch(/Volcengine \w+: .*check the credentials from stack config .*\(code SignatureDoesNotMatch, request id \w{34}\)/);
-    expect(output).not.toContain("not-the-secret");
+    expect(output).not.toContain(WRONG_SECRET_KEY);
     expect(models()).toEqual([]);
     expect(services()).toEqual([]);
     expect(emu.perfJobs.size).toBe(0);
