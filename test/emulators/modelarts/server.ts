@@ -8,10 +8,10 @@
 // publishing and service deploy/update/stop/delete as timed state machines, with injectable faults
 // (throttling, 5xx before applying, applied-then-5xx). Paths come back as `/bucket/path/` as the vendor's do.
 import { randomBytes, randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { canonicalRequest, parseAuthorization, signatureOf } from "../../../sdk/modelarts/signer";
-import { FaultDraw, type Fault, type FaultPlan } from "../faults";
+import { EmulatorServer, type AnsweredRequest } from "../http-scaffold";
 export type { Fault, FaultPlan } from "../faults";
 
 type Json = Record<string, any>;
@@ -28,12 +28,9 @@ export interface ModelArtsEmulatorOptions {
   seed?: number;
 }
 
-export interface RequestRecord {
-  action: string;
-  status: number;
+export interface RequestRecord extends AnsweredRequest {
   code?: string;
   userAgent?: string;
-  fault?: Fault;
 }
 
 export const SPECIFICATIONS = ["modelarts.vm.cpu.2u", "modelarts.vm.cpu.8u", "modelarts.vm.gpu.p4"];
@@ -112,9 +109,7 @@ export interface EmuDataset {
   imports: { task_id: string; import_path: string; create_time: number; doneAt: number }[];
 }
 
-export class ModelArtsEmulator {
-  readonly requests: RequestRecord[] = [];
-  faults: FaultPlan = { rate: 0, kinds: [] };
+export class ModelArtsEmulator extends EmulatorServer<RequestRecord> {
   readonly models = new Map<string, EmuModel>();
   readonly services = new Map<string, EmuService>();
   readonly datasets = new Map<string, EmuDataset>();
@@ -123,35 +118,16 @@ export class ModelArtsEmulator {
   trainingOutcome: (job: Json) => TrainingOutcome = (job) => ({
     log: [`[ModelArts Service Log] job ${job.metadata.name} on ${job.spec.resource.flavor_id} x${job.spec.resource.node_count}`, ...[1, 2, 3].map((e) => `epoch ${e} loss ${(1 / (e + 1)).toFixed(4)}`), "training finished, model saved to train_url"],
   });
-  endpoint = "";
-  private server?: Server;
-  private readonly s3: S3Client;
   private readonly delays: { modelPublishMs: number; serviceDeployMs: number; serviceStopMs: number; serviceDeleteMs: number; datasetMs: number; trainingPhaseMs: number };
-  private readonly dice: FaultDraw;
 
   constructor(private readonly opts: ModelArtsEmulatorOptions) {
-    this.s3 = new S3Client({ endpoint: opts.s3Endpoint, region: "cn-north-4", forcePathStyle: true, credentials: { accessKeyId: "emulator", secretAccessKey: "emulator" } });
+    super({ endpoint: opts.s3Endpoint, region: "cn-north-4" }, opts.seed ?? 7);
     this.delays = { modelPublishMs: 200, serviceDeployMs: 300, serviceStopMs: 100, serviceDeleteMs: 200, datasetMs: 200, trainingPhaseMs: 150, ...opts.delays };
-    this.dice = new FaultDraw(opts.seed ?? 7);
   }
 
   async start(): Promise<string> {
-    await this.s3.send(new CreateBucketCommand({ Bucket: this.opts.bucket })).catch((e) => {
-      if (!/BucketAlready/.test(String(e?.name))) throw e;
-    });
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((r) => this.server!.listen(0, "127.0.0.1", () => r()));
-    this.endpoint = `http://127.0.0.1:${(this.server!.address() as { port: number }).port}`;
-    return this.endpoint;
-  }
-
-  async stop(): Promise<void> {
-    this.s3.destroy();
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
-  }
-
-  count(action: string, pred: (r: RequestRecord) => boolean = () => true): number {
-    return this.requests.filter((r) => r.action === action && pred(r)).length;
+    await this.ensureBucket(this.opts.bucket);
+    return super.start();
   }
 
   /** Live services (deleted ones dropped), after advancing their state machines. */
@@ -162,19 +138,12 @@ export class ModelArtsEmulator {
 
   // ------------------------------------------------------------------------------------------ transport
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const body = Buffer.concat(chunks);
+  protected async handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     const url = new URL(req.url ?? "/", "http://x");
     const requestId = randomBytes(16).toString("hex");
     const record: RequestRecord = { action: "", status: 200, userAgent: req.headers["user-agent"] };
-    const send = (status: number, payload: unknown, extra: Record<string, string> = {}) => {
-      record.status = status;
-      this.requests.push(record);
-      res.writeHead(status, { "content-type": "application/json", "x-request-id": requestId, ...extra });
-      res.end(payload === undefined ? "" : JSON.stringify(payload));
-    };
+    const send = (status: number, payload: unknown, extra: Record<string, string> = {}) =>
+      this.answer(res, record, status, { "content-type": "application/json", "x-request-id": requestId, ...extra }, payload === undefined ? "" : JSON.stringify(payload));
     const fail = (f: ApiFailure, extra: Record<string, string> = {}) => {
       record.code = f.code;
       // Training calls add error_solution (seed, all training APIs).
@@ -193,8 +162,7 @@ export class ModelArtsEmulator {
           throw bad("the request body is not JSON", "ModelArts.0101");
         }
       }
-      const fault = this.dice.draw(this.faults, route.action);
-      record.fault = fault;
+      const fault = this.drawFault(record);
       if (fault === "throttle") return fail(new ApiFailure(429, "APIGW.0308", "The throttling threshold has been reached"), { "retry-after": "0" });
       if (fault === "unavailable") return fail(new ApiFailure(503, "ModelArts.0010", "the service is temporarily unavailable"));
       // A run that completed has written its output by the time anyone can see it Completed.
@@ -203,10 +171,7 @@ export class ModelArtsEmulator {
       if (fault === "lostResponse") return fail(new ApiFailure(500, "ModelArts.0010", "internal error (the call was applied)"));
       if (route.action === "DeleteTrainingJob" && status === 202) {
         // The vendor answers 202 with an empty body (not JSON).
-        record.status = status;
-        this.requests.push(record);
-        res.writeHead(status, { "x-request-id": requestId });
-        return void res.end("");
+        return this.answer(res, record, status, { "x-request-id": requestId }, "");
       }
       send(status, out);
     } catch (e) {

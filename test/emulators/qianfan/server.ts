@@ -9,10 +9,10 @@
 // Where the SDK and docs are silent (result field names, V2 not-found codes) the choice is marked "assumed"
 // and listed in the README's Qianfan section.
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { CreateBucketCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { authorization, parseAuthorization } from "../../../sdk/qianfan/signer";
-import { FaultDraw, type FaultPlan } from "../faults";
+import { EmulatorServer, type AnsweredRequest } from "../http-scaffold";
 export type { Fault, FaultPlan } from "../faults";
 
 type Json = Record<string, any>;
@@ -35,13 +35,10 @@ export interface QianfanEmulatorOptions {
   seed?: number;
 }
 
-export interface RequestRecord {
+export interface RequestRecord extends AnsweredRequest {
   area: string;
-  action: string;
-  status: number;
   code?: number;
   requestSource?: string;
-  fault?: string;
 }
 
 class ApiFailure extends Error {
@@ -88,9 +85,7 @@ interface Service {
 
 const BASE_MODELS = ["ERNIE-Speed-8K", "ERNIE-Lite-8K", "ERNIE-Tiny-8K", "Llama-2-7b", "ChatGLM2-6B", "Qianfan-Chinese-Llama-2-7B"];
 
-export class QianfanEmulator {
-  readonly requests: RequestRecord[] = [];
-  faults: FaultPlan = { rate: 0, kinds: [] };
+export class QianfanEmulator extends EmulatorServer<RequestRecord> {
   readonly datasets = new Map<string, Json>();
   readonly versions = new Map<string, Version>();
   readonly jobs = new Map<string, Json>();
@@ -98,36 +93,17 @@ export class QianfanEmulator {
   readonly modelSets = new Map<string, Json>();
   readonly models = new Map<string, Json>();
   readonly services = new Map<string, Service>();
-  private server?: Server;
-  private readonly s3: S3Client;
   /** Mutable: a test may slow one phase down (a long run to stop). */
   readonly delays: QianfanDelays;
-  private readonly dice: FaultDraw;
-  endpoint = "";
 
   constructor(private readonly opts: QianfanEmulatorOptions) {
-    this.s3 = new S3Client({ endpoint: opts.s3Endpoint, region: "bj", forcePathStyle: true, credentials: { accessKeyId: "emulator", secretAccessKey: "emulator" } });
+    super({ endpoint: opts.s3Endpoint, region: "bj" }, opts.seed ?? 42);
     this.delays = { importMs: 100, publishMs: 100, trainMs: 300, modelPublishMs: 100, deployMs: 200, ...opts.delays };
-    this.dice = new FaultDraw(opts.seed ?? 42);
-  }
-
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((r) => this.server!.listen(0, "127.0.0.1", () => r()));
-    this.endpoint = `http://127.0.0.1:${(this.server!.address() as { port: number }).port}`;
-    return this.endpoint;
-  }
-
-  async stop(): Promise<void> {
-    this.s3.destroy();
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }
 
   /** A bucket for BOS uploads (what a user creates once in the BOS console). */
   async createBucket(name: string): Promise<void> {
-    await this.s3.send(new CreateBucketCommand({ Bucket: name })).catch((e) => {
-      if (!/BucketAlready/.test(String(e?.name))) throw e;
-    });
+    await this.ensureBucket(name);
   }
 
   /** The console payment of a private-pool service: it leaves New and deploys. */
@@ -138,28 +114,17 @@ export class QianfanEmulator {
     s.deployAt = Date.now() + this.delays.deployMs;
   }
 
-  count(action: string, pred: (r: RequestRecord) => boolean = () => true): number {
-    return this.requests.filter((r) => r.action === action && pred(r)).length;
-  }
-
   // ------------------------------------------------------------------------------------------ transport
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const body = Buffer.concat(chunks);
+  protected async handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     const url = new URL(req.url ?? "/", "http://x");
     const query = Object.fromEntries(url.searchParams);
     const area = /^\/v2\/([a-z]+)$/.exec(url.pathname)?.[1] ?? "";
     const action = query.Action ?? "";
     const logId = randomBytes(8).toString("hex");
     const record: RequestRecord = { area, action, status: 200, requestSource: req.headers["request-source"] as string | undefined };
-    const send = (status: number, payload: Json, extra: Record<string, string> = {}) => {
-      record.status = status;
-      this.requests.push(record);
-      res.writeHead(status, { "content-type": "application/json", ...extra });
-      res.end(JSON.stringify(payload));
-    };
+    const send = (status: number, payload: Json, extra: Record<string, string> = {}) =>
+      this.answer(res, record, status, { "content-type": "application/json", ...extra }, JSON.stringify(payload));
     const fail = (f: ApiFailure, extra: Record<string, string> = {}) => {
       record.code = f.code;
       send(f.status, { log_id: logId, error_code: f.code, error_msg: f.message }, extra);
@@ -177,8 +142,7 @@ export class QianfanEmulator {
         throw new ApiFailure(400, 336002, "the request body is not valid JSON");
       }
       if (typeof input !== "object" || input === null || Array.isArray(input)) throw new ApiFailure(400, 336002, "the request body must be a JSON object");
-      const fault = this.dice.draw(this.faults, action);
-      record.fault = fault;
+      const fault = this.drawFault(record);
       if (fault === "throttle") return fail(new ApiFailure(429, 18, "QPS limit reached"), { "retry-after": "0" });
       if (fault === "unavailable") return fail(new ApiFailure(503, 336100, "server high load, please retry"));
       const result = await handler.call(this, input);

@@ -6,10 +6,10 @@
 // and faults (throttling, 5xx before or after applying a call). Where the seeds are silent (status names,
 // error codes, read shapes) the choice is marked "assumed" and documented in the README's Volcengine section.
 import { createHash, randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { canonicalQuery, parseAuthorization, sign } from "../../../sdk/volcengine/signer";
-import { FaultDraw, type FaultPlan } from "../faults";
+import { EmulatorServer, type AnsweredRequest } from "../http-scaffold";
 export type { Fault, FaultPlan } from "../faults";
 
 type Json = Record<string, any>;
@@ -40,12 +40,9 @@ export interface EmulatorOptions {
   seed?: number;
 }
 
-export interface RequestRecord {
-  action: string;
-  status: number;
+export interface RequestRecord extends AnsweredRequest {
   code?: string;
   userAgent?: string;
-  fault?: string;
 }
 
 const FLAVORS = [
@@ -109,54 +106,30 @@ interface Service {
   deleteAt?: number;
 }
 
-export class VolcengineEmulator {
-  readonly requests: RequestRecord[] = [];
-  faults: FaultPlan = { rate: 0, kinds: [] };
+export class VolcengineEmulator extends EmulatorServer<RequestRecord> {
   readonly models = new Map<string, Model>();
   readonly perfJobs = new Map<string, PerfJob>();
   readonly services = new Map<string, Service>();
   readonly region: string;
   readonly bucket: string;
-  private server?: Server;
-  private readonly s3: S3Client;
   private readonly delays: EmulatorDelays;
-  private readonly dice: FaultDraw;
-  endpoint = "";
 
   constructor(private readonly opts: EmulatorOptions) {
+    super({ endpoint: opts.s3Endpoint, region: opts.region ?? "cn-beijing" }, opts.seed ?? 42);
     this.region = opts.region ?? "cn-beijing";
     this.bucket = `ml-platform-auto-created-required-${opts.accountId ?? "2100000050"}-${this.region}`;
-    this.s3 = new S3Client({ endpoint: opts.s3Endpoint, region: this.region, forcePathStyle: true, credentials: { accessKeyId: "emulator", secretAccessKey: "emulator" } });
     this.delays = { serviceDeployMs: 300, serviceUpdateMs: 300, serviceStopMs: 100, serviceDeleteMs: 200, perfStartMs: 100, perfTaskMs: 300, perfCancelMs: 100, ...opts.delays };
-    this.dice = new FaultDraw(opts.seed ?? 42);
   }
 
+  /** The account's auto-created model bucket (the vendor makes it) exists before the first call. */
   async start(): Promise<string> {
-    await this.s3.send(new CreateBucketCommand({ Bucket: this.bucket })).catch((e) => {
-      if (!/BucketAlready/.test(String(e?.name))) throw e;
-    });
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((r) => this.server!.listen(0, "127.0.0.1", () => r()));
-    this.endpoint = `http://127.0.0.1:${(this.server!.address() as { port: number }).port}`;
-    return this.endpoint;
-  }
-
-  async stop(): Promise<void> {
-    this.s3.destroy();
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
-  }
-
-  /** Calls the emulator made no changes for, by action (for tests: what was sent, what failed). */
-  count(action: string, pred: (r: RequestRecord) => boolean = () => true): number {
-    return this.requests.filter((r) => r.action === action && pred(r)).length;
+    await this.ensureBucket(this.bucket);
+    return super.start();
   }
 
   // ------------------------------------------------------------------------------------------ transport
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const body = Buffer.concat(chunks);
+  protected async handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     const url = new URL(req.url ?? "/", "http://x");
     const query = Object.fromEntries(url.searchParams);
     const action = query.Action ?? "";
@@ -164,12 +137,8 @@ export class VolcengineEmulator {
     const requestId = new Date(Date.now() + 8 * 3600_000).toISOString().replace(/\D/g, "").slice(0, 14) + randomBytes(10).toString("hex").toUpperCase();
     const meta: Json = { RequestId: requestId, Action: action, Version: version, Service: "ml_platform", Region: this.region };
     const record: RequestRecord = { action, status: 200, userAgent: req.headers["user-agent"] };
-    const send = (status: number, payload: Json, extraHeaders: Record<string, string> = {}) => {
-      record.status = status;
-      this.requests.push(record);
-      res.writeHead(status, { "content-type": "application/json", ...extraHeaders });
-      res.end(JSON.stringify(payload));
-    };
+    const send = (status: number, payload: Json, extraHeaders: Record<string, string> = {}) =>
+      this.answer(res, record, status, { "content-type": "application/json", ...extraHeaders }, JSON.stringify(payload));
     const fail = (f: ApiFailure, extraHeaders: Record<string, string> = {}) => {
       record.code = f.code;
       send(f.status, { ResponseMetadata: { ...meta, Error: { Code: f.code, CodeN: f.status * 1000, Message: f.message } } }, extraHeaders);
@@ -187,8 +156,7 @@ export class VolcengineEmulator {
         throw invalid("the request body is not JSON", "InvalidParameter.Body");
       }
       if (typeof input !== "object" || input === null || Array.isArray(input)) throw invalid("the request body must be a JSON object", "InvalidParameter.Body");
-      const fault = this.dice.draw(this.faults, action);
-      record.fault = fault;
+      const fault = this.drawFault(record);
       if (fault === "throttle") return fail(new ApiFailure(429, "FlowLimitExceeded", "the request rate exceeds the limit"), { "retry-after": "0" });
       if (fault === "unavailable") return fail(new ApiFailure(503, "ServiceUnavailableTemp", "the service is temporarily unavailable"));
       const result = await handler.call(this, input);
