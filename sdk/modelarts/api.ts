@@ -4,10 +4,9 @@
 // X-Request-Id header. Vendor failures become the typed platform errors with the vendor's code and request
 // id; throttling and 5xx are retried with backoff (sdk/cloud/retry.ts). The body is serialised once and that
 // exact string is both hashed and sent.
-import type { PlatformError } from "../errors";
-import { UnavailableError } from "../errors";
 import type { CloudConfig } from "../cloud/config";
-import { cloudError, type CloudErrorKind } from "../cloud/errors";
+import type { CloudErrorKind } from "../cloud/errors";
+import { exchange, vendorFailure } from "../cloud/http";
 import { withRetry, type RetryPolicy, type RetryStats } from "../cloud/retry";
 import { sign } from "./signer";
 
@@ -88,30 +87,16 @@ export class ModelArtsApi {
     delete signed.headers.Host; // fetch sets it from the URL (the value signed above); undici refuses an explicit one
     if (config.credentials.sessionToken) signed.headers["X-Security-Token"] = config.credentials.sessionToken;
     if (query && Object.keys(query).length) url.search = new URLSearchParams(query).toString().replace(/\+/g, "%20");
-    let res: Response;
-    try {
-      res = await fetch(url, { method, headers: signed.headers, body: text === "" ? undefined : text, signal: AbortSignal.timeout(this.s.requestTimeoutMs ?? 30_000) });
-    } catch (e) {
-      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
-      const err = new UnavailableError(`${VENDOR} ${action}: ${config.endpoint} not reachable (${cause})`, undefined, "transport");
-      err.refused = cause === "ECONNREFUSED";
-      throw err;
-    }
-    const raw = await res.text();
-    let parsed: any;
-    try {
-      parsed = raw ? JSON.parse(raw) : undefined;
-    } catch {
-      parsed = undefined;
-    }
+    const { res, raw, parsed } = await exchange(
+      url,
+      { method, headers: signed.headers, body: text === "" ? undefined : text },
+      { vendor: VENDOR, action, endpoint: config.endpoint, timeoutMs: this.s.requestTimeoutMs ?? 30_000 },
+    );
     if (res.status >= 200 && res.status < 300) return parsed as T;
     const code: string | undefined = parsed?.error_code;
     const message: string = parsed?.error_msg ?? parsed?.error_message ?? (raw ? raw.slice(0, 300) : `HTTP ${res.status}`);
     const kind = kindOfVendorError(code, res.status);
     const hint = kind === "unauthorized" ? `; check the credentials from ${config.credentialSource}, the project id and region ${config.region}` : "";
-    const err: PlatformError = cloudError(kind, message + hint, res.status, { vendor: VENDOR, action, code, requestId: res.headers.get("x-request-id") ?? parsed?.request_id });
-    const retryAfter = Number(res.headers.get("retry-after"));
-    if (retryAfter > 0) (err as PlatformError & { retryAfterMs?: number }).retryAfterMs = retryAfter * 1000;
-    throw err;
+    throw vendorFailure(res, kind, message + hint, { vendor: VENDOR, action, code, requestId: res.headers.get("x-request-id") ?? parsed?.request_id });
   }
 }

@@ -3,10 +3,9 @@
 // covered), answered `{"log_id"?, "result": ...}`; failures carry `{"error_code", "error_msg", "log_id"}`
 // (what the SDK's ConsoleAPIRequestor checks), with any HTTP status. Failures become the typed platform
 // errors with the vendor's code and log id; throttling and 5xx are retried with backoff (sdk/cloud/retry.ts).
-import type { PlatformError } from "../errors";
-import { UnavailableError } from "../errors";
 import type { CloudConfig } from "../cloud/config";
-import { cloudError, type CloudErrorKind } from "../cloud/errors";
+import type { CloudErrorKind } from "../cloud/errors";
+import { exchange, vendorFailure } from "../cloud/http";
 import { withRetry, type RetryPolicy, type RetryStats } from "../cloud/retry";
 import { authorization, bceTime } from "./signer";
 
@@ -92,31 +91,17 @@ export class QianfanApi {
     });
     delete headers.Host; // fetch sets it from the URL (the same value); undici refuses an explicit one
     url.search = new URLSearchParams(query).toString();
-    let res: Response;
-    try {
-      res = await fetch(url, { method: "POST", headers, body: JSON.stringify(body), signal: AbortSignal.timeout(this.requestTimeoutMs) });
-    } catch (e) {
-      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
-      const err = new UnavailableError(`${VENDOR} ${action}: ${this.config.endpoint} not reachable (${cause})`, undefined, "transport");
-      err.refused = cause === "ECONNREFUSED";
-      throw err;
-    }
-    const raw = await res.text();
-    let parsed: { log_id?: string | number; requestId?: string; result?: T; error_code?: number; error_msg?: string } | undefined;
-    try {
-      parsed = raw ? JSON.parse(raw) : undefined;
-    } catch {
-      parsed = undefined;
-    }
+    const { res, raw, parsed } = await exchange<{ log_id?: string | number; requestId?: string; result?: T; error_code?: number; error_msg?: string }>(
+      url,
+      { method: "POST", headers, body: JSON.stringify(body) },
+      { vendor: VENDOR, action, endpoint: this.config.endpoint, timeoutMs: this.requestTimeoutMs },
+    );
     if (res.status === 200 && parsed && parsed.error_code === undefined && "result" in parsed) return parsed.result as T;
     const code = parsed?.error_code;
     const message = parsed?.error_msg ?? (raw ? raw.slice(0, 300) : `HTTP ${res.status}`);
     const kind = kindOfVendorError(code, res.status);
     const hint = kind === "unauthorized" ? `; check the IAM access key / secret key from ${this.config.credentialSource}` : "";
     const requestId = parsed?.log_id !== undefined ? String(parsed.log_id) : parsed?.requestId;
-    const err: PlatformError = cloudError(kind, message + hint, res.status, { vendor: VENDOR, action, code: code !== undefined ? String(code) : undefined, requestId });
-    const retryAfter = Number(res.headers.get("retry-after"));
-    if (retryAfter > 0) (err as PlatformError & { retryAfterMs?: number }).retryAfterMs = retryAfter * 1000;
-    throw err;
+    throw vendorFailure(res, kind, message + hint, { vendor: VENDOR, action, code: code !== undefined ? String(code) : undefined, requestId });
   }
 }

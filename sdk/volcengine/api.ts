@@ -2,10 +2,9 @@
 // JSON body, signed with SignerV4 for service `ml_platform`, answered with `{ResponseMetadata, Result}`.
 // Vendor failures (ResponseMetadata.Error with any HTTP status) become the typed platform errors with the
 // vendor's code and request id; throttling and 5xx are retried with backoff (sdk/cloud/retry.ts).
-import type { PlatformError } from "../errors";
-import { UnavailableError } from "../errors";
 import type { CloudConfig } from "../cloud/config";
-import { cloudError, type CloudErrorKind } from "../cloud/errors";
+import type { CloudErrorKind } from "../cloud/errors";
+import { exchange, vendorFailure } from "../cloud/http";
 import { withRetry, type RetryPolicy, type RetryStats } from "../cloud/retry";
 import { sign } from "./signer";
 
@@ -75,31 +74,17 @@ export class VolcengineApi {
     });
     delete signed.headers.Host; // fetch sets it from the URL; undici refuses an explicit one
     url.search = new URLSearchParams(query).toString();
-    let res: Response;
-    try {
-      res = await fetch(url, { method: "POST", headers: signed.headers, body: text, signal: AbortSignal.timeout(this.requestTimeoutMs) });
-    } catch (e) {
-      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
-      const err = new UnavailableError(`${VENDOR} ${action}: ${this.config.endpoint} not reachable (${cause})`, undefined, "transport");
-      err.refused = cause === "ECONNREFUSED";
-      throw err;
-    }
-    const raw = await res.text();
-    let parsed: { ResponseMetadata?: { RequestId?: string; Error?: VendorErrorBody }; Result?: T } | undefined;
-    try {
-      parsed = raw ? JSON.parse(raw) : undefined;
-    } catch {
-      parsed = undefined;
-    }
+    const { res, raw, parsed } = await exchange<{ ResponseMetadata?: { RequestId?: string; Error?: VendorErrorBody }; Result?: T }>(
+      url,
+      { method: "POST", headers: signed.headers, body: text },
+      { vendor: VENDOR, action, endpoint: this.config.endpoint, timeoutMs: this.requestTimeoutMs },
+    );
     const meta = parsed?.ResponseMetadata;
     if (res.status === 200 && meta && !meta.Error) return parsed!.Result as T;
     const code = meta?.Error?.Code;
     const message = meta?.Error?.Message ?? (raw ? raw.slice(0, 300) : `HTTP ${res.status}`);
     const kind = kindOfVendorError(code, res.status);
     const hint = kind === "unauthorized" ? `; check the credentials from ${this.config.credentialSource} and region ${this.config.region}` : "";
-    const err: PlatformError = cloudError(kind, message + hint, res.status, { vendor: VENDOR, action, code, requestId: meta?.RequestId });
-    const retryAfter = Number(res.headers.get("retry-after"));
-    if (retryAfter > 0) (err as PlatformError & { retryAfterMs?: number }).retryAfterMs = retryAfter * 1000;
-    throw err;
+    throw vendorFailure(res, kind, message + hint, { vendor: VENDOR, action, code, requestId: meta?.RequestId });
   }
 }
