@@ -20,9 +20,10 @@ import { basename, isAbsolute, resolve } from "node:path";
 import { existsSync } from "node:fs";
 import type { LocalFlavor } from "../../schemas";
 import { contentDigest } from "../digest";
-import { ConflictError, InvalidError, NotFoundError, PreconditionFailedError } from "../errors";
+import { ConflictError, InvalidError, NotFoundError } from "../errors";
 import type { CloudConfig } from "../cloud/config";
 import { ObjectStore } from "../cloud/object-store";
+import { checkIfMatch } from "../cloud/if-match";
 import { etagOf, pollUntilChanged } from "../cloud/poll";
 import { sleep, type RetryPolicy } from "../cloud/retry";
 import type { DatasetClient, KindClient, ListFilter, ModelClient, PerfJobClient, Platform, ServiceClient, TrainingJobClient } from "../platform";
@@ -181,7 +182,7 @@ export class ModelArtsPlatform implements Platform {
       get,
       update: async (id, patch, opts = {}) => {
         const live = await get(id);
-        if (opts.ifMatch && opts.ifMatch !== live.etag) throw new PreconditionFailedError(`dataset ${id} changed since it was read`, 412, "precondition_failed");
+        checkIfMatch(live, opts.ifMatch, `dataset ${id}`);
         const body: Record<string, unknown> = {};
         if (patch.name !== undefined && patch.name !== live.name) body.dataset_name = patch.name;
         if (patch.description !== undefined && patch.description !== live.description) body.description = patch.description;
@@ -321,7 +322,7 @@ export class ModelArtsPlatform implements Platform {
       get,
       update: async (name, patch, opts = {}) => {
         const live = await get(name);
-        if (opts.ifMatch && opts.ifMatch !== live.etag) throw new PreconditionFailedError(`model ${name} changed since it was read`, 412, "precondition_failed");
+        checkIfMatch(live, opts.ifMatch, `model ${name}`);
         // The live source is the OBS path the bytes went to; a local path with those same bytes is no change.
         if (patch.source !== undefined && (await this.sameContent(patch.source, live.source))) patch = { ...patch, source: undefined };
         const changed = ["source", "framework", "description", "metrics"].filter((k) => patch[k] !== undefined && JSON.stringify(patch[k]) !== JSON.stringify(live[k]));
@@ -442,7 +443,7 @@ export class ModelArtsPlatform implements Platform {
       get,
       update: async (id, patch, opts = {}) => {
         let live = await get(id);
-        if (opts.ifMatch && opts.ifMatch !== live.etag) throw new PreconditionFailedError(`service ${id} changed since it was read`, 412, "precondition_failed");
+        checkIfMatch(live, opts.ifMatch, `service ${id}`);
         // ModelArts refuses updates while a deployment is in flight (ModelArts.3519): let it land first.
         live = await waitSettled(live);
         const want = { ...live, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) };

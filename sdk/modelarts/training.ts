@@ -11,7 +11,8 @@
 // unique on the vendor (the seeds name no conflict code), so the driver keeps them unique: a create finds what a
 // failed-but-applied attempt made by name (training-job-searches) before it re-sends.
 import { createHash } from "node:crypto";
-import { ConflictError, InvalidError, NotFoundError, PreconditionFailedError } from "../errors";
+import { ConflictError, InvalidError, NotFoundError } from "../errors";
+import { checkIfMatch } from "../cloud/if-match";
 import { etagOf, pollUntilChanged } from "../cloud/poll";
 import type { KindClient, ListFilter } from "../platform";
 import type { ModelArtsApi } from "./api";
@@ -186,7 +187,7 @@ export function trainingJobClient(ctx: TrainingContext) {
     get,
     update: async (id, patch, opts = {}) => {
       const live = await get(id);
-      if (opts.ifMatch && opts.ifMatch !== live.etag) throw new PreconditionFailedError(`training job ${id} changed since it was read`, 412, "precondition_failed");
+      checkIfMatch(live, opts.ifMatch, `training job ${id}`);
       if (patch.description !== undefined && patch.description !== live.description)
         await api.call("PUT", path(id), { body: { description: patch.description }, action: "ChangeTrainingJobDescription" });
       return get(id);

@@ -11,9 +11,10 @@ import { existsSync, statSync } from "node:fs";
 import { basename, isAbsolute, resolve } from "node:path";
 import type { LocalFlavor } from "../../schemas";
 import { contentDigest } from "../digest";
-import { ConflictError, InvalidError, NotFoundError, PreconditionFailedError } from "../errors";
+import { ConflictError, InvalidError, NotFoundError } from "../errors";
 import type { CloudConfig } from "../cloud/config";
 import { ObjectStore } from "../cloud/object-store";
+import { checkIfMatch } from "../cloud/if-match";
 import { etagOf, pollUntilChanged } from "../cloud/poll";
 import type { RetryPolicy } from "../cloud/retry";
 import type { DatasetClient, KindClient, ListFilter, ModelClient, PerfJobClient, Platform, ServiceClient, TrainingJobClient } from "../platform";
@@ -141,7 +142,7 @@ export class QianfanPlatform implements Platform {
       get,
       update: async (id, patch, opts = {}) => {
         const live = await get(id);
-        if (opts.ifMatch && opts.ifMatch !== live.etag) throw new PreconditionFailedError(`dataset ${id} changed since it was read`, 412, "precondition_failed");
+        checkIfMatch(live, opts.ifMatch, `dataset ${id}`);
         if (patch.source !== undefined && !(await sameContent(patch.source, live.source))) await this.addDatasetVersion(id, patch.source, live.description || undefined);
         return get(id);
       },
@@ -298,7 +299,7 @@ export class QianfanPlatform implements Platform {
       get,
       update: async (id, patch, opts = {}) => {
         const live = await get(id);
-        if (opts.ifMatch && opts.ifMatch !== live.etag) throw new PreconditionFailedError(`model ${id} changed since it was read`, 412, "precondition_failed");
+        checkIfMatch(live, opts.ifMatch, `model ${id}`);
         // Another run published as the next version of the same model set.
         if (patch.source !== undefined && patch.source !== live.source) await publish(id, patch.source, live.description || undefined);
         return get(id);
@@ -373,7 +374,7 @@ export class QianfanPlatform implements Platform {
       get,
       update: async (id, patch, opts = {}) => {
         const live = await get(id);
-        if (opts.ifMatch && opts.ifMatch !== live.etag) throw new PreconditionFailedError(`service ${id} changed since it was read`, 412, "precondition_failed");
+        checkIfMatch(live, opts.ifMatch, `service ${id}`);
         const m = patch.models?.[0];
         if (m && (m.modelId !== live.models[0]?.modelId || m.version !== live.models[0]?.version)) {
           const modelId = await this.modelVersionId(m.modelId, m.version);

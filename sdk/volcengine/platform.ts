@@ -10,9 +10,10 @@ import { existsSync } from "node:fs";
 import type { LocalFlavor } from "../../schemas";
 import { sloBreaches, taskLabel } from "../../platform/perf/slo";
 import { contentDigest } from "../digest";
-import { ConflictError, InvalidError, NotFoundError, PreconditionFailedError } from "../errors";
+import { ConflictError, InvalidError, NotFoundError } from "../errors";
 import type { CloudConfig } from "../cloud/config";
 import { ObjectStore } from "../cloud/object-store";
+import { checkIfMatch } from "../cloud/if-match";
 import { etagOf, pollUntilChanged } from "../cloud/poll";
 import type { RetryPolicy } from "../cloud/retry";
 import type { DatasetClient, KindClient, ListFilter, ModelClient, Page, PerfJobClient, Platform, ServiceClient, TrainingJobClient } from "../platform";
@@ -115,7 +116,7 @@ export class VolcenginePlatform implements Platform {
       get,
       update: async (id, patch, opts = {}) => {
         let live = await get(id);
-        if (opts.ifMatch && opts.ifMatch !== live.etag) throw new PreconditionFailedError(`model ${id} changed since it was read`, 412, "precondition_failed");
+        checkIfMatch(live, opts.ifMatch, `model ${id}`);
         if (patch.name !== undefined && patch.name !== live.name) await this.api.call("UpdateModel", { ModelID: id, ModelName: patch.name });
         // The live source is the TOS path the bytes went to; a local path with those same bytes is no change.
         if (patch.source !== undefined && (await this.sameContent(patch.source, live.source))) patch = { ...patch, source: undefined };
@@ -301,7 +302,7 @@ export class VolcenginePlatform implements Platform {
       get,
       update: async (id, patch, opts = {}) => {
         let live = await get(id);
-        if (opts.ifMatch && opts.ifMatch !== live.etag) throw new PreconditionFailedError(`service ${id} changed since it was read`, 412, "precondition_failed");
+        checkIfMatch(live, opts.ifMatch, `service ${id}`);
         // The vendor refuses updates while a deployment is in flight (someone else's change): let it land first.
         for (const deadline = Date.now() + 10 * 60_000; (live.status === "Deploying" || live.status === "Updating") && Date.now() < deadline; ) {
           console.log(`service ${live.name} (${id}) is ${live.status}; waiting for it before updating`);
