@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { program, type ModelArtsProgramOptions } from "../../examples/modelarts/index";
 import { startMoto, type MotoServer } from "../emulators/s3/moto";
 import { ModelArtsEmulator } from "../emulators/modelarts/server";
-import { WRONG_SECRET_KEY, openCloudStack } from "./cloud-setup";
+import { WRONG_SECRET_KEY, countFaults, expectNoSecretOnDisk, openCloudStack, underFaults } from "./cloud-setup";
 import { REPO_ROOT, makeProjectDir, removeDir, stepTimer } from "./harness";
 
 const AK = "HPUAE2EACCESSKEY";
@@ -181,8 +181,7 @@ describe.sequential("ModelArts backend under the real engine", () => {
   }, 600_000);
 
   it("6. 20 % throttling/5xx faults (some applied-then-failed): each change lands once, nothing duplicated or orphaned", async () => {
-    emu.faults = { rate: 0.2, kinds: ["throttle", "unavailable", "lostResponse"], next: { CreateModel: "lostResponse", UpdateService: "lostResponse", CreateTrainingJob: "lostResponse" } };
-    try {
+    await underFaults(emu, { rate: 0.2, kinds: ["throttle", "unavailable", "lostResponse"], next: { CreateModel: "lostResponse", UpdateService: "lostResponse", CreateTrainingJob: "lostResponse" } }, async () => {
       writeFileSync(join(projectDir, "model-a/model.onnx"), "retrained A again\n");
       opts.epochs = 6;
       const result = await timed("6-up-faults", () => stack.up());
@@ -196,30 +195,18 @@ describe.sequential("ModelArts backend under the real engine", () => {
       expect(emu.liveTrainingJobs()[0].parameters[0]).toEqual({ name: "epochs", value: "6" });
       expect(services()).toHaveLength(1);
       expect(services()[0].config.map((c) => c.model_version)).toEqual(["1.0.2", "1.0.3"]);
-      const faults = emu.requests.filter((r) => r.fault);
-      console.log(`faults during up: ${faults.length} (${["throttle", "unavailable", "lostResponse"].map((k) => `${k} ${faults.filter((f) => f.fault === k).length}`).join(", ")})`);
-      expect(faults.length).toBeGreaterThan(2);
-    } finally {
-      emu.faults = { rate: 0, kinds: [] };
-    }
+      expect(countFaults(emu.requests)).toBeGreaterThan(2);
+    });
     await stack.preview({ expectNoChanges: true });
   }, 600_000);
 
   it("7. destroy (with faults) leaves nothing: the service goes first, then the models it deployed, the training job; state holds no secret", async () => {
-    emu.faults = { rate: 0.2, kinds: ["throttle", "unavailable"] };
-    try {
-      await timed("7-destroy", () => stack.destroy());
-    } finally {
-      emu.faults = { rate: 0, kinds: [] };
-    }
+    await underFaults(emu, { rate: 0.2, kinds: ["throttle", "unavailable"] }, () => timed("7-destroy", () => stack.destroy()));
     expect(services()).toEqual([]);
     expect(models()).toEqual([]);
     expect(jobs()).toEqual([]);
     await new Promise((r) => setTimeout(r, 500));
     expect(emu.liveDatasets()).toEqual([]);
-    const stateText = readFileSync(join(projectDir, ".state/.pulumi/stacks/ma/test.json"), "utf8");
-    expect(stateText).not.toContain(SK);
-    expect(stateText).not.toContain(projectDir);
-    expect(readFileSync(join(projectDir, "Pulumi.test.yaml"), "utf8")).not.toContain(SK);
+    expectNoSecretOnDisk(projectDir, "ma", SK);
   }, 600_000);
 });

@@ -15,7 +15,7 @@ import { resolveCloudConfig } from "../../sdk/cloud/config";
 import { QIANFAN, QianfanApi } from "../../sdk/qianfan";
 import { startMoto, type MotoServer } from "../emulators/s3/moto";
 import { QianfanEmulator } from "../emulators/qianfan/server";
-import { WRONG_SECRET_KEY, openCloudStack } from "./cloud-setup";
+import { WRONG_SECRET_KEY, expectNoSecretOnDisk, openCloudStack } from "./cloud-setup";
 import { REPO_ROOT, makeProjectDir, removeDir, stepTimer } from "./harness";
 
 const AK = "qianfan-e2e-access-key";
@@ -135,9 +135,6 @@ describe.sequential("Qianfan backend under the real engine", () => {
     emu.services.clear(); // what the user does in the Qianfan console
     await timed("8-destroy", () => stack.destroy());
     expect(emu.datasets.size + emu.jobs.size + emu.tasks.size + emu.modelSets.size + emu.models.size).toBe(0);
-    const stateText = readFileSync(join(projectDir, ".state/.pulumi/stacks/qf/test.json"), "utf8");
-    expect(stateText).not.toContain(SK);
-    expect(stateText).not.toContain(projectDir);
-    expect(readFileSync(join(projectDir, "Pulumi.test.yaml"), "utf8")).not.toContain(SK);
+    expectNoSecretOnDisk(projectDir, "qf", SK);
   }, 600_000);
 });

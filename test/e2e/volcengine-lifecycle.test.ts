@@ -3,7 +3,7 @@
 // In order: bad credentials (one clear error, nothing created) → up → no-change preview → a model version
 // bump that rolls the service → a change made through the vendor API that `mlplatform drift` reports →
 // 20 % throttling/5xx faults (no duplicates) → destroy leaves nothing → no secret in state.
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type * as auto from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,7 +12,7 @@ import { resolveCloudConfig } from "../../sdk/cloud/config";
 import { VOLCENGINE, VolcengineApi } from "../../sdk/volcengine";
 import { startMoto, type MotoServer } from "../emulators/s3/moto";
 import { VolcengineEmulator } from "../emulators/volcengine/server";
-import { WRONG_SECRET_KEY, openCloudStack } from "./cloud-setup";
+import { WRONG_SECRET_KEY, countFaults, expectNoSecretOnDisk, openCloudStack, underFaults } from "./cloud-setup";
 import { REPO_ROOT, makeProjectDir, removeDir, stepTimer } from "./harness";
 
 const AK = "AKLTe2eAccessKey";
@@ -105,8 +105,7 @@ describe.sequential("Volcengine backend under the real engine", () => {
   }, 600_000);
 
   it("6. 20 % throttling/5xx faults (some applied-then-failed): the update lands once, nothing duplicated", async () => {
-    emu.faults = { rate: 0.2, kinds: ["throttle", "unavailable", "lostResponse"], next: { CreateModel: "lostResponse", UpdateService: "lostResponse" } };
-    try {
+    await underFaults(emu, { rate: 0.2, kinds: ["throttle", "unavailable", "lostResponse"], next: { CreateModel: "lostResponse", UpdateService: "lostResponse" } }, async () => {
       writeFileSync(join(projectDir, "model/model.onnx"), "retrained again\n");
       const result = await timed("6-up-faults", () => stack.up());
       expect(result.summary.result).toBe("succeeded");
@@ -115,28 +114,15 @@ describe.sequential("Volcengine backend under the real engine", () => {
       expect([...models()[0].versions.keys()]).toEqual([1, 2, 3]);
       expect(services()).toHaveLength(1);
       expect(emu.perfJobs.size).toBe(3);
-      const faults = emu.requests.filter((r) => r.fault);
-      console.log(`faults during up: ${faults.length} (${["throttle", "unavailable", "lostResponse"].map((k) => `${k} ${faults.filter((f) => f.fault === k).length}`).join(", ")})`);
-      expect(faults.length).toBeGreaterThan(2);
-    } finally {
-      emu.faults = { rate: 0, kinds: [] };
-    }
+      expect(countFaults(emu.requests)).toBeGreaterThan(2);
+    });
     await stack.preview({ expectNoChanges: true });
   }, 600_000);
 
   it("7. destroy leaves nothing (perf jobs: cancelled if running, they have no delete) and state holds no secret", async () => {
-    emu.faults = { rate: 0.2, kinds: ["throttle", "unavailable"] };
-    try {
-      await timed("7-destroy", () => stack.destroy());
-    } finally {
-      emu.faults = { rate: 0, kinds: [] };
-    }
+    await underFaults(emu, { rate: 0.2, kinds: ["throttle", "unavailable"] }, () => timed("7-destroy", () => stack.destroy()));
     expect(services()).toEqual([]);
     expect(models()).toEqual([]);
-    const stateText = readFileSync(join(projectDir, ".state/.pulumi/stacks/volc/test.json"), "utf8");
-    expect(stateText).not.toContain(SK);
-    expect(stateText).not.toContain(projectDir);
-    const configText = readFileSync(join(projectDir, "Pulumi.test.yaml"), "utf8");
-    expect(configText).not.toContain(SK);
+    expectNoSecretOnDisk(projectDir, "volc", SK);
   }, 600_000);
 });
