@@ -4,13 +4,12 @@
 // models serialised, its response models parsed), v2 datasets, v1 models and classic v1 services through
 // call_api() (they have no generated operation) - and must be accepted and answered; a deployed model's delete must be refused with
 // ModelArts.3009, and a request signed with a wrong secret must be refused with 401 APIGW.0301.
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { join } from "node:path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMoto, type MotoServer } from "../emulators/s3/moto";
 import { ModelArtsEmulator } from "../emulators/modelarts/server";
+import { runOracleScript } from "../emulators/oracle-script";
 import { modelartsOraclePython } from "./oracle-venv";
 
 const AK = "HPUAORACLEAK";
@@ -49,12 +48,9 @@ describe("ModelArts emulator driven by the vendor's Python SDK", () => {
   });
 
   it("accepts and answers every call the driver uses, refuses deleting a deployed model (3009) and a bad signature", async () => {
-    let out: string;
-    try {
-      out = (await promisify(execFile)(modelartsOraclePython(), [join(__dirname, "oracle/drive_emulator.py"), emu.endpoint, AK, SK, PROJECT, `obs://${BUCKET}/oracle/model/`, `obs://${BUCKET}/oracle/data/`, `obs://${BUCKET}/oracle/code/`], { encoding: "utf8", timeout: 120_000 })).stdout;
-    } catch (e) {
-      throw new Error(`the vendor SDK run stopped: ${(e as { stdout?: string }).stdout || (e as Error).message}`);
-    }
+    const out = await runOracleScript(modelartsOraclePython(), join(__dirname, "oracle/drive_emulator.py"), [
+      emu.endpoint, AK, SK, PROJECT, `obs://${BUCKET}/oracle/model/`, `obs://${BUCKET}/oracle/data/`, `obs://${BUCKET}/oracle/code/`,
+    ]);
     const report = JSON.parse(out) as { calls: { action: string; ok: boolean; error?: string }[]; badSignature: { rejected: boolean; error?: string } };
     expect(report.calls.filter((c) => !c.ok)).toEqual([]);
     const sent = new Set(report.calls.map((c) => c.action.replace(/\(.*\)$/, "")));

@@ -2,12 +2,11 @@
 // (signed by bce-python-sdk's bce-auth-v1 signer) drive every action the driver uses against the emulator,
 // uploading the dataset file to the S3 store (moto) with boto3; every call must be accepted and answered,
 // and a request signed with a wrong secret must be refused with the vendor's auth error.
-import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMoto, type MotoServer } from "../emulators/s3/moto";
 import { QianfanEmulator } from "../emulators/qianfan/server";
+import { runOracleScript } from "../emulators/oracle-script";
 import { DRIVER_ACTIONS, qianfanPython } from "./oracle-venv";
 
 const AK = "qianfan-oracle-ak";
@@ -30,12 +29,7 @@ describe("Qianfan emulator driven by the vendor's Python SDK", () => {
   });
 
   it("accepts and answers every action the driver uses, and refuses a bad signature", async () => {
-    let out: string;
-    try {
-      out = (await promisify(execFile)(qianfanPython(), [join(__dirname, "oracle/drive_emulator.py"), emu.endpoint, AK, SK, moto.endpoint, BUCKET], { encoding: "utf8", timeout: 120_000 })).stdout;
-    } catch (e) {
-      throw new Error(`the vendor SDK run stopped: ${(e as { stdout?: string }).stdout || (e as Error).message}`);
-    }
+    const out = await runOracleScript(qianfanPython(), join(__dirname, "oracle/drive_emulator.py"), [emu.endpoint, AK, SK, moto.endpoint, BUCKET]);
     const report = JSON.parse(out.trim().split("\n").pop()!) as { calls: { action: string; ok: boolean }[]; badSignature: { rejected: boolean; error?: string } };
     expect(report.calls.filter((c) => !c.ok)).toEqual([]);
     const sent = new Set(report.calls.map((c) => c.action));

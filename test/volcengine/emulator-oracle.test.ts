@@ -2,12 +2,11 @@
 // transport of the ML Platform SDK for API 2021-10-01) drives every action the driver uses against the
 // emulator, uploading the model files to the S3 store (moto) with boto3 as the vendor SDK does; every call
 // must be accepted and answered, and a request signed with a wrong secret must be refused.
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMoto, type MotoServer } from "../emulators/s3/moto";
 import { VolcengineEmulator } from "../emulators/volcengine/server";
+import { runOracleScript } from "../emulators/oracle-script";
 import { DRIVER_ACTIONS, oraclePython } from "./oracle-venv";
 
 const AK = "AKLToracle";
@@ -29,14 +28,7 @@ describe("Volcengine emulator driven by the vendor's Python SDK", () => {
   });
 
   it("accepts and answers every action the driver uses, and refuses a bad signature", async () => {
-    let out: string;
-    try {
-      // Asynchronously: the emulator answers from this same process.
-      out = (await promisify(execFile)(oraclePython(), [join(__dirname, "oracle/drive_emulator.py"), emu.endpoint, REGION, AK, SK, moto.endpoint], { encoding: "utf8", timeout: 120_000 })).stdout;
-    } catch (e) {
-      // The script prints its report so far when a call is refused: show which and why.
-      throw new Error(`the vendor SDK run stopped: ${(e as { stdout?: string }).stdout || (e as Error).message}`);
-    }
+    const out = await runOracleScript(oraclePython(), join(__dirname, "oracle/drive_emulator.py"), [emu.endpoint, REGION, AK, SK, moto.endpoint]);
     const report = JSON.parse(out) as { calls: { action: string; ok: boolean; error?: unknown }[]; badSignature: { rejected: boolean; error?: string } };
     const failed = report.calls.filter((c) => !c.ok);
     expect(failed).toEqual([]);
