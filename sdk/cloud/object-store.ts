@@ -2,10 +2,11 @@
 // @aws-sdk/client-s3, only when their content changed: each upload lands under a prefix named by the
 // content digest, and a marker object written last says the prefix is complete, so a later run with the
 // same bytes finds the marker and sends nothing (and an interrupted upload is redone, never half-used).
-import { createReadStream, statSync } from "node:fs";
+import { createReadStream, existsSync, statSync } from "node:fs";
 import { readdir } from "node:fs/promises";
-import { basename, join, relative, sep } from "node:path";
+import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
+import { contentDigest } from "../digest";
 import type { CloudCredentials } from "./config";
 
 export interface ObjectStoreOptions {
@@ -78,6 +79,18 @@ export class ObjectStore {
   destroy(): void {
     this.s3.destroy();
   }
+}
+
+/**
+ * Whether a local `source` holds the bytes uploaded to `uploadedPath` (a store path with the
+ * `sha256-<digest>/` segment uploadIfChanged names its prefix by). A source in the store itself (starting
+ * with the vendor's `scheme`, "tos://") is no local source: the caller compares such paths its own way.
+ */
+export async function holdsUploadedBytes(source: string, uploadedPath: string | undefined, scheme: string): Promise<boolean> {
+  const uploaded = /\/sha256-([0-9a-f]{64})\//.exec(uploadedPath ?? "")?.[1];
+  const local = isAbsolute(source) ? source : resolve(process.cwd(), source);
+  if (!uploaded || source.startsWith(scheme) || !existsSync(local)) return false;
+  return (await contentDigest(local)).replace(/^sha256:/, "") === uploaded;
 }
 
 async function listFiles(dir: string): Promise<string[]> {

@@ -22,7 +22,7 @@ import type { LocalFlavor } from "../../schemas";
 import { contentDigest } from "../digest";
 import { ConflictError, InvalidError, NotFoundError } from "../errors";
 import type { CloudConfig } from "../cloud/config";
-import { ObjectStore } from "../cloud/object-store";
+import { ObjectStore, holdsUploadedBytes } from "../cloud/object-store";
 import { checkIfMatch } from "../cloud/if-match";
 import { etagOf, pollUntilChanged } from "../cloud/poll";
 import { sleep, type RetryPolicy } from "../cloud/retry";
@@ -388,11 +388,7 @@ export class ModelArtsPlatform implements Platform {
 
   /** Whether a local source holds the bytes already uploaded to `obsPath` (its digest names the prefix). */
   private async sameContent(source: string, obsPath: string | undefined): Promise<boolean> {
-    if (normaliseObsPath(source) === normaliseObsPath(obsPath)) return true;
-    const uploaded = /\/sha256-([0-9a-f]{64})\//.exec(obsPath ?? "")?.[1];
-    const local = isAbsolute(source) ? source : resolve(process.cwd(), source);
-    if (!uploaded || source.startsWith("obs://") || !existsSync(local)) return false;
-    return (await contentDigest(local)).replace(/^sha256:/, "") === uploaded;
+    return normaliseObsPath(source) === normaliseObsPath(obsPath) || holdsUploadedBytes(source, obsPath, "obs://");
   }
 
   private async upload(source: string, live: Obj | undefined): Promise<string> {

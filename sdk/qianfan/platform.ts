@@ -13,7 +13,7 @@ import type { LocalFlavor } from "../../schemas";
 import { contentDigest } from "../digest";
 import { ConflictError, InvalidError, NotFoundError } from "../errors";
 import type { CloudConfig } from "../cloud/config";
-import { ObjectStore } from "../cloud/object-store";
+import { ObjectStore, holdsUploadedBytes } from "../cloud/object-store";
 import { checkIfMatch } from "../cloud/if-match";
 import { etagOf, pollUntilChanged } from "../cloud/poll";
 import type { RetryPolicy } from "../cloud/retry";
@@ -417,11 +417,7 @@ function notOffered(kind: string) {
 
 /** Whether a declared source is what the latest version imported (same bos path, or a local file of the same bytes). */
 async function sameContent(source: string, bosPath: string | undefined): Promise<boolean> {
-  if (source === bosPath) return true;
-  const uploaded = /\/sha256-([0-9a-f]{64})\//.exec(bosPath ?? "")?.[1];
-  const local = isAbsolute(source) ? source : resolve(process.cwd(), source);
-  if (!uploaded || source.startsWith("bos://") || !existsSync(local)) return false;
-  return (await contentDigest(local)).replace(/^sha256:/, "") === uploaded;
+  return source === bosPath || holdsUploadedBytes(source, bosPath, "bos://");
 }
 
 function datasetStatus(v: any): { status: string; statusMessage?: string } {

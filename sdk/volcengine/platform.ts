@@ -12,7 +12,7 @@ import { sloBreaches, taskLabel } from "../../platform/perf/slo";
 import { contentDigest } from "../digest";
 import { ConflictError, InvalidError, NotFoundError } from "../errors";
 import type { CloudConfig } from "../cloud/config";
-import { ObjectStore } from "../cloud/object-store";
+import { ObjectStore, holdsUploadedBytes } from "../cloud/object-store";
 import { checkIfMatch } from "../cloud/if-match";
 import { etagOf, pollUntilChanged } from "../cloud/poll";
 import type { RetryPolicy } from "../cloud/retry";
@@ -188,11 +188,7 @@ export class VolcenginePlatform implements Platform {
 
   /** Whether a local source holds the bytes already uploaded to `tosPath` (its digest names the prefix). */
   private async sameContent(source: string, tosPath: string | undefined): Promise<boolean> {
-    if (source === tosPath) return true;
-    const uploaded = /\/sha256-([0-9a-f]{64})\//.exec(tosPath ?? "")?.[1];
-    const local = isAbsolute(source) ? source : resolve(process.cwd(), source);
-    if (!uploaded || source.startsWith("tos://") || !existsSync(local)) return false;
-    return (await contentDigest(local)).replace(/^sha256:/, "") === uploaded;
+    return source === tosPath || holdsUploadedBytes(source, tosPath, "tos://");
   }
 
   private async upload(source: string, live: Obj | undefined): Promise<string> {
