@@ -24,10 +24,11 @@ import { ConflictError, InvalidError, NotFoundError } from "../errors";
 import type { CloudConfig } from "../cloud/config";
 import { ObjectStore, holdsUploadedBytes } from "../cloud/object-store";
 import { checkIfMatch } from "../cloud/if-match";
+import { notOffered } from "../cloud/not-offered";
 import { etagOf, pollUntilChanged } from "../cloud/poll";
 import { sleep, type RetryPolicy } from "../cloud/retry";
 import type { DatasetClient, KindClient, ListFilter, ModelClient, PerfJobClient, Platform, ServiceClient, TrainingJobClient } from "../platform";
-import { ModelArtsApi } from "./api";
+import { ModelArtsApi, VENDOR } from "./api";
 import { normaliseObsPath } from "./paths";
 import { trainingJobClient } from "./training";
 
@@ -97,7 +98,7 @@ export class ModelArtsPlatform implements Platform {
       datasetVersions: (id) => this.datasetVersions(id),
       pollOptions: () => this.pollOptions(),
     }) as unknown as TrainingJobClient;
-    this.perfJobs = notOffered("PerfJob") as any;
+    this.perfJobs = notOffered(VENDOR, "PerfJob") as any;
     this.models = this.modelClient() as unknown as ModelClient;
     this.services = this.serviceClient() as unknown as ServiceClient;
   }
@@ -514,13 +515,6 @@ export class ModelArtsPlatform implements Platform {
 function withEtag(o: Record<string, any>): Obj {
   const { vendorConfig: _hidden, ...visible } = o;
   return { ...o, etag: etagOf(visible) } as Obj;
-}
-
-function notOffered(kind: string) {
-  const fail = async () => {
-    throw new InvalidError(`the ModelArts backend does not offer ${kind}`, 400);
-  };
-  return { create: fail, get: fail, update: fail, delete: fail, list: fail, listAll: fail, wait: fail, versions: fail, logs: fail, metrics: fail, stop: fail, cancel: fail };
 }
 
 /** The vendor's model_metrics (a JSON string, absent when none) as a map of numbers. */

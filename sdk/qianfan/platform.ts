@@ -15,10 +15,11 @@ import { ConflictError, InvalidError, NotFoundError } from "../errors";
 import type { CloudConfig } from "../cloud/config";
 import { ObjectStore, holdsUploadedBytes } from "../cloud/object-store";
 import { checkIfMatch } from "../cloud/if-match";
+import { notOffered } from "../cloud/not-offered";
 import { etagOf, pollUntilChanged } from "../cloud/poll";
 import type { RetryPolicy } from "../cloud/retry";
 import type { DatasetClient, KindClient, ListFilter, ModelClient, PerfJobClient, Platform, ServiceClient, TrainingJobClient } from "../platform";
-import { QianfanApi, type Area } from "./api";
+import { QianfanApi, VENDOR, type Area } from "./api";
 
 /** Neutral dataset format → V2 dataFormat (prompt/response JSON lines: what SFT reads). */
 const FORMAT_TO_VENDOR: Record<string, string> = { jsonl: "PromptResponse" };
@@ -57,7 +58,7 @@ export class QianfanPlatform implements Platform {
     this.datasets = this.datasetClient() as unknown as DatasetClient;
     this.trainingJobs = this.trainingJobClient() as unknown as TrainingJobClient;
     this.models = this.modelClient() as unknown as ModelClient;
-    this.perfJobs = notOffered("PerfJob") as unknown as PerfJobClient;
+    this.perfJobs = notOffered(VENDOR, "PerfJob") as unknown as PerfJobClient;
     this.services = this.serviceClient() as unknown as ServiceClient;
   }
 
@@ -406,13 +407,6 @@ export class QianfanPlatform implements Platform {
 
 function withEtag(o: Record<string, any>): Obj {
   return { ...o, etag: etagOf(o) } as Obj;
-}
-
-function notOffered(kind: string) {
-  const fail = async () => {
-    throw new InvalidError(`the Qianfan backend does not offer ${kind}`, 400);
-  };
-  return { create: fail, get: fail, update: fail, delete: fail, list: fail, listAll: fail, wait: fail, cancel: fail };
 }
 
 /** Whether a declared source is what the latest version imported (same bos path, or a local file of the same bytes). */

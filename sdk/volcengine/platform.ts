@@ -14,10 +14,11 @@ import { ConflictError, InvalidError, NotFoundError } from "../errors";
 import type { CloudConfig } from "../cloud/config";
 import { ObjectStore, holdsUploadedBytes } from "../cloud/object-store";
 import { checkIfMatch } from "../cloud/if-match";
+import { notOffered } from "../cloud/not-offered";
 import { etagOf, pollUntilChanged } from "../cloud/poll";
 import type { RetryPolicy } from "../cloud/retry";
 import type { DatasetClient, KindClient, ListFilter, ModelClient, Page, PerfJobClient, Platform, ServiceClient, TrainingJobClient } from "../platform";
-import { VolcengineApi } from "./api";
+import { VolcengineApi, VENDOR } from "./api";
 
 /** The seeds' default serving image (`deploy(image_id=...)`); the 2021-10-01 API needs one per service. */
 export const DEFAULT_IMAGE = "machinelearning/tfserving:tf-cuda10.1";
@@ -64,8 +65,8 @@ export class VolcenginePlatform implements Platform {
   constructor(private readonly opts: VolcenginePlatformOptions) {
     this.api = new VolcengineApi(opts.config, opts.retry, opts.requestTimeoutMs);
     this.store = new ObjectStore({ endpoint: opts.config.objectStoreEndpoint, region: opts.config.region, credentials: opts.config.credentials });
-    this.datasets = notOffered("Dataset") as any;
-    this.trainingJobs = notOffered("TrainingJob") as any;
+    this.datasets = notOffered(VENDOR, "Dataset") as any;
+    this.trainingJobs = notOffered(VENDOR, "TrainingJob") as any;
     // The neutral objects are built field by field below (modelObject, ...); the client types check the verbs.
     this.models = this.modelClient() as unknown as ModelClient;
     this.perfJobs = this.perfJobClient() as unknown as PerfJobClient;
@@ -360,13 +361,6 @@ export class VolcenginePlatform implements Platform {
 
 function withEtag(o: Record<string, any>): Obj {
   return { ...o, etag: etagOf(o) } as Obj;
-}
-
-function notOffered(kind: string) {
-  const fail = async () => {
-    throw new InvalidError(`the Volcengine backend does not offer ${kind}`, 400);
-  };
-  return { create: fail, get: fail, update: fail, delete: fail, list: fail, listAll: fail, wait: fail, versions: fail, logs: fail, metrics: fail, stop: fail };
 }
 
 function tensorsFromVendor(list: any[] | undefined): Tensor[] | undefined {
