@@ -66,6 +66,18 @@ export async function withRetry<T>(
   }
 }
 
+/**
+ * A `beforeResend` for a create whose object can be found again (by its unique name, or as the one run of a
+ * job): the first object `find` returns now is the one the first attempt made, and `answer` makes the
+ * create's result of it; when none is found the create is sent again.
+ */
+export function firstFound<F, T>(find: () => Promise<readonly F[]>, answer: (found: F) => T): () => Promise<T | undefined> {
+  return async () => {
+    const [found] = await find();
+    return found === undefined ? undefined : answer(found);
+  };
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }

@@ -26,7 +26,7 @@ import { ObjectStore, holdsUploadedBytes } from "../cloud/object-store";
 import { checkIfMatch } from "../cloud/if-match";
 import { notOffered } from "../cloud/not-offered";
 import { etagOf, pollUntilChanged } from "../cloud/poll";
-import { sleep, type RetryPolicy } from "../cloud/retry";
+import { firstFound, sleep, type RetryPolicy } from "../cloud/retry";
 import type { DatasetClient, KindClient, ListFilter, ModelClient, PerfJobClient, Platform, ServiceClient, TrainingJobClient } from "../platform";
 import { ModelArtsApi, VENDOR } from "./api";
 import { normaliseObsPath } from "./paths";
@@ -160,10 +160,7 @@ export class ModelArtsPlatform implements Platform {
           body,
           action: "CreateDataset",
           // Dataset names are unique (ModelArts.4351): one of this name made since is the first attempt's.
-          beforeResend: async () => {
-            const found = (await findByName(spec.name))[0];
-            return found ? { dataset_id: found.id } : undefined;
-          },
+          beforeResend: firstFound(() => findByName(spec.name), (found) => ({ dataset_id: found.id })),
         });
         // A version can be published once the dataset is normal (status 1); abnormal (4) is its failure.
         for (const deadline = Date.now() + 10 * 60_000; ; ) {
@@ -430,10 +427,7 @@ export class ModelArtsPlatform implements Platform {
           body,
           action: "CreateService",
           // Service names are unique (ModelArts.3503): a service of this name made since is the first attempt's.
-          beforeResend: async () => {
-            const found = (await findByName(spec.name))[0];
-            return found ? { service_id: found.id } : undefined;
-          },
+          beforeResend: firstFound(() => findByName(spec.name), (found) => ({ service_id: found.id })),
         });
         return get(r.service_id);
       },

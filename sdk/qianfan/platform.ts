@@ -17,7 +17,7 @@ import { ObjectStore, holdsUploadedBytes } from "../cloud/object-store";
 import { checkIfMatch } from "../cloud/if-match";
 import { notOffered } from "../cloud/not-offered";
 import { etagOf, pollUntilChanged } from "../cloud/poll";
-import type { RetryPolicy } from "../cloud/retry";
+import { firstFound, type RetryPolicy } from "../cloud/retry";
 import type { DatasetClient, KindClient, ListFilter, ModelClient, PerfJobClient, Platform, ServiceClient, TrainingJobClient } from "../platform";
 import { QianfanApi, VENDOR, type Area } from "./api";
 
@@ -133,10 +133,7 @@ export class QianfanPlatform implements Platform {
       create: async (spec) => {
         if (!FORMAT_TO_VENDOR[spec.format]) throw new InvalidError(`Qianfan datasets for fine-tuning are jsonl (got ${spec.format})`, 400, "format");
         if ((await this.findDatasets(spec.name)).length) throw new ConflictError(`Qianfan CreateDataset: a dataset named "${spec.name}" already exists`, 409, "conflict");
-        const r = await this.call("dataset", "CreateDataset", { datasetName: spec.name, dataFormat: FORMAT_TO_VENDOR[spec.format], storageType: "sysStorage" }, async () => {
-          const mine = (await this.findDatasets(spec.name))[0];
-          return mine ? { datasetId: mine.datasetId } : undefined;
-        });
+        const r = await this.call("dataset", "CreateDataset", { datasetName: spec.name, dataFormat: FORMAT_TO_VENDOR[spec.format], storageType: "sysStorage" }, firstFound(() => this.findDatasets(spec.name), (mine) => ({ datasetId: mine.datasetId })));
         await this.addDatasetVersion(r.datasetId, spec.source, spec.description);
         return get(r.datasetId);
       },
@@ -194,20 +191,14 @@ export class QianfanPlatform implements Platform {
         if ((await jobsNamed(spec.name)).length) throw new ConflictError(`Qianfan CreateFineTuningJob: a fine-tuning job named "${spec.name}" already exists`, 409, "conflict");
         const job = await this.call("finetuning", "CreateFineTuningJob", {
           name: spec.name, model: hp.baseModel, trainMode: hp.trainMode, ...(spec.description ? { description: spec.description } : {}),
-        }, async () => {
-          const mine = (await jobsNamed(spec.name))[0];
-          return mine ? { jobId: mine.jobId } : undefined;
-        });
+        }, firstFound(() => jobsNamed(spec.name), (mine) => ({ jobId: mine.jobId })));
         const task = await this.call("finetuning", "CreateFineTuningTask", {
           jobId: job.jobId,
           parameterScale: hp.parameterScale,
           hyperParameterConfig: { epoch: hp.epoch, learningRate: hp.learningRate, maxSeqLen: hp.maxSeqLen },
           datasetConfig: { sourceType: "Platform", versions: [{ versionId }], splitRatio: hp.splitRatio },
-        }, async () => {
           // One run per job: any task on our job is the one the lost answer made.
-          const mine = (await tasksOf(job.jobId))[0];
-          return mine ? { taskId: mine.taskId } : undefined;
-        });
+        }, firstFound(() => tasksOf(job.jobId), (mine) => ({ taskId: mine.taskId })));
         return get(task.taskId);
       },
       get,
@@ -290,10 +281,7 @@ export class QianfanPlatform implements Platform {
     const client: KindClient<any, any, Obj> = {
       create: async (spec) => {
         if ((await setsNamed(spec.name)).length) throw new ConflictError(`Qianfan CreateCustomModelSet: a model named "${spec.name}" already exists`, 409, "conflict");
-        const r = await this.call("model", "CreateCustomModelSet", { modelSetName: spec.name, modelType: "Text2Text" }, async () => {
-          const mine = (await setsNamed(spec.name))[0];
-          return mine ? { modelSetId: mine.modelSetId } : undefined;
-        });
+        const r = await this.call("model", "CreateCustomModelSet", { modelSetName: spec.name, modelType: "Text2Text" }, firstFound(() => setsNamed(spec.name), (mine) => ({ modelSetId: mine.modelSetId })));
         await publish(r.modelSetId, spec.source, spec.description);
         return get(r.modelSetId);
       },
@@ -366,10 +354,7 @@ export class QianfanPlatform implements Platform {
           resourceConfig: { type: pool, replicasCount: spec.replicas ?? 1, qps: 1 },
           // Public pools are paid as used; a private pool is prepaid (the console asks for the payment).
           billing: { paymentTiming: pool === "PublicResource" ? "Postpaid" : "Prepaid" },
-        }, async () => {
-          const mine = (await named(spec.name))[0];
-          return mine ? { serviceId: mine.serviceId } : undefined;
-        });
+        }, firstFound(() => named(spec.name), (mine) => ({ serviceId: mine.serviceId })));
         return get(r.serviceId);
       },
       get,

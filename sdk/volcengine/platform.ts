@@ -16,7 +16,7 @@ import { ObjectStore, holdsUploadedBytes } from "../cloud/object-store";
 import { checkIfMatch } from "../cloud/if-match";
 import { notOffered } from "../cloud/not-offered";
 import { etagOf, pollUntilChanged } from "../cloud/poll";
-import type { RetryPolicy } from "../cloud/retry";
+import { firstFound, type RetryPolicy } from "../cloud/retry";
 import type { DatasetClient, KindClient, ListFilter, ModelClient, Page, PerfJobClient, Platform, ServiceClient, TrainingJobClient } from "../platform";
 import { VolcengineApi, VENDOR } from "./api";
 
@@ -107,10 +107,7 @@ export class VolcenginePlatform implements Platform {
         const body = { ModelName: spec.name, VersionInfo: info };
         const r = await this.api.call("CreateModel", body, {
           // A 5xx after the model was made: the first attempt's model is the one with this name.
-          beforeResend: async () => {
-            const found = (await findByName(spec.name))[0];
-            return found ? { ModelID: found.id } : undefined;
-          },
+          beforeResend: firstFound(() => findByName(spec.name), (found) => ({ ModelID: found.id })),
         });
         return get(r.ModelID);
       },
