@@ -12,6 +12,8 @@ import { Worker } from "node:worker_threads";
 
 /** How long after a write the checkpoint runs (writes meanwhile share it). */
 export const CHECKPOINT_DELAY_MS = 200;
+/** The longest close() waits for the worker's connection to close (a checkpoint in progress finishes first). */
+const CLOSE_WAIT_MS = 10_000;
 
 // The worker is plain CommonJS given as text (eval): it must run the same under tsc's output and under
 // vitest, which loads this file from TypeScript source.
@@ -20,10 +22,16 @@ const { parentPort, workerData } = require("node:worker_threads");
 const { DatabaseSync } = require("node:sqlite");
 const db = new DatabaseSync(workerData.path);
 db.exec("PRAGMA busy_timeout = 5000");
+const closed = new Int32Array(workerData.closed);
 parentPort.on("message", (msg) => {
   if (msg === "close") {
-    db.close();
-    parentPort.close();
+    try {
+      db.close();
+    } finally {
+      Atomics.store(closed, 0, 1);
+      Atomics.notify(closed, 0);
+      parentPort.close();
+    }
     return;
   }
   let result;
@@ -51,6 +59,9 @@ export class BackgroundCheckpointer {
   private timer: NodeJS.Timeout | undefined;
   private readonly waiting: ((r: CheckpointResult) => void)[] = [];
   private closed = false;
+  /** Set to 1 by the worker once its connection is closed (close() waits for it). */
+  private readonly connectionClosed = new Int32Array(new SharedArrayBuffer(4));
+  private exited = false;
   /** Checkpoints run, and the last one's outcome (tests and diagnostics). */
   readonly stats: { runs: number; last?: CheckpointResult } = { runs: 0 };
 
@@ -58,7 +69,7 @@ export class BackgroundCheckpointer {
     dbPath: string,
     private readonly onError: (message: string) => void = () => undefined,
   ) {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path: dbPath } });
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path: dbPath, closed: this.connectionClosed.buffer } });
     // The platform's lifetime is its server's: a pending checkpoint never keeps a process alive.
     this.worker.unref();
     this.worker.on("message", (r: CheckpointResult) => {
@@ -68,6 +79,7 @@ export class BackgroundCheckpointer {
       this.waiting.shift()?.(r);
     });
     this.worker.on("error", (err) => this.onError(`WAL checkpointer stopped: ${err.message}`));
+    this.worker.on("exit", () => (this.exited = true));
   }
 
   /** A checkpoint soon (one for all the writes of the next CHECKPOINT_DELAY_MS). */
@@ -89,12 +101,17 @@ export class BackgroundCheckpointer {
     });
   }
 
-  /** Stops it; the worker closes its connection (the main connection's close then checkpoints the rest). */
+  /**
+   * Stops it and returns once the worker's connection is closed, so the store's own close is the last one
+   * (SQLite then checkpoints the rest and removes the WAL) and a platform started next on the same data dir
+   * finds no other connection holding the file. Blocks for at most the checkpoint in progress (bounded).
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.timer);
     this.worker.postMessage("close");
+    if (!this.exited) Atomics.wait(this.connectionClosed, 0, 0, CLOSE_WAIT_MS);
     for (const resolve of this.waiting.splice(0)) resolve({ error: "closed" });
   }
 }

@@ -135,7 +135,9 @@ export class SqliteObjectStore implements ObjectStore {
     this.db = new DatabaseSync(path);
     // The durability policy (see the header): WAL, synchronous=NORMAL, group commit before any answer, and
     // checkpoints in the background instead of inside the commit that crosses 1,000 WAL pages.
-    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 0;");
+    // busy_timeout first: another connection to the file (the checkpointer's, another platform's closing
+    // connection, which checkpoints as it goes) may hold a lock for a moment, and the pragmas after it wait.
+    this.db.exec("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;");
     this.db.exec(SCHEMA);
     this.checkpointer = new BackgroundCheckpointer(path, (message) => (log ? log(message) : process.stderr.write(`${message}\n`)));
     // Waiters are per request; a wide fan-in of long-polls on one object is normal, not a leak.

@@ -2,7 +2,7 @@
 // — a create's 201 or a read that saw an uncommitted write — leaves the platform before its commit. The
 // commit is delayed here, so a response sent ahead of it would be caught: another connection to the
 // database file (which sees only committed data) must already find the created object when the 201 arrives.
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -59,6 +59,24 @@ describe("WAL checkpoints in the background", () => {
     } finally {
       store.close();
     }
+  });
+});
+
+describe("closing the store", () => {
+  it("closes the checkpointer's connection first: the store's own close is the last, which removes the WAL, and a new store opens at once", async () => {
+    const dir = temp("mlp-ckpt-close-");
+    for (let round = 0; round < 3; round++) {
+      const store = new SqliteObjectStore(dir);
+      for (let i = 0; i < 20; i++) store.insert("datasets", { id: `ds-${round}-${i}`, name: `d${round}-${i}`, status: "Ready", tags: {} });
+      await store.committed();
+      await store.checkpoint();
+      store.close();
+      // SQLite removes the WAL when the last connection to the file closes: nothing else holds it now.
+      expect(existsSync(join(dir, "platform.db-wal"))).toBe(false);
+    }
+    const reopened = new SqliteObjectStore(dir);
+    expect(reopened.list("datasets", { limit: 100 }).items).toHaveLength(60);
+    reopened.close();
   });
 });
 
