@@ -18,8 +18,11 @@ export type DeepInput<T> = T extends (infer U)[]
     ? pulumi.Input<{ [K in keyof T]: DeepInput<T[K]> }>
     : pulumi.Input<T>;
 
-/** Resource args from a spec's zod input type, plus the provider's own inputs. */
-export type ArgsOf<Spec> = { [K in keyof Spec]: DeepInput<Spec[K]> } & {
+/** A spec with `name` optional: props() below defaults it to `<resource name>-<stack>`, as a manifest entry without `name:` is. */
+type NameDefaulted<Spec> = Omit<Spec, "name"> & Partial<Pick<Spec, "name" & keyof Spec>>;
+
+/** Resource args from a spec's zod input type (`name` optional), plus the provider's own inputs. */
+export type ArgsOf<Spec> = { [K in keyof NameDefaulted<Spec>]: DeepInput<NameDefaulted<Spec>[K]> } & {
   /** Seconds create/update wait for the object to become usable before failing (default per kind). */
   deadlineSeconds?: pulumi.Input<number>;
   /** Id of an existing platform object to take over instead of creating one. */
