@@ -14,6 +14,7 @@ import * as model from "../../provider/handlers/model";
 import * as perfJob from "../../provider/handlers/perf-job";
 import * as service from "../../provider/handlers/service";
 import * as trainingJob from "../../provider/handlers/training-job";
+import type { KindHandlers } from "../../provider/handlers/handlers-for";
 import { platform } from "../../provider/handlers/context";
 import { openModelArts, normaliseObsPath, versionNumber, versionString } from "../../sdk/modelarts";
 import type { ModelArtsPlatform } from "../../sdk/modelarts/platform";
@@ -60,11 +61,11 @@ describe("ModelArts mapping helpers", () => {
 
 describe("check on the ModelArts backend", () => {
   it("refuses kinds the backend does not offer, naming it and what it offers", async () => {
-    const specs = [
+    const specs: [KindHandlers, Record<string, unknown>, string][] = [
       [perfJob, { name: "p", modelId: "m", modelVersion: 1, flavors: ["modelarts.vm.cpu.2u"] }, "PerfJob"],
-    ] as const;
+    ];
     for (const [h, spec, kind] of specs) {
-      const r = await (h as typeof model).check({}, spec as any);
+      const r = await h.check({}, spec);
       expect(located(r.failures).map((f) => f.reason).join("\n")).toMatch(new RegExp(`Huawei ModelArts backend \\(mlplatform:backend=modelarts\\) does not offer ${kind}.*It offers Dataset, TrainingJob, Model, Service`));
     }
   });

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as dataset from "../../provider/handlers/dataset";
+import type { KindHandlers } from "../../provider/handlers/handlers-for";
 import * as model from "../../provider/handlers/model";
 import * as perfJob from "../../provider/handlers/perf-job";
 import * as service from "../../provider/handlers/service";
@@ -95,7 +96,7 @@ describe("diff", () => {
   });
 
   it("in-place vs replace per kind", async () => {
-    const cases: [typeof dataset, Record<string, unknown>, Record<string, unknown>, string[], boolean][] = [
+    const cases: [KindHandlers, Record<string, unknown>, Record<string, unknown>, string[], boolean][] = [
       [dataset, { name: "ds", format: "csv", source: "a.csv" }, { description: "new" }, [], false],
       [dataset, { name: "ds", format: "csv", source: "a.csv" }, { format: "jsonl" }, ["format"], true],
       [trainingJob, { name: "run", command: ["x"], datasetId: "ds-1" }, { tags: { team: "a" } }, [], false],

@@ -7,6 +7,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as dataset from "../../provider/handlers/dataset";
+import type { KindHandlers } from "../../provider/handlers/handlers-for";
 import * as model from "../../provider/handlers/model";
 import * as perfJob from "../../provider/handlers/perf-job";
 import * as service from "../../provider/handlers/service";
@@ -14,7 +15,8 @@ import * as trainingJob from "../../provider/handlers/training-job";
 import { logreg, makeFixtures, type Fixtures } from "./fixtures";
 import { startPlatformForProviderTests, type TestPlatform } from "./platform";
 
-type H = typeof dataset;
+// Any kind's handlers (a kind module also exports its definition under its own name, e.g. datasetDefinition).
+type H = KindHandlers;
 type Spec = Record<string, unknown>;
 
 // Made at load time: the tables are built while vitest collects the tests.
@@ -184,7 +186,7 @@ describe("change a property → apply → no diff, no drift", () => {
           const d = h.diff(id, outs, news);
           expect({ label, sees: d.changedKeys.includes(key) || d.changedKeys.includes("sourceDigest") }).toEqual({ label, sees: true });
           if (d.replaces.length > 0) {
-            await h.remove(id, outs);
+            await h.delete(id, outs);
             ({ id, outs } = await h.create(news));
           } else {
             ({ outs } = await h.update(id, outs, news));
@@ -198,7 +200,7 @@ describe("change a property → apply → no diff, no drift", () => {
           outs = r.props;
         }
       }
-      await h.remove(id, outs);
+      await h.delete(id, outs);
     }, 180_000);
   }
 });

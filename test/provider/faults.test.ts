@@ -3,6 +3,7 @@
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import * as dataset from "../../provider/handlers/dataset";
+import type { KindHandlers } from "../../provider/handlers/handlers-for";
 import * as model from "../../provider/handlers/model";
 import * as perfJob from "../../provider/handlers/perf-job";
 import * as service from "../../provider/handlers/service";
@@ -30,7 +31,8 @@ afterAll(async () => {
   if (fx) rmSync(fx.root, { recursive: true, force: true });
 });
 
-type H = typeof dataset;
+// Any kind's handlers (a kind module also exports its definition under its own name, e.g. datasetDefinition).
+type H = KindHandlers;
 
 async function cycle(h: H, kind: string, spec: Record<string, unknown>, change: Record<string, unknown>, expectAfter: Record<string, unknown>) {
   const api = tp.client;

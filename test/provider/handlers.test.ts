@@ -5,6 +5,7 @@ import { copyFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as dataset from "../../provider/handlers/dataset";
+import type { KindHandlers } from "../../provider/handlers/handlers-for";
 import * as model from "../../provider/handlers/model";
 import * as perfJob from "../../provider/handlers/perf-job";
 import * as service from "../../provider/handlers/service";
@@ -15,7 +16,8 @@ import { NotFoundError, requestStats, type LocalPlatform } from "../../sdk";
 import { makeFixtures, type Fixtures } from "./fixtures";
 import { startPlatformForProviderTests, type TestPlatform } from "./platform";
 
-type H = typeof dataset;
+// Any kind's handlers (a kind module also exports its definition under its own name, e.g. datasetDefinition).
+type H = KindHandlers;
 let fx: Fixtures;
 let tp: TestPlatform;
 let api: LocalPlatform;

@@ -7,6 +7,7 @@ import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as dataset from "../../provider/handlers/dataset";
+import type { KindHandlers } from "../../provider/handlers/handlers-for";
 import * as model from "../../provider/handlers/model";
 import * as perfJob from "../../provider/handlers/perf-job";
 import * as service from "../../provider/handlers/service";
@@ -18,7 +19,8 @@ import { FaultProxy } from "./fault-proxy";
 import { logreg, makeFixtures, type Fixtures } from "./fixtures";
 import { startPlatformForProviderTests, type TestPlatform } from "./platform";
 
-type H = typeof dataset;
+// Any kind's handlers (a kind module also exports its definition under its own name, e.g. datasetDefinition).
+type H = KindHandlers;
 let fx: Fixtures;
 let tp: TestPlatform;
 let api: LocalPlatform;

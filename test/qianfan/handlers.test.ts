@@ -12,6 +12,7 @@ import * as model from "../../provider/handlers/model";
 import * as perfJob from "../../provider/handlers/perf-job";
 import * as service from "../../provider/handlers/service";
 import * as trainingJob from "../../provider/handlers/training-job";
+import type { KindHandlers } from "../../provider/handlers/handlers-for";
 import { platform } from "../../provider/handlers/context";
 import type { QianfanPlatform } from "../../sdk/qianfan";
 import { startMoto, type MotoServer } from "../emulators/s3/moto";
@@ -49,7 +50,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function checked(h: typeof dataset, news: Record<string, unknown>) {
+async function checked(h: KindHandlers, news: Record<string, unknown>) {
   const r = await h.check({}, { logicalName: `p/s/${String(news.name)}`, ...news });
   expect(located(r.failures)).toEqual([]);
   return r.inputs;
@@ -122,7 +123,7 @@ describe("lifecycle against the emulator", () => {
   });
 
   it("a failed run says so with the vendor's message", async () => {
-    const inputs = await checked(trainingJob as any, { name: "doomed", datasetId: dsOuts.id, hyperParameters: HP, deadlineSeconds: 30 });
+    const inputs = await checked(trainingJob, { name: "doomed", datasetId: dsOuts.id, hyperParameters: HP, deadlineSeconds: 30 });
     const e = await trainingJob.create(inputs).catch((x) => x);
     expect(String(e.message)).toMatch(/training job doomed \(task-\w+\) failed: Failed: training failed: loss diverged/);
   });
@@ -131,7 +132,7 @@ describe("lifecycle against the emulator", () => {
     emu.delays.trainMs = 60_000;
     try {
       const p = platform();
-      const inputs = await checked(trainingJob as any, { name: "long", datasetId: dsOuts.id, hyperParameters: HP });
+      const inputs = await checked(trainingJob, { name: "long", datasetId: dsOuts.id, hyperParameters: HP });
       const eff = effectiveDefinition(trainingJob.definition);
       const live = await p.trainingJobs.create(platformBody(eff, specOf(eff, inputs), undefined) as any, { idempotencyKey: "k" });
       expect(["Pending", "Running"]).toContain(live.status);
@@ -145,15 +146,15 @@ describe("lifecycle against the emulator", () => {
   });
 
   it("a private-pool service waiting for payment is not deployed: the wait says so and stops at its deadline", async () => {
-    const run = await trainingJob.create(await checked(trainingJob as any, { name: "good", datasetId: dsOuts.id, datasetVersion: 2, hyperParameters: HP }));
+    const run = await trainingJob.create(await checked(trainingJob, { name: "good", datasetId: dsOuts.id, datasetVersion: 2, hyperParameters: HP }));
     expect(run.outs).toMatchObject({ status: "Completed", datasetVersion: 2, outputUri: expect.stringMatching(/^qianfan:\/\/finetuning\/job-\w+\/task-\w+$/) });
-    const m = await model.create(await checked(model as any, { name: "faq-model", source: run.outs.outputUri }));
+    const m = await model.create(await checked(model, { name: "faq-model", source: run.outs.outputUri }));
     expect(m.outs).toMatchObject({ status: "Ready", version: 1 });
     const logs: string[] = [];
     const log = console.log;
     console.log = (...a: unknown[]) => void logs.push(a.join(" "));
     let e: any;
-    const declared = await checked(service as any, { name: "paid", models: [{ modelId: m.id, version: 1 }], flavor: "private", deadlineSeconds: 2 });
+    const declared = await checked(service, { name: "paid", models: [{ modelId: m.id, version: 1 }], flavor: "private", deadlineSeconds: 2 });
     try {
       e = await service.create(declared).catch((x) => x);
     } finally {
@@ -180,9 +181,9 @@ describe("lifecycle against the emulator", () => {
     };
     try {
       const d = await dataset.create(await checked(dataset, { name: "faults", format: "jsonl", source: join(dir, "faults.jsonl") }));
-      const run = await trainingJob.create(await checked(trainingJob as any, { name: "faults-run", datasetId: d.id, hyperParameters: HP }));
-      const m = await model.create(await checked(model as any, { name: "faults-model", source: run.outs.outputUri }));
-      const s = await service.create(await checked(service as any, { name: "faults-svc", models: [{ modelId: m.id, version: 1 }] }));
+      const run = await trainingJob.create(await checked(trainingJob, { name: "faults-run", datasetId: d.id, hyperParameters: HP }));
+      const m = await model.create(await checked(model, { name: "faults-model", source: run.outs.outputUri }));
+      const s = await service.create(await checked(service, { name: "faults-svc", models: [{ modelId: m.id, version: 1 }] }));
       expect(s.outs).toMatchObject({ status: "Running", servedModels: [{ modelId: m.id, version: 1 }] });
     } finally {
       emu.faults = { rate: 0, kinds: [] };

@@ -11,6 +11,7 @@ import * as model from "../../provider/handlers/model";
 import * as perfJob from "../../provider/handlers/perf-job";
 import * as service from "../../provider/handlers/service";
 import * as trainingJob from "../../provider/handlers/training-job";
+import type { KindHandlers } from "../../provider/handlers/handlers-for";
 import { platform } from "../../provider/handlers/context";
 import { UnauthorizedError } from "../../sdk";
 import { VolcengineApi } from "../../sdk/volcengine";
@@ -52,7 +53,7 @@ afterAll(async () => {
 const inputs = [{ name: "x", datatype: "FP32", shape: [-1, 4] }];
 const vendorApi = () => new VolcengineApi(resolveCloudConfig(VOLCENGINE, { region: REGION, endpoint: emu.endpoint, accessKey: AK, secretKey: SK }));
 
-async function checked(h: typeof model, news: Record<string, unknown>) {
+async function checked(h: KindHandlers, news: Record<string, unknown>) {
   const r = await h.check({}, { logicalName: `p/s/${String(news.name)}`, ...news });
   expect(located(r.failures)).toEqual([]);
   return r.inputs;
@@ -60,8 +61,9 @@ async function checked(h: typeof model, news: Record<string, unknown>) {
 
 describe("check on the Volcengine backend", () => {
   it("refuses kinds the backend does not offer, naming it and what it offers", async () => {
-    for (const [h, spec] of [[dataset, { name: "d", format: "csv", source: "x.csv" }], [trainingJob, { name: "t", command: ["true"] }]] as const) {
-      const r = await (h as typeof model).check({}, spec as any);
+    const specs: [KindHandlers, Record<string, unknown>][] = [[dataset, { name: "d", format: "csv", source: "x.csv" }], [trainingJob, { name: "t", command: ["true"] }]];
+    for (const [h, spec] of specs) {
+      const r = await h.check({}, spec);
       expect(located(r.failures).map((f) => f.reason).join("\n")).toMatch(/Volcengine ML Platform backend \(mlplatform:backend=volcengine\) does not offer (Dataset|TrainingJob).*It offers Model, PerfJob, Service/);
     }
   });
@@ -121,12 +123,12 @@ describe("lifecycle against the emulator", () => {
   });
 
   it("benchmarks a version and gates on the SLO with the vendor's figures", async () => {
-    const ok = await perfJob.create(await checked(perfJob as any, { name: "bench", modelId: modelOuts.id, modelVersion: 2, flavors: ["ml.highcpu.large", "ml.g1e.large"], slo: { p99LatencyMs: 50 } }));
+    const ok = await perfJob.create(await checked(perfJob, { name: "bench", modelId: modelOuts.id, modelVersion: 2, flavors: ["ml.highcpu.large", "ml.g1e.large"], slo: { p99LatencyMs: 50 } }));
     expect(ok.outs).toMatchObject({ name: "bench", status: "Succeeded", sloMet: true, slo: { p99LatencyMs: 50 } });
     expect(ok.outs.tasks).toHaveLength(2);
     const read = await perfJob.read(ok.id, ok.outs);
-    expect(perfJob.diff(ok.id, read.props, await checked(perfJob as any, { name: "bench", modelId: modelOuts.id, modelVersion: 2, flavors: ["ml.highcpu.large", "ml.g1e.large"], slo: { p99LatencyMs: 50 } })).changes).toBe(false);
-    const strict = await perfJob.create(await checked(perfJob as any, { name: "strict", modelId: modelOuts.id, modelVersion: 2, flavors: ["ml.highcpu.large"], slo: { p99LatencyMs: 1 } })).catch((e) => e);
+    expect(perfJob.diff(ok.id, read.props, await checked(perfJob, { name: "bench", modelId: modelOuts.id, modelVersion: 2, flavors: ["ml.highcpu.large", "ml.g1e.large"], slo: { p99LatencyMs: 50 } })).changes).toBe(false);
+    const strict = await perfJob.create(await checked(perfJob, { name: "strict", modelId: modelOuts.id, modelVersion: 2, flavors: ["ml.highcpu.large"], slo: { p99LatencyMs: 1 } })).catch((e) => e);
     expect(String(strict.message)).toMatch(/SLO not met: ml.highcpu.large × concurrency 1: p99 20 ms > 1 ms/);
     // destroy: no delete API; the finished job is left in the list (CancelPerfJob only for a running one).
     await perfJob.delete(ok.id, ok.outs);
@@ -135,15 +137,15 @@ describe("lifecycle against the emulator", () => {
   });
 
   it("deploys a service, scales it with ScalingService, rolls a new version, and reports a vendor-side change as drift", async () => {
-    const declared = await checked(service as any, { name: "iris-svc", models: [{ modelId: modelOuts.id, version: 1 }], flavor: "ml.highcpu.large", replicas: 1, env: { MODE: "a" } });
+    const declared = await checked(service, { name: "iris-svc", models: [{ modelId: modelOuts.id, version: 1 }], flavor: "ml.highcpu.large", replicas: 1, env: { MODE: "a" } });
     const created = await service.create(declared);
     serviceOuts = created.outs;
     expect(serviceOuts).toMatchObject({ status: "Running", readyReplicas: 1, servedModels: [{ modelId: modelOuts.id, version: 1, modelName: "iris-renamed" }] });
-    const scaled = await checked(service as any, { ...declared, replicas: 2 });
+    const scaled = await checked(service, { ...declared, replicas: 2 });
     expect(service.diff(created.id, serviceOuts, scaled)).toMatchObject({ changes: true, replaces: [] });
     serviceOuts = (await service.update(created.id, serviceOuts, scaled)).outs;
     expect(emu.requests.filter((r) => r.action === "UpdateService").length).toBe(1);
-    const bumped = await checked(service as any, { ...scaled, models: [{ modelId: modelOuts.id, version: 2 }] });
+    const bumped = await checked(service, { ...scaled, models: [{ modelId: modelOuts.id, version: 2 }] });
     expect(service.diff(created.id, serviceOuts, bumped).changedKeys).toEqual(["models"]);
     serviceOuts = (await service.update(created.id, serviceOuts, bumped)).outs;
     expect(serviceOuts).toMatchObject({ status: "Running", replicas: 2, servedModels: [{ version: 2 }] });
@@ -206,11 +208,11 @@ describe("failures", () => {
     emu.faults = { rate: 0.2, kinds: ["throttle", "unavailable", "lostResponse"], next: { CreateModel: "lostResponse", CreatePerfJob: "lostResponse", CreateService: "lostResponse" } };
     try {
       const m = await model.create(await checked(model, { name: "faulty", source: join(dir, "iris"), format: "onnx", inputs }));
-      const pj = await perfJob.create(await checked(perfJob as any, { name: "faulty-bench", modelId: m.id, modelVersion: 1, flavors: ["ml.highcpu.large"] }));
-      const s: { id: string; outs: Record<string, any> } = await service.create(await checked(service as any, { name: "faulty-svc", models: [{ modelId: m.id, version: 1 }], flavor: "ml.highcpu.large" }));
+      const pj = await perfJob.create(await checked(perfJob, { name: "faulty-bench", modelId: m.id, modelVersion: 1, flavors: ["ml.highcpu.large"] }));
+      const s: { id: string; outs: Record<string, any> } = await service.create(await checked(service, { name: "faulty-svc", models: [{ modelId: m.id, version: 1 }], flavor: "ml.highcpu.large" }));
       // An update whose answer is lost has landed: re-sending it would be refused while the service rolls.
       emu.faults.next = { UpdateService: "lostResponse" };
-      const declared = await checked(service as any, { name: "faulty-svc", models: [{ modelId: m.id, version: 1 }], flavor: "ml.highcpu.large", replicas: 2 });
+      const declared = await checked(service, { name: "faulty-svc", models: [{ modelId: m.id, version: 1 }], flavor: "ml.highcpu.large", replicas: 2 });
       s.outs = (await service.update(s.id, s.outs, declared)).outs;
       expect(s.outs).toMatchObject({ replicas: 2, status: "Running" });
       expect(emu.count("UpdateService", (r) => r.fault === "lostResponse")).toBe(1);
