@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIFT_EXIT, runDrift } from "../../cli/drift";
 import { projectProgram, readProject } from "../../cli/project";
 import { REVIEW_EXIT, runReview } from "../../cli/review";
+import { Dataset } from "../../provider";
 import { REPO_ROOT, makeProjectDir, pulumiCommand, removeDir, startPlatformProcess, type E2EPlatform } from "./harness";
 
 let projectDir: string;
@@ -118,7 +119,6 @@ describe.sequential("mlplatform review and drift on a user's own Pulumi project"
   }, 300_000);
 
   it("review of a program that is not the stack's says so (exit 1)", async () => {
-    const { Dataset } = await import("../../provider");
     const other = await runReview({ stack: "dev", program: async () => { new Dataset("unrelated", { format: "csv", source: "quickstart/data/iris.csv" }); } });
     expect(other.exitCode).toBe(REVIEW_EXIT.error);
     expect(other.error).toContain("the program previewed is not stack `dev`'s: it would delete all 4 mlplatform resources the stack has and create 1 others");

@@ -12,6 +12,7 @@ import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type * as auto from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runDrift } from "../../cli/drift";
 import { program, type ModelArtsProgramOptions } from "../../examples/modelarts/index";
 import { startMoto, type MotoServer } from "../emulators/s3/moto";
 import { ModelArtsEmulator } from "../emulators/modelarts/server";
@@ -170,7 +171,6 @@ describe.sequential("ModelArts backend under the real engine", () => {
 
   it("5. a change made outside Pulumi is reported by mlplatform drift, and up heals it", async () => {
     emu.scale(services()[0].service_id, 3);
-    const { runDrift } = await import("../../cli/drift");
     const drift = await timed("5-drift", () => runDrift({ json: true, openStack: async () => stack }));
     console.log(drift.output);
     expect(drift.exitCode).toBe(2);

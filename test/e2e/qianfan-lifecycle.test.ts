@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type * as auto from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runDrift } from "../../cli/drift";
 import { program } from "../../examples/qianfan/index";
 import { resolveCloudConfig } from "../../sdk/cloud/config";
 import { QIANFAN, QianfanApi } from "../../sdk/qianfan";
@@ -102,7 +103,6 @@ describe.sequential("Qianfan backend under the real engine", () => {
     const set = [...emu.modelSets.values()][0];
     await api.call("service", "ModifyService", { serviceId: svc.serviceId, modelSetId: set.modelSetId, modelId: set.modelIds[0] });
     await new Promise((r) => setTimeout(r, 400));
-    const { runDrift } = await import("../../cli/drift");
     const drift = await timed("5-drift", () => runDrift({ json: true, openStack: async () => stack }));
     expect(drift.exitCode).toBe(2);
     expect(JSON.stringify(JSON.parse(drift.output))).toContain("models");

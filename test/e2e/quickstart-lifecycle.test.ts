@@ -6,6 +6,7 @@ import { cpSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as auto from "@pulumi/pulumi/automation";
+import { runDrift } from "../../cli/drift";
 import { declareManifest } from "../../provider/manifest/load";
 import { stackScopedName } from "../../schemas/common";
 import { REPO_ROOT, exportState, makeProjectDir, openE2EStack, removeDir, startPlatformProcess, stepTimer, type E2EPlatform } from "./harness";
@@ -177,7 +178,6 @@ describe.sequential("quickstart under the real engine", () => {
     expect((await platform.api("DELETE", `/v1/models/${model.id}/versions/1`)).status).toBeLessThan(300);
 
     await expect(timed("5-drift-gate", () => stack.previewRefresh({ expectNoChanges: true }))).rejects.toThrow();
-    const { runDrift } = await import("../../cli/drift");
     const drift = await runDrift({ json: true, openStack: async () => stack });
     expect(drift.exitCode).toBe(2);
     const text = drift.output;

@@ -7,6 +7,7 @@ import { cpSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type * as auto from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runDrift } from "../../cli/drift";
 import { program } from "../../examples/volcengine/index";
 import { resolveCloudConfig } from "../../sdk/cloud/config";
 import { VOLCENGINE, VolcengineApi } from "../../sdk/volcengine";
@@ -93,7 +94,6 @@ describe.sequential("Volcengine backend under the real engine", () => {
     const api = new VolcengineApi(resolveCloudConfig(VOLCENGINE, { region: REGION, endpoint: emu.endpoint, accessKey: AK, secretKey: SK }));
     const id = services()[0].ServiceID;
     await api.call("UpdateService", { ServiceID: id, Replicas: 3, ChangeType: "ScalingService" });
-    const { runDrift } = await import("../../cli/drift");
     const drift = await timed("5-drift", () => runDrift({ json: true, openStack: async () => stack }));
     console.log(drift.output);
     expect(drift.exitCode).toBe(2);

@@ -1,7 +1,15 @@
 // Program wiring of the resource classes under Pulumi's mocks: type tokens, the logical name that keys
 // idempotent creates, name defaulting, output registration, and the serialized shim in the inputs.
 import * as pulumi from "@pulumi/pulumi";
+import * as state from "@pulumi/pulumi/runtime/state";
 import { beforeAll, describe, expect, it } from "vitest";
+import { Dataset, Model, Service } from "../../provider";
+
+/**
+ * The SDK's run state (runtime/state.js). getStore() is @internal, so missing from its .d.ts: typed here as far as
+ * the test reads it, the promises kept for leak debugging with what runtime/debuggable.js stamps on them.
+ */
+const sdkState = state as typeof state & { getStore(): { leakCandidates: Set<Promise<unknown> & { _debugCtx?: string; _debugStackTrace?: string }> } };
 
 const registered: { type: string; name: string; inputs: Record<string, any> }[] = [];
 
@@ -28,10 +36,8 @@ describe("resource classes", () => {
   it("construct without promise stacks unless PULUMI_DEBUG_PROMISE_LEAKS asks; errors keep the caller's stack", async () => {
     // Issue 18 §2: the SDK stamps four promises per declared output with `new Error().stack`, only read when
     // debugging promise leaks; at ~15 outputs per kind that was most of a program's registration time.
-    const { Dataset } = await import("../../provider");
-    const state = await import("@pulumi/pulumi/runtime/state");
     const stacksOf = (name: string) =>
-      [...(state.getStore().leakCandidates as Set<any>)].filter((p) => String(p._debugCtx).includes(`(resource:${name}[`)).map((p) => String(p._debugStackTrace));
+      [...sdkState.getStore().leakCandidates].filter((p) => String(p._debugCtx).includes(`(resource:${name}[`)).map((p) => String(p._debugStackTrace));
     const limit = Error.stackTraceLimit;
     new Dataset("no-stacks", { format: "csv", source: "data/a.csv" });
     expect(Error.stackTraceLimit).toBe(limit);
@@ -57,7 +63,6 @@ describe("resource classes", () => {
   });
 
   it("register typed kinds with the logical name and the tiny shim", async () => {
-    const { Dataset, Model, Service } = await import("../../provider");
     const ds = new Dataset("training-data", { format: "csv", source: "data/iris.csv" });
     const md = new Model("iris", { source: "mlp://training-jobs/tj-1/output", format: "logreg-json" });
     const svc = new Service("iris-svc", { models: [{ modelId: md.id, version: md.version }], replicas: 2 });

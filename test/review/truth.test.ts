@@ -8,7 +8,7 @@ import { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { DRIFT_EXIT, runDrift } from "../../cli/drift";
 import { registerReviewCommands, REVIEW_EXIT, runReview } from "../../cli/review";
-import { buildReviewReport, parseSavedPreview, renderReviewMarkdown } from "../../review";
+import { buildDriftReport, buildReviewReport, parseSavedPreview, renderReviewMarkdown } from "../../review";
 
 const golden = (f: string) => join(__dirname, "golden", f);
 
@@ -163,8 +163,7 @@ describe("metrics beside every version change", () => {
 });
 
 describe("drift: an output that echoes a declared input is not health", () => {
-  it("weights changed by hand show once, as drift of `models`, not again as `servedModels` under Health", async () => {
-    const { buildDriftReport } = await import("../../review/drift");
+  it("weights changed by hand show once, as drift of `models`, not again as `servedModels` under Health", () => {
     const models = (a: number, b: number) => [{ modelId: "m-1", weight: a }, { modelId: "m-2", weight: b }];
     const served = (a: number, b: number) => [{ modelId: "m-1", modelName: "iris", version: 1, weight: a }, { modelId: "m-2", modelName: "iris", version: 2, weight: b }];
     const report = buildDriftReport({
