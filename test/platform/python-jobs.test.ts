@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFi
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bwrapBinary } from "../../platform/sandbox";
+import type { TrainingJob } from "../../schemas";
 import { startTestPlatform, waitUntil, type TestPlatform } from "./helpers";
 import { SKLEARN_EXAMPLE, sklearnPython } from "./onnx-fixtures";
 
@@ -34,7 +35,7 @@ print("python", sys.prefix == sys.base_prefix and "outside" or "inside", "a virt
 }, 900_000);
 afterAll(() => p?.close());
 
-const ended = (o: { status: string }) => ["Completed", "Failed", "Stopped"].includes(o.status);
+const ended = (o: TrainingJob) => ["Completed", "Failed", "Stopped"].includes(o.status);
 async function logs(id: string): Promise<string[]> {
   return (await p.api("GET", `/v1/training-jobs/${id}/logs?tail=1000`)).body.lines;
 }

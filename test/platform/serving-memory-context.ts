@@ -1,6 +1,7 @@
 // A PlatformContext over an in-memory store, for exercising the service and perf-job controllers
 // without the HTTP layer (the full-platform tests in serving-platform.test.ts cover that path).
 import { randomBytes } from "node:crypto";
+import { ContainedPath } from "../../platform/core/contained";
 import type { KindController, KindName, ObjectStore, PlatformContext, StoredObject } from "../../platform/core/types";
 import type { ModelVersion } from "../../schemas/index";
 
@@ -67,6 +68,9 @@ export function memoryStore(): ObjectStore & { writes: number } {
     deleteChild(kind: KindName, id: string, child: string, key: string) {
       return children.delete(`${k(kind, id)}/${child}/${key}`);
     },
+    *documents() {
+      for (const doc of [...objects.values(), ...children.values()]) yield structuredClone(doc);
+    },
     /** Every write is at once "committed" here. */
     committed: () => undefined,
   };
@@ -81,6 +85,7 @@ export function memoryContext(): PlatformContext & { registerModel(name: string,
     allowedRoots: ["/tmp"],
     store,
     artifacts: {
+      stats: { puts: 0, bytesWritten: 0, bytesHashed: 0, scrubbed: 0 },
       async put(path: string) {
         const digest = `sha256:${randomBytes(8).toString("hex")}`;
         artifacts.set(digest, path);
@@ -91,9 +96,19 @@ export function memoryContext(): PlatformContext & { registerModel(name: string,
         if (!p) throw new Error(`no artifact ${digest}`);
         return p;
       },
+      /** Nothing is leased here: artifacts live as long as the context. */
+      release() {},
+      // The artifact sweep and scrub work on the real CAS (test/platform/artifact-integrity.test.ts).
+      sweep(): never {
+        throw new Error("the in-memory context has no artifact store to sweep");
+      },
+      async scrub(): Promise<never> {
+        throw new Error("the in-memory context has no artifact store to scrub");
+      },
     },
     controllers: {} as Record<KindName, KindController>,
     resolvePath: (p: string) => p,
+    openPath: (p: string, field: string) => ContainedPath.open(p, field, ["/tmp"]),
     log: () => {},
     registerModel(name: string, artifactPaths: string[]): string {
       const id = `md-${randomBytes(4).toString("hex")}`;

@@ -48,7 +48,7 @@ afterAll(async () => {
 
 describe("logreg-json runtime", () => {
   it("predicts the softmax of the standardised linear scores", async () => {
-    const model = await runtimeFor("logreg-json").load(writeLogregArtifact(2));
+    const model = (await runtimeFor("logreg-json").load(writeLogregArtifact(2))) as LogregModel;
     const rows = [[3, 0, 0, 0], [0, 0, 1, 1], [0.2, -0.4, 0.1, 0]];
     const p = model.predict(Float32Array.from(rows.flat()), rows.length);
     expect(p.labels).toEqual(["setosa", "virginica", CLASSES[expectedProbabilities(rows[2], 2).reduce((b, v, i, a) => (v > a[b] ? i : b), 0)]]);

@@ -36,7 +36,7 @@ beforeAll(async () => {
   emptyDataDir = mkdtempSync(join(tmpdir(), "mlp-proto-nodata-"));
   // No MLPLATFORM_* connection in the environment and no local platform files: only configure() can
   // tell the provider where the platform is.
-  const env = { ...process.env, MLPLATFORM_DATA_DIR: emptyDataDir };
+  const env: NodeJS.ProcessEnv = { ...process.env, MLPLATFORM_DATA_DIR: emptyDataDir };
   delete env.MLPLATFORM_ENDPOINT;
   delete env.MLPLATFORM_TOKEN;
   dp = await DynamicProviderProcess.start(projectDir, env);

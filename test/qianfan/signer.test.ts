@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { authorization, parseAuthorization } from "../../sdk/qianfan/signer";
 
 // Output of `python test/qianfan/oracle/sign_vectors.py` (bce-python-sdk 0.9.79).
-const VECTORS = [
+const VECTORS: { ak: string; sk: string; path: string; query: Record<string, string>; headers: Record<string, string>; expiration: number; authorization: string }[] = [
   {
     ak: "AKIDexample", sk: "c2VjcmV0LWtleQ==", path: "/v2/finetuning", query: { Action: "CreateFineTuningJob" },
     headers: { "Content-Type": "application/json", Host: "qianfan.baidubce.com", "request-source": "qianfan_py_sdk_v0.4.12.3", "x-bce-date": "2026-12-02T06:00:00Z" },
