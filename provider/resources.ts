@@ -1,6 +1,6 @@
 // The resource classes TypeScript programs use. Thin fronts: they compute the logical name (which tags
 // the platform object and keys idempotent creates), pass the args through, and declare the outputs. All
-// logic lives in the handlers, reached through the serialized shim (./shim.ts).
+// logic lives in the handlers, reached through the shim stored in state (./shim.ts).
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import type { DatasetSpec, ModelSpec, PerfJobSpec, ServiceSpec, TrainingJobSpec } from "../schemas";
@@ -8,7 +8,7 @@ import { KIND_REGISTRY, perKind, type Kind, type SpecOf } from "../schemas/kinds
 import { OUTPUT_EXTRAS, type OutputExtrasOf } from "./output-schemas";
 import { stackScopedName } from "../schemas/common";
 import type { ProviderInputs } from "./handlers/kind-definition";
-import { providers } from "./shim";
+import { SHIM_TEXTS } from "./shim";
 import type { ModelArtsTrainingJobSpec } from "../sdk/modelarts/rules";
 
 /** Every level of a value may be an Input (so `model.version` can sit inside `service.models[0]`). */
@@ -99,6 +99,9 @@ function claimName(kind: Kind, resourceName: string, platformName: unknown): voi
 }
 
 function props(kind: Kind, name: string, args: object): pulumi.Inputs {
+  if ((args as pulumi.Inputs).__provider !== undefined) {
+    throw new Error(`mlplatform: ${kind} "${name}" sets \`__provider\`: that input is the provider's own (the shim stored in state); remove it from the arguments`);
+  }
   const out: pulumi.Inputs = {};
   for (const k of OUTPUT_KEYS[kind]) out[k] = undefined;
   Object.assign(out, args);
@@ -108,6 +111,7 @@ function props(kind: Kind, name: string, args: object): pulumi.Inputs {
   out.name ??= out.adopt !== undefined ? name : stackScopedName(name, pulumi.getStack());
   out.logicalName = `${pulumi.getProject()}/${pulumi.getStack()}/${kind}/${name}`;
   claimName(kind, name, out.name);
+  out.__provider = SHIM_TEXTS[kind];
   return out;
 }
 
@@ -122,19 +126,23 @@ function withReplaceOrder(opts: pulumi.CustomResourceOptions | undefined): pulum
 }
 
 /**
- * The dynamic resource every kind extends. The Pulumi Node SDK makes four promises per declared output while
- * constructing a resource and stamps each with `new Error().stack`, kept only for PULUMI_DEBUG_PROMISE_LEAKS
- * (runtime/debuggable.ts); with ~15 outputs per kind that was ~1.4 ms of CPU per resource, most of the
- * program's registration time (issue 18 §2). So stacks are off while the SDK builds our outputs, unless
- * that variable asks for them. The resource's source position is unaffected: the SDK takes its own stack
- * with an unlimited depth. A construction error gets the caller's stack back.
+ * The dynamic resource every kind extends: what `pulumi.dynamic.Resource` registers (the type
+ * `pulumi-nodejs:dynamic/mlplatform:<Kind>`, run by Pulumi's dynamic-provider process), with our own
+ * hand-written `__provider` (./shim.ts) instead of a serialized provider object.
+ *
+ * The Pulumi Node SDK makes four promises per declared output while constructing a resource and stamps each
+ * with `new Error().stack`, kept only for PULUMI_DEBUG_PROMISE_LEAKS (runtime/debuggable.ts); with ~15
+ * outputs per kind that was ~1.4 ms of CPU per resource, most of the program's registration time (issue 18
+ * §2). So stacks are off while the SDK builds our outputs, unless that variable asks for them. The
+ * resource's source position is unaffected: the SDK takes its own stack with an unlimited depth. A
+ * construction error gets the caller's stack back.
  */
-abstract class MlplatformResource extends pulumi.dynamic.Resource {
+abstract class MlplatformResource extends pulumi.CustomResource {
   constructor(kind: Kind, name: string, args: object, opts: pulumi.CustomResourceOptions | undefined) {
     const limit = Error.stackTraceLimit;
     if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) Error.stackTraceLimit = 0;
     try {
-      super(providers[kind], name, props(kind, name, args), withReplaceOrder(opts), "mlplatform", kind);
+      super(`pulumi-nodejs:dynamic/mlplatform:${kind}`, name, props(kind, name, args), withReplaceOrder(opts));
     } catch (e) {
       Error.stackTraceLimit = limit;
       if (e instanceof Error) Error.captureStackTrace(e, MlplatformResource);

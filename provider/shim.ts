@@ -1,30 +1,29 @@
-// The part of the provider that Pulumi serializes into state (`__provider`), once per kind. It holds no
-// logic, no credentials and no paths: each method loads the installed handler at RUN time, from the
-// directory the dynamic-provider process runs in (the Pulumi project), and delegates. So refresh and
-// destroy run the handlers installed today, not code frozen into state, and the closure stays tiny.
+// The part of the provider that Pulumi keeps in state (`__provider`), one text per kind. It holds no logic,
+// no credentials and no paths: it loads the installed handler at RUN time, from the directory the
+// dynamic-provider process runs in (the Pulumi project). So refresh and destroy run the handlers installed
+// today, not code frozen into state.
 //
-// Rules for the code below (it is serialized as source text): capture nothing but `kind` (a string) and the
-// loader that uses it; no `this`, no imports from this file, no `pulumi.*` inside the methods.
-import type * as pulumi from "@pulumi/pulumi";
+// Written here as text rather than serialized from a provider object by `pulumi.runtime.serializeFunction`
+// (what `pulumi.dynamic.Resource` does): all Pulumi's dynamic-provider process does with it is
+// `requireFromString(text).handler()` and cache the result per text (@pulumi/pulumi
+// cmd/dynamic-provider/index.js, getProvider), so one line does. The serialized shim was ~2.3 KB (a
+// function wrapper per method), stored twice per state entry and sent, logged and parsed with every check,
+// diff and read: issue 18 §2 measured it as a quarter of the engine's debug log in a refresh of 1,000
+// resources. This text is ~120 bytes. The texts of earlier releases stay in users' states; the handler
+// modules keep the entry points those call (test/provider/legacy-shims.json).
 import { KIND_REGISTRY, perKind, type KindModule } from "../schemas/kinds";
 
 /** Handler modules, as named under the package's `mlplatform/handlers/*` export. */
 export type HandlerModule = KindModule;
 
-export function makeShimProvider(kind: HandlerModule): pulumi.dynamic.ResourceProvider {
-  // One loader, captured by every method: the serialized text holds it once instead of seven times.
-  const handler = () => require("node:module").createRequire(process.cwd() + "/")("mlplatform/handlers/" + kind);
-  return {
-    // The handler reads the stack config from the request (mlplatform:*): the serialized text stays short.
-    configure: async (req: pulumi.dynamic.ConfigureRequest) => handler().configureFromRequest(req),
-    check: async (olds: any, news: any) => handler().check(olds, news),
-    diff: async (id: string, olds: any, news: any) => handler().diff(id, olds, news),
-    create: async (inputs: any) => handler().create(inputs),
-    read: async (id: string, props: any) => handler().read(id, props),
-    update: async (id: string, olds: any, news: any) => handler().update(id, olds, news),
-    delete: async (id: string, props: any) => handler().delete(id, props),
-  };
+/**
+ * The `__provider` text of one kind: a CommonJS module whose `handler()` returns the kind module's
+ * `provider` (provider/handlers/handlers-for.ts), resolved from the project's node_modules.
+ */
+export function shimText(module: HandlerModule): string {
+  const specifier = JSON.stringify(`mlplatform/handlers/${module}`);
+  return `exports.handler = () => require("node:module").createRequire(process.cwd() + "/")(${specifier}).provider;\n`;
 }
 
-/** One provider object per kind, module-level, so Pulumi serializes each once per program. */
-export const providers = perKind((kind) => makeShimProvider(KIND_REGISTRY[kind].module));
+/** Each kind's `__provider` text. */
+export const SHIM_TEXTS = perKind((kind) => shimText(KIND_REGISTRY[kind].module));

@@ -18,7 +18,7 @@ export interface PropertyDifference {
 
 /**
  * Inputs the engine or the provider add for their own use, never what a user declared: `__provider` (the
- * serialized provider) and `logicalName` (the provider's idempotency key, `<project>/<stack>/<kind>/<name>`).
+ * provider's shim, provider/shim.ts) and `logicalName` (the provider's idempotency key, `<project>/<stack>/<kind>/<name>`).
  * `sourceDigest` stays visible: it is how new content behind an unchanged `source` path shows up.
  */
 export function isInternalKey(key: string): boolean {

@@ -35,5 +35,5 @@ export const datasetDefinition = defineKind({
   }),
 });
 
-export const { definition, configure, configureFromRequest, check, diff, create, read, update, delete: remove } = handlersFor(datasetDefinition);
+export const { definition, provider, configure, configureFromRequest, check, diff, create, read, update, delete: remove } = handlersFor(datasetDefinition);
 export { remove as delete };

@@ -31,16 +31,12 @@ export function settingsFromConfig(config: ConfigureRequestLike["config"]): Prov
   return Object.fromEntries(CONFIG_KEYS.map((k) => [k, config.get(`mlplatform:${k}`)])) as ProviderSettings;
 }
 
-/** The six provider methods (plus configure) for one kind: what the shim delegates to. */
+/** The six provider methods (plus configure) for one kind: what the shims stored in Pulumi state call. */
 export function handlersFor(def: KindDefinition) {
   exitWhenEngineGone();
-  return {
-    definition: def,
-    /** Settings as the previous shim (still stored in older states) passes them. */
-    configure: (settings: ProviderSettings) => configureContext(settings),
-    /** The engine's configure request, as the shim passes it: stack config `mlplatform:*` (secrets arrive decrypted). */
-    configureFromRequest: (req: ConfigureRequestLike) => configureContext(settingsFromConfig(req.config)),
-    // Each call runs with the selected backend's kind rules applied (configure may select another backend).
+  const configureFromRequest = (req: ConfigureRequestLike) => configureContext(settingsFromConfig(req.config));
+  // Each call runs with the selected backend's kind rules applied (configure may select another backend).
+  const methods = {
     check: async (olds: Props, news: Props) => {
       const eff = effectiveDefinition(def);
       const result = await check(eff, olds, news);
@@ -54,6 +50,16 @@ export function handlersFor(def: KindDefinition) {
     read: (id: string, props: Props) => read(effectiveDefinition(def), id, props),
     update: (id: string, olds: Props, news: Props) => update(effectiveDefinition(def), id, olds, news),
     delete: (id: string, props: Props) => remove(effectiveDefinition(def), id, props),
+  };
+  return {
+    definition: def,
+    /** What today's shim (provider/shim.ts) hands the engine: a dynamic ResourceProvider whose configure takes the engine's request. */
+    provider: { configure: configureFromRequest, ...methods },
+    /** Settings as the shims of releases before 0917c62 pass them (still stored in older states). */
+    configure: (settings: ProviderSettings) => configureContext(settings),
+    /** The engine's configure request, as the shims of 0917c62 up to the hand-written one pass it: stack config `mlplatform:*` (secrets arrive decrypted). */
+    configureFromRequest,
+    ...methods,
   };
 }
 export type KindHandlers = ReturnType<typeof handlersFor>;

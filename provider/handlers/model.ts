@@ -41,5 +41,5 @@ export const modelDefinition = defineKind({
   newVersion: { on: ["source", "format"], with: ["framework", "metrics"] },
 });
 
-export const { definition, configure, configureFromRequest, check, diff, create, read, update, delete: remove } = handlersFor(modelDefinition);
+export const { definition, provider, configure, configureFromRequest, check, diff, create, read, update, delete: remove } = handlersFor(modelDefinition);
 export { remove as delete };

@@ -40,5 +40,5 @@ function taskSummary(o: ObjectOf<"PerfJob">): string {
     .join("\n");
 }
 
-export const { definition, configure, configureFromRequest, check, diff, create, read, update, delete: remove } = handlersFor(perfJobDefinition);
+export const { definition, provider, configure, configureFromRequest, check, diff, create, read, update, delete: remove } = handlersFor(perfJobDefinition);
 export { remove as delete };

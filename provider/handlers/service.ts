@@ -43,5 +43,5 @@ export const serviceDefinition = defineKind({
   },
 });
 
-export const { definition, configure, configureFromRequest, check, diff, create, read, update, delete: remove } = handlersFor(serviceDefinition);
+export const { definition, provider, configure, configureFromRequest, check, diff, create, read, update, delete: remove } = handlersFor(serviceDefinition);
 export { remove as delete };

@@ -62,5 +62,5 @@ export const trainingJobDefinition = defineKind({
   },
 });
 
-export const { definition, configure, configureFromRequest, check, diff, create, read, update, delete: remove } = handlersFor(trainingJobDefinition);
+export const { definition, provider, configure, configureFromRequest, check, diff, create, read, update, delete: remove } = handlersFor(trainingJobDefinition);
 export { remove as delete };

@@ -53,7 +53,7 @@ async function initError(def: KindDefinition, p: Platform, obj: Obj, inputs: Pro
   } catch {
     properties = withoutUndefined({ id: obj.id, name: obj.name, status: obj.status });
   }
-  // The engine stores these as the resource's outputs; later read/delete need the serialized provider.
+  // The engine stores these as the resource's outputs; later read/delete need the provider's shim (__provider).
   if (inputs.__provider !== undefined) properties.__provider = inputs.__provider;
   return new ResourceInitError(message, obj.id, properties, reasons);
 }

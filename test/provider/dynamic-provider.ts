@@ -1,18 +1,13 @@
 // Drives Pulumi's own dynamic-provider process (@pulumi/pulumi/cmd/dynamic-provider) over gRPC, the way
-// the engine does, with a provider serialized the way dynamic.Resource serializes it.
+// the engine does; the `__provider` of each request is the caller's (the shim of provider/shim.ts, or one of
+// an earlier release).
 import { spawn, type ChildProcess } from "node:child_process";
 import * as grpc from "@grpc/grpc-js";
-import * as pulumi from "@pulumi/pulumi";
 
 const provrpc = require("@pulumi/pulumi/proto/provider_grpc_pb");
 const provproto = require("@pulumi/pulumi/proto/provider_pb");
 const statusproto = require("@pulumi/pulumi/proto/status_pb");
 const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
-
-export async function serializeProvider(provider: pulumi.dynamic.ResourceProvider): Promise<string> {
-  const sf = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-  return sf.text;
-}
 
 export interface InitFailure {
   message: string;

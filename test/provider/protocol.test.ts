@@ -1,23 +1,24 @@
-// The real dynamic-provider process, driven over gRPC like the engine drives it: the serialized shim is
+// The real dynamic-provider process, driven over gRPC like the engine drives it: the shim stored in state is
 // small and holds no token or path, loads the installed handlers from the project's node_modules, takes
 // its connection from stack config (configure), and reports partial failures with the object's id.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { providers } from "../../provider/shim";
+import { SHIM_TEXTS } from "../../provider/shim";
 import { makeProjectDir } from "../e2e/harness";
 import { ensureBuilt, REPO_ROOT } from "../build";
-import { DynamicProviderProcess, serializeProvider } from "./dynamic-provider";
+import { DynamicProviderProcess } from "./dynamic-provider";
+import legacyShims from "./legacy-shims.json";
 import { makeFixtures, type Fixtures } from "./fixtures";
 import { startPlatformForProviderTests, type TestPlatform } from "./platform";
 
 const MAX_PROVIDER_BYTES = 8 * 1024;
 /**
  * Issue 18 §2: `__provider` is stored twice per state entry and travels with every check, diff and read. The
- * shim that read the nine config keys itself serialized to ~3.1 KB; the handler reads them now.
+ * serialized shims of earlier releases were ~3.1 KB, then ~2.3 KB; the hand-written one is one line.
  */
-const SMALL_PROVIDER_BYTES = 2_500;
+const SMALL_PROVIDER_BYTES = 160;
 const urn = (kind: string, name: string) => `urn:pulumi:test::proto::pulumi-nodejs:dynamic/mlplatform:${kind}::${name}`;
 
 let fx: Fixtures;
@@ -25,11 +26,10 @@ let tp: TestPlatform;
 let projectDir: string;
 let emptyDataDir: string;
 let dp: DynamicProviderProcess;
-const serialized: Record<string, string> = {};
+const serialized: Record<string, string> = SHIM_TEXTS;
 
 beforeAll(async () => {
   ensureBuilt();
-  for (const [kind, p] of Object.entries(providers)) serialized[kind] = await serializeProvider(p);
   fx = makeFixtures();
   tp = await startPlatformForProviderTests(fx.root);
   projectDir = makeProjectDir("proto");
@@ -48,7 +48,7 @@ afterAll(async () => {
   for (const d of [fx?.root, projectDir, emptyDataDir]) if (d) rmSync(d, { recursive: true, force: true });
 });
 
-describe("serialized provider (__provider)", () => {
+describe("the shim stored in state (__provider)", () => {
   it.each(["Dataset", "TrainingJob", "Model", "PerfJob", "Service"])("%s: small, no token, no absolute path", (kind) => {
     const text = serialized[kind];
     console.log(`__provider ${kind}: ${Buffer.byteLength(text)} bytes`);
@@ -57,7 +57,7 @@ describe("serialized provider (__provider)", () => {
     expect(text).not.toContain(tp.token);
     expect(text).not.toContain(REPO_ROOT);
     expect(text).not.toMatch(/["'`]\/(?:work|tmp|home|root|Users|usr|var)\//);
-    expect(text).toContain(`"mlplatform/handlers/"`);
+    expect(text).toContain(`"mlplatform/handlers/`);
   });
 });
 
@@ -146,5 +146,41 @@ describe("TrainingJob over gRPC", () => {
     await dp.delete(u, e.id, e.properties);
     expect((await dp.read(u, e.id, e.properties)).id).toBe("");
     await tp.client.datasets.delete(ds.id);
+  });
+});
+
+/** Each earlier release's `__provider` texts, by the release that wrote them (test/provider/legacy-shims.json). */
+const LEGACY_SHIMS = Object.entries(legacyShims).filter(([k]) => !k.startsWith("_")) as [string, Record<string, string>][];
+
+describe("states written by earlier releases (their __provider texts)", () => {
+  it.each(LEGACY_SHIMS)("%s: runs today's handlers, and moving to today's shim is no change", async (_release, shims) => {
+    // A process of its own, whose first call comes through the old text: its configure is what connects.
+    const old = await DynamicProviderProcess.start(projectDir, { ...process.env, MLPLATFORM_DATA_DIR: emptyDataDir, MLPLATFORM_ENDPOINT: "", MLPLATFORM_TOKEN: "" });
+    try {
+      await old.configure({ "mlplatform:endpoint": tp.endpoint, "mlplatform:token": tp.token });
+      const name = `ds-legacy-${shims.Dataset.length}`;
+      const u = urn("Dataset", name);
+      const written = { __provider: shims.Dataset, name, format: "csv", source: fx.csv, logicalName: `proto/test/Dataset/${name}` };
+      const oldInputs = (await old.check(u, {}, written)).inputs;
+      const created = await old.create(u, oldInputs);
+      expect(created.properties).toMatchObject({ status: "Ready", sampleCount: 3, __provider: shims.Dataset });
+
+      // The program of today sends today's shim: check keeps it, diff sees nothing to do.
+      const today = await old.check(u, oldInputs, { ...written, __provider: SHIM_TEXTS.Dataset });
+      expect(today.failures).toEqual([]);
+      expect(today.inputs.__provider).toBe(SHIM_TEXTS.Dataset);
+      expect(await old.diff(u, created.id, created.properties, today.inputs)).toMatchObject({ changes: "none", replaces: [] });
+      // refresh runs the text stored in the outputs
+      const read = await old.read(u, created.id, created.properties);
+      expect(read).toMatchObject({ id: created.id, properties: { status: "Ready", __provider: shims.Dataset } });
+      // an update stores today's shim
+      const described = (await old.check(u, oldInputs, { ...written, __provider: SHIM_TEXTS.Dataset, description: "upgraded" })).inputs;
+      const updated = await old.update(u, created.id, created.properties, described);
+      expect(updated).toMatchObject({ description: "upgraded", status: "Ready", __provider: SHIM_TEXTS.Dataset });
+      await old.delete(u, created.id, created.properties);
+      expect((await dp.read(u, created.id, updated)).id).toBe("");
+    } finally {
+      await old.stop();
+    }
   });
 });
