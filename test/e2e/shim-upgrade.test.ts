@@ -41,7 +41,7 @@ beforeAll(async () => {
   const program = async () => {
     const ml = require(join(projectDir, "node_modules/mlplatform")) as typeof import("../../provider");
     GENERATIONS.forEach(([, shims], i) => {
-      const args = { name: names[i], format: "csv", source: fx.csv, ...(declared.description ? { description: declared.description } : {}) };
+      const args = { name: names[i], format: "csv" as const, source: fx.csv, ...(declared.description ? { description: declared.description } : {}) };
       if (declared.release === "earlier") new EarlierDataset(names[i], shims.Dataset, args);
       else new ml.Dataset(names[i], args);
     });
