@@ -10,10 +10,10 @@ import type * as auto from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SHIM_TEXTS } from "../../provider/shim";
 import { makeFixtures, type Fixtures } from "../provider/fixtures";
-import legacyShims from "../provider/legacy-shims.json";
+import { LEGACY_SHIMS } from "../provider/legacy-shims";
 import { exportState, makeProjectDir, openE2EStack, removeDir, startPlatformProcess, type E2EPlatform } from "./harness";
 
-const GENERATIONS = Object.entries(legacyShims).filter(([k]) => !k.startsWith("_")) as [string, Record<string, string>][];
+const GENERATIONS = LEGACY_SHIMS;
 const PROJECT = "e2e";
 const STACK = "upgrade";
 
@@ -56,8 +56,10 @@ afterAll(async () => {
   if (fx) rmSync(fx.root, { recursive: true, force: true });
 });
 
+/** The datasets' state entries in GENERATIONS order (the state's own order follows completion, which varies). */
 async function datasetsInState(): Promise<any[]> {
-  return (await exportState(stack)).resources.filter((r: any) => r.type === "pulumi-nodejs:dynamic/mlplatform:Dataset");
+  const entries = (await exportState(stack)).resources.filter((r: any) => r.type === "pulumi-nodejs:dynamic/mlplatform:Dataset");
+  return names.map((n) => entries.find((r: any) => r.urn.endsWith(`::${n}`)));
 }
 
 describe("a stack written by earlier releases, upgraded", () => {

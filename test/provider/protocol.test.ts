@@ -9,7 +9,7 @@ import { SHIM_TEXTS } from "../../provider/shim";
 import { makeProjectDir } from "../e2e/harness";
 import { ensureBuilt, REPO_ROOT } from "../build";
 import { DynamicProviderProcess } from "./dynamic-provider";
-import legacyShims from "./legacy-shims.json";
+import { LEGACY_SHIMS } from "./legacy-shims";
 import { makeFixtures, type Fixtures } from "./fixtures";
 import { startPlatformForProviderTests, type TestPlatform } from "./platform";
 
@@ -148,9 +148,6 @@ describe("TrainingJob over gRPC", () => {
     await tp.client.datasets.delete(ds.id);
   });
 });
-
-/** Each earlier release's `__provider` texts, by the release that wrote them (test/provider/legacy-shims.json). */
-const LEGACY_SHIMS = Object.entries(legacyShims).filter(([k]) => !k.startsWith("_")) as [string, Record<string, string>][];
 
 describe("states written by earlier releases (their __provider texts)", () => {
   it.each(LEGACY_SHIMS)("%s: runs today's handlers, and moving to today's shim is no change", async (_release, shims) => {
