@@ -13,7 +13,6 @@ import { makeFixtures, type Fixtures } from "../provider/fixtures";
 import { LEGACY_SHIMS } from "../provider/legacy-shims";
 import { exportState, makeProjectDir, openE2EStack, removeDir, startPlatformProcess, type E2EPlatform } from "./harness";
 
-const GENERATIONS = LEGACY_SHIMS;
 const PROJECT = "e2e";
 const STACK = "upgrade";
 
@@ -32,7 +31,7 @@ class EarlierDataset extends pulumi.CustomResource {
   }
 }
 
-const names = GENERATIONS.map((_g, i) => `upgrade-data-${i}`);
+const names = LEGACY_SHIMS.map((_g, i) => `upgrade-data-${i}`);
 
 beforeAll(async () => {
   fx = makeFixtures();
@@ -40,7 +39,7 @@ beforeAll(async () => {
   projectDir = makeProjectDir("upgrade");
   const program = async () => {
     const ml = require(join(projectDir, "node_modules/mlplatform")) as typeof import("../../provider");
-    GENERATIONS.forEach(([, shims], i) => {
+    LEGACY_SHIMS.forEach(([, shims], i) => {
       const args = { name: names[i], format: "csv" as const, source: fx.csv, ...(declared.description ? { description: declared.description } : {}) };
       if (declared.release === "earlier") new EarlierDataset(names[i], shims.Dataset, args);
       else new ml.Dataset(names[i], args);
@@ -56,7 +55,7 @@ afterAll(async () => {
   if (fx) rmSync(fx.root, { recursive: true, force: true });
 });
 
-/** The datasets' state entries in GENERATIONS order (the state's own order follows completion, which varies). */
+/** The datasets' state entries in LEGACY_SHIMS order (the state's own order follows completion, which varies). */
 async function datasetsInState(): Promise<any[]> {
   const entries = (await exportState(stack)).resources.filter((r: any) => r.type === "pulumi-nodejs:dynamic/mlplatform:Dataset");
   return names.map((n) => entries.find((r: any) => r.urn.endsWith(`::${n}`)));
@@ -65,30 +64,30 @@ async function datasetsInState(): Promise<any[]> {
 describe("a stack written by earlier releases, upgraded", () => {
   it("their shims create through today's handlers", async () => {
     const up = await stack.up();
-    expect(up.summary.resourceChanges).toMatchObject({ create: GENERATIONS.length + 1 });
+    expect(up.summary.resourceChanges).toMatchObject({ create: LEGACY_SHIMS.length + 1 });
     const state = await datasetsInState();
-    expect(state.map((r) => r.outputs.status)).toEqual(GENERATIONS.map(() => "Ready"));
-    expect(state.map((r) => r.inputs.__provider)).toEqual(GENERATIONS.map(([, s]) => s.Dataset));
+    expect(state.map((r) => r.outputs.status)).toEqual(LEGACY_SHIMS.map(() => "Ready"));
+    expect(state.map((r) => r.inputs.__provider)).toEqual(LEGACY_SHIMS.map(([, s]) => s.Dataset));
   }, 180_000);
 
   it("today's program proposes nothing, stores today's shim in the inputs, and refreshes clean", async () => {
     declared.release = "today";
     await stack.preview({ expectNoChanges: true });
     const up = await stack.up();
-    expect(up.summary.resourceChanges).toEqual({ same: GENERATIONS.length + 1 });
+    expect(up.summary.resourceChanges).toEqual({ same: LEGACY_SHIMS.length + 1 });
     const state = await datasetsInState();
-    expect(state.map((r) => r.inputs.__provider)).toEqual(GENERATIONS.map(() => SHIM_TEXTS.Dataset));
+    expect(state.map((r) => r.inputs.__provider)).toEqual(LEGACY_SHIMS.map(() => SHIM_TEXTS.Dataset));
     // An unchanged resource keeps the outputs it had, earlier shim included; refresh runs that one.
-    expect(state.map((r) => r.outputs.__provider)).toEqual(GENERATIONS.map(([, s]) => s.Dataset));
+    expect(state.map((r) => r.outputs.__provider)).toEqual(LEGACY_SHIMS.map(([, s]) => s.Dataset));
     await stack.previewRefresh({ expectNoChanges: true });
   }, 180_000);
 
   it("the next change stores today's shim in the outputs as well", async () => {
     declared.description = "after the upgrade";
     const up = await stack.up();
-    expect(up.summary.resourceChanges).toMatchObject({ update: GENERATIONS.length });
+    expect(up.summary.resourceChanges).toMatchObject({ update: LEGACY_SHIMS.length });
     const state = await datasetsInState();
-    expect(state.map((r) => [r.outputs.description, r.outputs.__provider])).toEqual(GENERATIONS.map(() => ["after the upgrade", SHIM_TEXTS.Dataset]));
+    expect(state.map((r) => [r.outputs.description, r.outputs.__provider])).toEqual(LEGACY_SHIMS.map(() => ["after the upgrade", SHIM_TEXTS.Dataset]));
     await stack.preview({ expectNoChanges: true });
     await stack.previewRefresh({ expectNoChanges: true });
   }, 180_000);

@@ -26,7 +26,6 @@ let tp: TestPlatform;
 let projectDir: string;
 let emptyDataDir: string;
 let dp: DynamicProviderProcess;
-const serialized: Record<string, string> = SHIM_TEXTS;
 
 beforeAll(async () => {
   ensureBuilt();
@@ -50,7 +49,7 @@ afterAll(async () => {
 
 describe("the shim stored in state (__provider)", () => {
   it.each(["Dataset", "TrainingJob", "Model", "PerfJob", "Service"])("%s: small, no token, no absolute path", (kind) => {
-    const text = serialized[kind];
+    const text = SHIM_TEXTS[kind as keyof typeof SHIM_TEXTS];
     console.log(`__provider ${kind}: ${Buffer.byteLength(text)} bytes`);
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(MAX_PROVIDER_BYTES);
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(SMALL_PROVIDER_BYTES);
@@ -68,10 +67,10 @@ describe("Dataset over gRPC", () => {
   let inputs: Record<string, any>;
 
   it("check → diff → create → read → update → delete", async () => {
-    const news = { __provider: serialized.Dataset, name: "ds-proto", format: "csv", source: fx.csv, logicalName: "proto/test/Dataset/ds-proto" };
+    const news = { __provider: SHIM_TEXTS.Dataset, name: "ds-proto", format: "csv", source: fx.csv, logicalName: "proto/test/Dataset/ds-proto" };
     const checked = await dp.check(u, {}, news);
     expect(checked.failures).toEqual([]);
-    expect(checked.inputs).toMatchObject({ __provider: serialized.Dataset });
+    expect(checked.inputs).toMatchObject({ __provider: SHIM_TEXTS.Dataset });
     expect(checked.inputs.deadlineSeconds).toBeUndefined(); // defaults apply at send time, never frozen into inputs
     inputs = checked.inputs;
 
@@ -79,7 +78,7 @@ describe("Dataset over gRPC", () => {
     id = created.id;
     outputs = created.properties;
     expect(id).toMatch(/^ds-/);
-    expect(outputs).toMatchObject({ status: "Ready", sampleCount: 3, __provider: serialized.Dataset });
+    expect(outputs).toMatchObject({ status: "Ready", sampleCount: 3, __provider: SHIM_TEXTS.Dataset });
     expect(JSON.stringify(outputs)).not.toContain(tp.token);
 
     expect(await dp.diff(u, id, outputs, inputs)).toMatchObject({ changes: "none", replaces: [] });
@@ -100,7 +99,7 @@ describe("Dataset over gRPC", () => {
   });
 
   it("check reports every invalid property", async () => {
-    const r = await dp.check(u, {}, { __provider: serialized.Dataset, name: "X", format: "xml" });
+    const r = await dp.check(u, {}, { __provider: SHIM_TEXTS.Dataset, name: "X", format: "xml" });
     // Paths lead the reason, never the property: the engine would print `value {<nil>}` for them.
     expect(r.failures.map((f) => f.property)).toEqual(["", "", ""]);
     expect(r.failures.map((f) => f.reason.split(":")[0]).sort()).toEqual(["format", "name", "source"]);
@@ -111,7 +110,7 @@ describe("Service over gRPC during preview", () => {
   it("check and diff tolerate values only known after apply", async () => {
     const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
     const u = urn("Service", "svc-proto");
-    const news = { __provider: serialized.Service, name: "svc-proto", models: [{ modelId: "md-1", version: UNKNOWN }], logicalName: "proto/test/Service/svc-proto" };
+    const news = { __provider: SHIM_TEXTS.Service, name: "svc-proto", models: [{ modelId: "md-1", version: UNKNOWN }], logicalName: "proto/test/Service/svc-proto" };
     const checked = await dp.check(u, {}, news);
     // The platform's dry run knows md-1 does not exist (apply would refuse it); the unknown version is skipped.
     expect(checked.failures).toEqual([{ property: "", reason: 'models[0].modelId: model "md-1" does not exist' }]);
@@ -129,7 +128,7 @@ describe("TrainingJob over gRPC", () => {
     while (ds.status !== "Ready") ds = await tp.client.datasets.wait(ds.id, ds.etag, 5_000);
     const u = urn("TrainingJob", "tj-proto");
     const { inputs, failures } = await dp.check(u, {}, {
-      __provider: serialized.TrainingJob,
+      __provider: SHIM_TEXTS.TrainingJob,
       name: "tj-proto",
       command: fx.trainCommand,
       datasetId: ds.id,
@@ -139,7 +138,7 @@ describe("TrainingJob over gRPC", () => {
     expect(failures).toEqual([]);
     const e: any = await dp.create(u, inputs).then(() => undefined, (err) => err);
     expect(e?.id).toMatch(/^tj-/);
-    expect(e.properties).toMatchObject({ status: "Failed", __provider: serialized.TrainingJob });
+    expect(e.properties).toMatchObject({ status: "Failed", __provider: SHIM_TEXTS.TrainingJob });
     expect(e.message).toMatch(/boom: the data has no label column/);
     expect(e.reasons.join("\n")).toMatch(/exit code 3/);
     // The engine keeps it in state; destroy then works from those properties.
