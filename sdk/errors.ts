@@ -18,6 +18,9 @@ export class PlatformError extends Error {
     this.name = new.target.name;
   }
 
+  /** The server's Retry-After (ms), when its answer carried one: the backoff waits that long (sdk/retry.ts). */
+  retryAfterMs?: number;
+
   /** Set by cloud drivers: the vendor, API action, vendor error code and request id (sdk/cloud/errors.ts). */
   vendor?: { vendor: string; action: string; code?: string; requestId?: string };
 }
@@ -60,7 +63,7 @@ const ERROR_CLASS: Record<ApiErrorCode, new (message: string, status: number, co
 };
 
 /** Statuses answered by gateways and proxies rather than the platform, read as the code they mean. */
-const OTHER_STATUSES: Record<number, ApiErrorCode> = { 403: "unauthorized", 422: "invalid", 502: "unavailable", 504: "unavailable" };
+const OTHER_STATUSES: Record<number, ApiErrorCode> = { 403: "unauthorized", 408: "unavailable", 422: "invalid", 502: "unavailable", 504: "unavailable" };
 
 function codeOfStatus(status: number): ApiErrorCode | undefined {
   return OTHER_STATUSES[status] ?? (Object.keys(API_ERROR_STATUS) as ApiErrorCode[]).find((code) => API_ERROR_STATUS[code] === status);

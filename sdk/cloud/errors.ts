@@ -2,7 +2,7 @@
 // understand (not found = gone, conflict = taken, throttled/unavailable = retry), carrying what a user needs
 // to ask the vendor about it: the vendor's own error code, the request id and the API action.
 import type { ApiErrorCode } from "../../schemas";
-import { errorOfCode, PlatformError, ThrottledError, UnavailableError } from "../errors";
+import { errorOfCode, type PlatformError } from "../errors";
 
 /** The platform's error codes a vendor failure can map to (one table with the local platform: schemas API_ERROR_STATUS). */
 export type CloudErrorKind = Exclude<ApiErrorCode, "precondition_failed" | "too_large">;
@@ -25,16 +25,4 @@ export function cloudError(kind: CloudErrorKind, message: string, status: number
   const err = errorOfCode(kind, full, status);
   err.vendor = vendor;
   return err;
-}
-
-/** Throttling and server-side failures: worth another attempt after a pause. */
-export function isRetryable(e: unknown): boolean {
-  return e instanceof ThrottledError || e instanceof UnavailableError || (e instanceof PlatformError && e.code === "internal" && (e.status ?? 0) >= 500);
-}
-
-/** Whether the request may have been applied although it failed (a 5xx or a dropped connection after sending). */
-export function mayHaveApplied(e: unknown): boolean {
-  if (e instanceof ThrottledError) return false;
-  if (e instanceof UnavailableError && e.refused) return false;
-  return isRetryable(e);
 }

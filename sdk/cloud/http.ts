@@ -2,8 +2,9 @@
 // and answer shape: the request with a timeout; a failure to reach the endpoint as an UnavailableError
 // (`refused`: the request never left, so sending it again is safe); the answer's text, and its JSON when it
 // is JSON (a gateway may answer HTML or nothing); and a failure's typed error carrying the server's
-// Retry-After for the backoff (retry.ts).
+// Retry-After for the backoff (sdk/retry.ts).
 import { UnavailableError, type PlatformError } from "../errors";
+import { retryAfterHeaderMs } from "../retry";
 import { cloudError, type CloudErrorKind, type VendorDetail } from "./errors";
 
 export interface VendorAnswer<P> {
@@ -43,10 +44,9 @@ export async function exchange<P = any>(url: URL, init: RequestInit, ctx: Exchan
   return { res, raw, parsed };
 }
 
-/** The typed error of a vendor's failure answer, with the server's Retry-After (seconds) as `retryAfterMs`. */
+/** The typed error of a vendor's failure answer, with the server's Retry-After as `retryAfterMs`. */
 export function vendorFailure(res: Response, kind: CloudErrorKind, message: string, vendor: VendorDetail): PlatformError {
   const err = cloudError(kind, message, res.status, vendor);
-  const retryAfter = Number(res.headers.get("retry-after"));
-  if (retryAfter > 0) (err as PlatformError & { retryAfterMs?: number }).retryAfterMs = retryAfter * 1000;
+  err.retryAfterMs = retryAfterHeaderMs(res.headers.get("retry-after"));
   return err;
 }

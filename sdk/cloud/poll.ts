@@ -2,7 +2,7 @@
 // object's etag differs, or unchanged after the timeout) built on repeated reads with a growing interval.
 // Cloud objects carry no etag, so drivers derive one from the normalised object (etagOf).
 import { createHash } from "node:crypto";
-import { sleep } from "./retry";
+import { sleep } from "../retry";
 
 export interface PollOptions {
   /** First pause between reads (ms), growing by half each time up to maxIntervalMs. Defaults 250 / 5000. */

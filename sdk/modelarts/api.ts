@@ -2,12 +2,12 @@
 // bodies, signed SDK-HMAC-SHA256 with the headers the vendor's Python SDK sends (Content-Type, Host,
 // User-Agent, X-Project-Id, X-Sdk-Date), answered with the object or `{error_code, error_msg}` plus an
 // X-Request-Id header. Vendor failures become the typed platform errors with the vendor's code and request
-// id; throttling and 5xx are retried with backoff (sdk/cloud/retry.ts). The body is serialised once and that
+// id; throttling and 5xx are retried with backoff (sdk/retry.ts). The body is serialised once and that
 // exact string is both hashed and sent.
 import type { CloudConfig } from "../cloud/config";
 import type { CloudErrorKind } from "../cloud/errors";
 import { exchange, vendorFailure } from "../cloud/http";
-import { withRetry, type RetryPolicy, type RetryStats } from "../cloud/retry";
+import { withRetry, type RetryPolicy, type RetryStats } from "../retry";
 import { sign } from "./signer";
 
 export const VENDOR = "ModelArts";

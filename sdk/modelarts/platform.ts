@@ -26,7 +26,7 @@ import { ObjectStore, holdsUploadedBytes } from "../cloud/object-store";
 import { checkIfMatch } from "../cloud/if-match";
 import { notOffered } from "../cloud/not-offered";
 import { etagOf, pollUntilChanged } from "../cloud/poll";
-import { firstFound, sleep, type RetryPolicy } from "../cloud/retry";
+import { firstFound, sleep, type RetryPolicy } from "../retry";
 import type { DatasetClient, KindClient, ListFilter, ModelClient, PerfJobClient, Platform, ServiceClient, TrainingJobClient } from "../platform";
 import { ModelArtsApi, VENDOR } from "./api";
 import { normaliseObsPath } from "./paths";

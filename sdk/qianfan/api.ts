@@ -2,11 +2,11 @@
 // bce-auth-v1 over host;content-type;x-bce-date;request-source as the qianfan SDK signs it (the body is not
 // covered), answered `{"log_id"?, "result": ...}`; failures carry `{"error_code", "error_msg", "log_id"}`
 // (what the SDK's ConsoleAPIRequestor checks), with any HTTP status. Failures become the typed platform
-// errors with the vendor's code and log id; throttling and 5xx are retried with backoff (sdk/cloud/retry.ts).
+// errors with the vendor's code and log id; throttling and 5xx are retried with backoff (sdk/retry.ts).
 import type { CloudConfig } from "../cloud/config";
 import type { CloudErrorKind } from "../cloud/errors";
 import { exchange, vendorFailure } from "../cloud/http";
-import { withRetry, type RetryPolicy, type RetryStats } from "../cloud/retry";
+import { withRetry, type RetryPolicy, type RetryStats } from "../retry";
 import { authorization, bceTime } from "./signer";
 
 export const VENDOR = "Qianfan";

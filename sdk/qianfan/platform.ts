@@ -17,7 +17,7 @@ import { ObjectStore, holdsUploadedBytes } from "../cloud/object-store";
 import { checkIfMatch } from "../cloud/if-match";
 import { notOffered } from "../cloud/not-offered";
 import { etagOf, pollUntilChanged } from "../cloud/poll";
-import { firstFound, type RetryPolicy } from "../cloud/retry";
+import { firstFound, type RetryPolicy } from "../retry";
 import type { DatasetClient, KindClient, ListFilter, ModelClient, PerfJobClient, Platform, ServiceClient, TrainingJobClient } from "../platform";
 import { QianfanApi, VENDOR, type Area } from "./api";
 

@@ -1,11 +1,11 @@
 // The Volcengine ML Platform OpenAPI transport (API 2021-10-01): `POST /?Action=<A>&Version=2021-10-01` with a
 // JSON body, signed with SignerV4 for service `ml_platform`, answered with `{ResponseMetadata, Result}`.
 // Vendor failures (ResponseMetadata.Error with any HTTP status) become the typed platform errors with the
-// vendor's code and request id; throttling and 5xx are retried with backoff (sdk/cloud/retry.ts).
+// vendor's code and request id; throttling and 5xx are retried with backoff (sdk/retry.ts).
 import type { CloudConfig } from "../cloud/config";
 import type { CloudErrorKind } from "../cloud/errors";
 import { exchange, vendorFailure } from "../cloud/http";
-import { withRetry, type RetryPolicy, type RetryStats } from "../cloud/retry";
+import { withRetry, type RetryPolicy, type RetryStats } from "../retry";
 import { sign } from "./signer";
 
 export const API_VERSION = "2021-10-01";
