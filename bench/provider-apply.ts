@@ -6,7 +6,7 @@ import { cpSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { declareManifest } from "../provider/manifest/load";
 import { Dataset, TrainingJob } from "../provider";
-import { RETRY_LOG_PREFIX } from "../sdk/local";
+import { RETRY_LOG_PREFIX } from "../sdk/retry";
 import { benchProject, cliWallMs, REPO_ROOT, table, timedUp, type BenchProject, type BenchResult, type Goal } from "./lib";
 import { Noop, PROVIDER_BYTES_BOUND, stateSizes, stateSizeTable, type StateSize } from "./provider-scale";
 

@@ -1,21 +1,17 @@
-// The local platform's driver: JSON over HTTP (platform/API.md) with got. Every request carries the bearer
-// token, a per-request timeout, and is retried with backoff on 429/5xx, dropped connections and timeouts,
-// honouring Retry-After. POST and PATCH are retried too: POSTs carry an Idempotency-Key (a repeat returns the
-// first object) and PATCHes an If-Match (a repeat of an applied patch fails with 412, which handlers
-// resolve by re-reading), so a retry can never apply a change twice.
-import type { ExtendOptions, Got, Method } from "got";
+// The local platform's driver: JSON over HTTP (platform/API.md) on node:http (sdk/local-http.ts). Every
+// request carries the bearer token, a per-request timeout, and is retried with backoff on 429/5xx, dropped
+// connections and timeouts, honouring Retry-After (sdk/retry.ts). POST and PATCH are retried too: POSTs carry
+// an Idempotency-Key (a repeat returns the first object) and PATCHes an If-Match (a repeat of an applied patch
+// fails with 412, which handlers resolve by re-reading), so a retry can never apply a change twice.
 import type { z } from "zod";
 import { CLIENT_HEADER, PROVIDER_CLIENT, type LocalFlavor, type MetricPoint, type ModelVersion, type DatasetVersion, type PerfJobPatch } from "../schemas";
 import { KIND_REGISTRY, KINDS, type Kind } from "../schemas/kinds";
-import { errorFromResponse, InvalidError, ConflictError, UnavailableError } from "./errors";
+import { errorFromResponse, InvalidError, ConflictError, PlatformError, UnavailableError } from "./errors";
+import { exchange, NoAnswer, type Answer } from "./local-http";
 import type { KindClient, ListFilter, Page, Platform, ValidationProblem } from "./platform";
+import { retryAfterHeaderMs, withRetry, type RetryPolicy, type RetryStats } from "./retry";
 
-/**
- * got, loaded at the first request: a process that never calls the platform (a dynamic-provider process
- * whose preview finds nothing changed) does not pay for loading it (issue 18 §2).
- */
-let gotModule: typeof import("got") | undefined;
-const loadGot = () => (gotModule ??= require("got") as typeof import("got"));
+type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
 export interface LocalPlatformOptions {
   endpoint: string;
@@ -35,16 +31,9 @@ export interface LocalPlatformOptions {
 }
 
 /** Counters for tests and benchmarks: how often the network misbehaved and we tried again. */
-export interface RequestStats {
-  requests: number;
-  retries: number;
-  retriesByReason: Record<string, number>;
-}
+export type RequestStats = RetryStats;
 
 export const requestStats: RequestStats = { requests: 0, retries: 0, retriesByReason: {} };
-
-/** Starts the console line logged on every retry (benchmarks count these in the engine output). */
-export const RETRY_LOG_PREFIX = "mlplatform sdk: retrying";
 
 /** Each client's URL collection, by the client's property name (schemas/kinds.ts). */
 const KIND_PATHS = Object.fromEntries(KINDS.map((k) => [KIND_REGISTRY[k].section, KIND_REGISTRY[k].collection])) as {
@@ -59,59 +48,16 @@ export class LocalPlatform implements Platform {
   readonly models;
   readonly perfJobs;
   readonly services;
-  private readonly httpOptions: ExtendOptions;
-  private httpClient: Got | undefined;
+  private readonly baseUrl: string;
+  private readonly headers: Record<string, string>;
+  private readonly retryPolicy: RetryPolicy;
   private readonly requestTimeoutMs: number;
 
   constructor(readonly options: LocalPlatformOptions) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
-    const base = options.retryBaseMs ?? 200;
-    const max = options.retryMaxMs ?? 5_000;
-    const stats = this.stats;
-    this.httpOptions = {
-      prefixUrl: options.endpoint.replace(/\/+$/, ""),
-      headers: { authorization: `Bearer ${options.token}`, "user-agent": "mlplatform-sdk", ...(options.asProvider ? { [CLIENT_HEADER]: PROVIDER_CLIENT } : {}) },
-      responseType: "text",
-      timeout: { request: this.requestTimeoutMs },
-      retry: {
-        limit: options.retryLimit ?? 6,
-        methods: ["GET", "POST", "PATCH", "PUT", "DELETE", "HEAD"],
-        statusCodes: [408, 429, 500, 502, 503, 504],
-        // got refuses a Retry-After longer than the request timeout unless this is set.
-        maxRetryAfter: 30_000,
-        // ECONNREFUSED is retried by request() itself: got 15.1's own retry of a refused connection
-        // fails with an internal TypeError instead of trying again.
-        errorCodes: ["ETIMEDOUT", "ECONNRESET", "EPIPE", "ECONNABORTED", "EAI_AGAIN", "ENETUNREACH", "ERR_STREAM_PREMATURE_CLOSE"],
-        // Retry-After wins (capped so a confused server cannot park us for minutes); otherwise
-        // exponential backoff with jitter so concurrent clients do not retry in lockstep.
-        calculateDelay: ({ attemptCount, retryAfter, computedValue }) => {
-          if (computedValue === 0) return 0;
-          if (retryAfter !== undefined && retryAfter > 0) return retryAfter;
-          const delay = Math.min(base * 2 ** (attemptCount - 1), max);
-          return delay / 2 + Math.random() * (delay / 2);
-        },
-      },
-      hooks: {
-        beforeRequest: [
-          () => {
-            stats.requests++;
-            requestStats.requests++;
-          },
-        ],
-        beforeRetry: [
-          (error) => {
-            const reason = error.response ? String(error.response.statusCode) : (error.code ?? "error");
-            for (const s of [stats, requestStats]) {
-              s.retries++;
-              s.retriesByReason[reason] = (s.retriesByReason[reason] ?? 0) + 1;
-            }
-            // One line per retry: inside the dynamic provider it reaches the engine output, where
-            // bench/ counts them (issue 7: "no 429 storm").
-            console.log(`${RETRY_LOG_PREFIX} ${error.options.method} ${error.options.url instanceof URL ? error.options.url.pathname : ""} after ${reason}`);
-          },
-        ],
-      },
-    } satisfies ExtendOptions;
+    this.baseUrl = options.endpoint.replace(/\/+$/, "");
+    this.headers = { authorization: `Bearer ${options.token}`, "user-agent": "mlplatform-sdk", ...(options.asProvider ? { [CLIENT_HEADER]: PROVIDER_CLIENT } : {}) };
+    this.retryPolicy = { retries: options.retryLimit ?? 6, baseMs: options.retryBaseMs ?? 200, maxMs: options.retryMaxMs ?? 5_000 };
     this.datasets = {
       ...this.kindClient<any, any, any>(KIND_PATHS.datasets),
       versions: async (id: string) => (await this.request<Page<DatasetVersion>>("GET", `v1/datasets/${enc(id)}/versions`)).items,
@@ -189,62 +135,56 @@ export class LocalPlatform implements Platform {
     }
   }
 
-  private async request<T>(method: Method, url: string, opts: RequestOptions = {}): Promise<T> {
-    const limit = this.options.retryLimit ?? 6;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.requestOnce<T>(method, url, opts);
-      } catch (e) {
-        // A refused connection never reached the server, so any method may be sent again.
-        if (!(e instanceof UnavailableError && e.refused) || attempt > limit) throw e;
-        for (const s of [this.stats, requestStats]) {
-          s.retries++;
-          s.retriesByReason.ECONNREFUSED = (s.retriesByReason.ECONNREFUSED ?? 0) + 1;
-        }
-        console.log(`${RETRY_LOG_PREFIX} ${method} /${url} after ECONNREFUSED`);
-        const delay = Math.min((this.options.retryBaseMs ?? 200) * 2 ** (attempt - 1), this.options.retryMaxMs ?? 5_000);
-        await new Promise((r) => setTimeout(r, delay / 2 + Math.random() * (delay / 2)));
-      }
-    }
-  }
-
-  /** The got instance, made at the first request. */
-  private get http(): Got {
-    return (this.httpClient ??= loadGot().default.extend(this.httpOptions));
-  }
-
-  private async requestOnce<T>(method: Method, url: string, opts: RequestOptions): Promise<T> {
-    const what = `${method} /${url}`;
-    const { HTTPError, RequestError } = loadGot();
-    try {
-      const res = await this.http(url, {
-        method,
-        json: opts.json,
-        headers: opts.headers,
-        searchParams: opts.searchParams,
-        ...(opts.timeoutMs ? { timeout: { request: opts.timeoutMs } } : {}),
-      });
-      return (res.body ? JSON.parse(res.body as string) : undefined) as T;
-    } catch (e) {
-      if (e instanceof HTTPError) {
-        const text = String(e.response.body ?? "");
-        let body: unknown = text;
+  /**
+   * One API call: sent, and sent again on throttling, 5xx and transport failures (sdk/retry.ts), each
+   * attempt and retry counted in this platform's stats and the process-wide `requestStats`.
+   */
+  private request<T>(method: Method, path: string, opts: RequestOptions = {}): Promise<T> {
+    const what = `${method} /${path}`;
+    const url = new URL(`${this.baseUrl}/${path}`);
+    for (const [k, v] of Object.entries(opts.searchParams ?? {})) url.searchParams.set(k, String(v));
+    const body = opts.json === undefined ? undefined : JSON.stringify(opts.json);
+    const headers = { ...this.headers, ...opts.headers };
+    const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
+    return withRetry(
+      what,
+      async () => {
+        let answer: Answer;
         try {
-          body = JSON.parse(text);
-        } catch {
-          /* not JSON: keep the text */
+          answer = await exchange(url, method, headers, body, timeoutMs);
+        } catch (e) {
+          throw unreachable(what, e);
         }
-        throw errorFromResponse(e.response.statusCode, body, what);
-      }
-      const code = (e as { code?: unknown }).code;
-      if (e instanceof RequestError || typeof code === "string") {
-        // Transport failures that outlived every retry: the platform is not reachable or not answering.
-        const err = new UnavailableError(`${what}: ${code ?? ""} ${(e as Error).message}`.trim(), undefined, "transport");
-        err.refused = code === "ECONNREFUSED";
+        if (answer.status < 400) return (answer.text ? JSON.parse(answer.text) : undefined) as T;
+        const err = errorFromResponse(answer.status, jsonOrText(answer.text), what);
+        err.retryAfterMs = retryAfterHeaderMs(answer.headers["retry-after"]);
         throw err;
-      }
-      throw e;
-    }
+      },
+      { policy: this.retryPolicy, stats: [this.stats, requestStats], reasonOf: retryReason },
+    );
+  }
+}
+
+/** A request that got no answer, as the platform being unavailable: `refused` when it never left. */
+function unreachable(what: string, e: unknown): UnavailableError {
+  const code = e instanceof NoAnswer ? e.code : "ERROR";
+  const err = new UnavailableError(`${what}: ${code} ${(e as Error).message}`, undefined, "transport");
+  err.refused = code === "ECONNREFUSED";
+  err.cause = e;
+  return err;
+}
+
+/** A retry is logged and counted as the HTTP status, or the socket's error code when there was no answer. */
+function retryReason(e: unknown): string {
+  if (e instanceof PlatformError && e.status !== undefined) return String(e.status);
+  return e instanceof Error && e.cause instanceof NoAnswer ? e.cause.code : (e as Error).name;
+}
+
+function jsonOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
   }
 }
 

@@ -31,6 +31,12 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
   res.end(JSON.stringify(body));
 };
 const reset: Step = (req) => req.socket.destroy();
+/** An answer that promises 100 bytes and stops after 10: the connection drops mid-body. */
+const cutMidBody: Step = (req, res) => {
+  res.writeHead(200, { "content-type": "application/json", "content-length": "100" });
+  res.write(JSON.stringify(obj).slice(0, 10));
+  setTimeout(() => req.socket.destroy(), 20);
+};
 const hang: Step = () => {};
 
 afterEach(async () => {
@@ -63,6 +69,21 @@ describe("LocalPlatform", () => {
     const p = await serve([hang, json(200, obj)]);
     expect(await p.datasets.get("ds-1")).toEqual(obj);
     expect(p.stats.retriesByReason.ETIMEDOUT).toBe(1);
+  });
+
+  it("retries a 408 and an answer cut off mid-body, and counts each by its reason", async () => {
+    const p = await serve([json(408, { code: "internal", message: "request timeout" }), cutMidBody, json(200, obj)]);
+    expect(await p.datasets.get("ds-1")).toEqual(obj);
+    expect(seen.length).toBe(3);
+    expect(p.stats.retriesByReason).toEqual({ "408": 1, ECONNRESET: 1 });
+    expect(p.stats.requests).toBe(3);
+  });
+
+  it("honours a Retry-After given as an HTTP date", async () => {
+    const at = new Date(Date.now() + 2000).toUTCString(); // whole seconds: 1–2 s from now
+    const p = await serve([json(503, { code: "unavailable", message: "restarting" }, { "retry-after": at }), json(200, obj)]);
+    await p.datasets.get("ds-1");
+    expect(seen[1].at - seen[0].at).toBeGreaterThanOrEqual(900);
   });
 
   it("sends If-Match on PATCH and maps 412", async () => {
