@@ -16,7 +16,7 @@ export interface ProviderSettings extends ConnectionSettings {
 }
 
 let settings: ProviderSettings = {};
-let cached: { key: string; platform: Platform } | undefined;
+let cached: { settings: ProviderSettings; env: (string | undefined)[]; platform: Platform } | undefined;
 let flavorCache: { key: string; flavors: LocalFlavor[] | undefined } | undefined;
 
 /** Called by the shim's `configure` with the stack config (mlplatform:endpoint, :token, :backend). */
@@ -36,9 +36,10 @@ export function currentSettings(): ProviderSettings {
 }
 
 export function platform(): Platform {
-  // Hashed: the key holds credentials from stack config and must not sit in memory as plain text twice.
-  const key = sha256(JSON.stringify([settings, process.env.MLPLATFORM_ENDPOINT, process.env.MLPLATFORM_TOKEN, process.env.MLPLATFORM_DATA_DIR, process.env.MLPLATFORM_BACKEND]));
-  if (cached?.key === key) return cached.platform;
+  // The connection is remade when configure replaced `settings` or the environment changed; compared as
+  // they are rather than hashed on every handler call (the connection made from them holds the token anyway).
+  const env = [process.env.MLPLATFORM_ENDPOINT, process.env.MLPLATFORM_TOKEN, process.env.MLPLATFORM_DATA_DIR, process.env.MLPLATFORM_BACKEND];
+  if (cached?.settings === settings && cached.env.every((v, i) => v === env[i])) return cached.platform;
   const envTimeout = Number(process.env.MLPLATFORM_REQUEST_TIMEOUT_MS) || undefined;
   const tuning: Omit<LocalPlatformOptions, "endpoint" | "token"> = {
     requestTimeoutMs: settings.requestTimeoutMs ?? envTimeout,
@@ -47,7 +48,7 @@ export function platform(): Platform {
     retryMaxMs: settings.retryMaxMs,
   };
   const p = openPlatform(settings, { ...tuning, asProvider: true });
-  cached = { key, platform: p };
+  cached = { settings, env, platform: p };
   return p;
 }
 

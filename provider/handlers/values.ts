@@ -64,7 +64,9 @@ export function pathIdentity(value: string): string {
   if (!isLocalPath(value)) return value;
   const abs = platformPath(value);
   try {
-    return realpathSync(abs);
+    // The system's realpath(3): one call, where the JS realpathSync lstat()s each component (a refresh
+    // of 1,000 resources resolves ~4,000 paths in the dynamic-provider process).
+    return realpathSync.native(abs);
   } catch {
     return resolve(abs);
   }
