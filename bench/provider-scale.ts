@@ -10,6 +10,7 @@ import { basename, join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type * as auto from "@pulumi/pulumi/automation";
 import { Dataset, Model } from "../provider";
+import { OUTPUT_KEYS } from "../provider/resources";
 import { benchProject, table, time, type BenchProject, type BenchResult, type Goal } from "./lib";
 
 /** The baseline: a dynamic provider whose methods return at once. */
@@ -33,37 +34,32 @@ export class Noop extends pulumi.dynamic.Resource {
 }
 
 /**
- * The second baseline: no-op resources of the same shape as ours (the same declared outputs and about the
- * same state entry, but the SDK's serialized `__provider`, ~1.3 KB, where ours is a ~120-byte line). Ours vs this isolates what our handlers cost; this vs
- * the plain no-op isolates what the resource shape costs (per-property work in the Pulumi SDK and engine).
+ * The second baseline: no-op resources of the same shape as ours — the same declared outputs, the same six
+ * inputs and outputs in state, and a one-line `__provider` like ours (bench/shaped-noop.ts), so ours vs this
+ * isolates what our handlers cost and this vs the plain no-op what the resource shape costs (per-property work
+ * in the Pulumi SDK and engine). Until 2026-12-03 this baseline kept the SDK's serialized `__provider`
+ * (~1.3 KB against our ~120 bytes) and fewer outputs, which made the shape look dearer than it is.
  */
-const shapedNoopProvider: pulumi.dynamic.ResourceProvider = {
-  async create(inputs: any) {
-    const digest = "0".repeat(64);
-    const extras = inputs.kind === "Dataset" ? { status: "Ready", latestVersion: 1, digest, sampleCount: 2, sizeBytes: 20 } : { status: "Ready", latestVersion: 1, version: 1, versions: [1] };
-    return { id: `noop-${inputs.name}`, outs: { ...inputs, ...extras, deadlineSeconds: 300, sourceDigest: digest, inputKeys: ["name", "format", "source"] } };
-  },
-  async diff() {
-    return { changes: false };
-  },
-  async read(id: string, props: any) {
-    return { id, props };
-  },
-  async delete() {},
-};
-
-const SHAPED_KEYS = {
-  Dataset: ["deadlineSeconds", "adopt", "sourceDigest", "name", "format", "source", "description", "tags", "status", "latestVersion", "digest", "sampleCount", "sizeBytes"],
-  Model: ["deadlineSeconds", "adopt", "sourceDigest", "name", "source", "format", "framework", "inputs", "outputs", "metrics", "description", "tags", "status", "latestVersion", "version", "versions"],
-};
-
-class ShapedNoop extends pulumi.dynamic.Resource {
+export class ShapedNoop extends pulumi.CustomResource {
   constructor(kind: "Dataset" | "Model", name: string, args: Record<string, string>) {
-    const props: Record<string, unknown> = Object.fromEntries(SHAPED_KEYS[kind].map((k) => [k, undefined]));
-    Object.assign(props, args, { kind, logicalName: `${pulumi.getProject()}/${pulumi.getStack()}/${kind}/${name}` });
-    super(shapedNoopProvider, name, props, {}, "bench", `Shaped${kind}`);
+    const props: Record<string, unknown> = Object.fromEntries(OUTPUT_KEYS[kind].map((k) => [k, undefined]));
+    const logicalName = `${pulumi.getProject()}/${pulumi.getStack()}/${kind}/${name}`;
+    Object.assign(props, args, { logicalName, sourceDigest: SHAPED_DIGEST, __provider: SHAPED_SHIM });
+    // As our classes do while the SDK builds their outputs (provider/resources.ts, MlplatformResource).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(`pulumi-nodejs:dynamic/bench:Shaped${kind}`, name, props);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
   }
 }
+
+const SHAPED_DIGEST = "d1375206051da3fdb937a19d056b30b9d33815b0cbbff4866cf25a2ce9c0135e";
+/** The project-local module the shaped no-ops' `__provider` loads (written by writeFixtures), as ours loads its handlers. */
+const SHAPED_MODULE = "bench-shaped-noop.js";
+const SHAPED_SHIM = `exports.handler = () => require("node:module").createRequire(process.cwd() + "/")(${JSON.stringify(`./${SHAPED_MODULE}`)}).provider;\n`;
 
 const LOGREG = JSON.stringify({
   format: "logreg-json/v1",
@@ -75,8 +71,10 @@ const LOGREG = JSON.stringify({
   bias: [0, 0],
 });
 
-function writeFixtures(dir: string, count: number): void {
+export function writeFixtures(dir: string, count: number): void {
   mkdirSync(join(dir, "fixtures"), { recursive: true });
+  // Outside Pulumi state: the shim stored in state names only this file, relative to the project.
+  writeFileSync(join(dir, SHAPED_MODULE), `module.exports = require(${JSON.stringify(join(__dirname, "shaped-noop.js"))});\n`);
   for (let i = 0; i < count; i++) {
     writeFileSync(join(dir, "fixtures", `d${i}.csv`), `a,b,label\n${i},1,x\n2,${i},y\n`);
     writeFileSync(join(dir, "fixtures", `m${i}.json`), LOGREG);
