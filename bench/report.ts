@@ -25,6 +25,16 @@ function ratio(r: number | undefined | null): string {
   return `${r < 10 ? r.toFixed(2) : r.toFixed(0)}×`;
 }
 
+/**
+ * The merged runs whose figures the table still shows: results.json keeps every merge, but a benchmark merged
+ * again later comes from that later run only.
+ */
+function currentMergedRuns(runs: NonNullable<ResultsForReport["mergedRuns"]>): NonNullable<ResultsForReport["mergedRuns"]> {
+  return runs
+    .map((r, i) => ({ ...r, benchmarks: r.benchmarks.filter((b) => !runs.slice(i + 1).some((later) => later.benchmarks.includes(b))) }))
+    .filter((r) => r.benchmarks.length > 0);
+}
+
 export function renderReadmeTable(results: ResultsForReport): string {
   const m = results.machine;
   const when = results.startedAt.replace("T", " ").slice(0, 16);
@@ -32,7 +42,7 @@ export function renderReadmeTable(results: ResultsForReport): string {
     `Measured by \`npm run bench\` on ${when} UTC on ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node.replace(/^v/, "")}; ` +
       `load average ${m.loadAverageAtStart[0]} at the start${m.loadAverageAtEnd ? ` and ${m.loadAverageAtEnd[0]} at the end` : ""}. ` +
       "Ratios compare figures taken side by side in the same run." +
-      (results.mergedRuns ?? [])
+      currentMergedRuns(results.mergedRuns ?? [])
         .map((r) => ` The ${r.benchmarks.join(", ")} figures come from a separate run on ${r.startedAt.replace("T", " ").slice(0, 16)} UTC (load average ${r.loadAverageAtStart[0]}).`)
         .join(""),
     "",

@@ -26,3 +26,15 @@ it("every goal of results.json is in the table, and a missed one is marked with 
   expect(table).toContain("| a figure without a goal | 12 ms |  |  |  |");
   expect(() => withTable("no markers", table)).toThrow(TABLE_END);
 });
+
+it("a benchmark merged more than once is attributed to its latest run only", () => {
+  const run = (benchmarks: string[], startedAt: string) => ({ benchmarks, startedAt, loadAverageAtStart: [0.5] });
+  const table = renderReadmeTable({
+    ...results,
+    mergedRuns: [run(["scale"], "2026-12-03T06:10:00.000Z"), run(["scale", "ingest"], "2026-12-03T07:00:00.000Z"), run(["scale"], "2026-12-03T08:33:00.000Z")],
+  });
+  expect(table).toContain("The ingest figures come from a separate run on 2026-12-03 07:00 UTC");
+  expect(table).toContain("The scale figures come from a separate run on 2026-12-03 08:33 UTC");
+  expect(table).not.toContain("06:10 UTC");
+  expect(table.match(/The scale figures/g)).toHaveLength(1);
+});
