@@ -12,6 +12,7 @@ import type * as auto from "@pulumi/pulumi/automation";
 import { Dataset, Model } from "../provider";
 import { OUTPUT_KEYS } from "../provider/resources";
 import { benchProject, table, time, type BenchProject, type BenchResult, type Goal } from "./lib";
+import { DIGEST as SHAPED_DIGEST } from "./shaped-noop";
 
 /** The baseline: a dynamic provider whose methods return at once. */
 const noopProvider: pulumi.dynamic.ResourceProvider = {
@@ -56,7 +57,6 @@ export class ShapedNoop extends pulumi.CustomResource {
   }
 }
 
-const SHAPED_DIGEST = "d1375206051da3fdb937a19d056b30b9d33815b0cbbff4866cf25a2ce9c0135e";
 /** The project-local module the shaped no-ops' `__provider` loads (written by writeFixtures), as ours loads its handlers. */
 const SHAPED_MODULE = "bench-shaped-noop.js";
 const SHAPED_SHIM = `exports.handler = () => require("node:module").createRequire(process.cwd() + "/")(${JSON.stringify(`./${SHAPED_MODULE}`)}).provider;\n`;

@@ -5,7 +5,8 @@
 // what the resource shape costs the Pulumi SDK and engine.
 import type * as pulumi from "@pulumi/pulumi";
 
-const DIGEST = "d1375206051da3fdb937a19d056b30b9d33815b0cbbff4866cf25a2ce9c0135e";
+/** A content digest of ours' length; the shaped resources also pass it as their `sourceDigest` input. */
+export const DIGEST = "d1375206051da3fdb937a19d056b30b9d33815b0cbbff4866cf25a2ce9c0135e";
 const PATH_TARGET = "f150b4e4d7d269e62005bfe504e4b82d";
 
 /** The outputs ours adds to its inputs, per kind (as `pulumi stack export` shows them for the bench's stacks). */
