@@ -110,10 +110,6 @@ export function pick(obj: Record<string, unknown>, keys: readonly string[]): Rec
   return out;
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 /**
  * A copy without undefined members (at any depth). The dynamic-provider process converts results with
  * protobuf's Struct.fromJavaScript, which throws "Unexpected struct type" on undefined.
