@@ -2,6 +2,7 @@
 // and which replace the object. Only what the user declared is compared; the platform's defaults never count.
 import type { KindDefinition, Props } from "./kind-definition";
 import { withSchemaDefaults } from "./outputs";
+import { notesOf } from "./state-notes";
 import { containsUnknown, deepEqual, isLocalPath, pathTarget, samePath, userTags } from "./values";
 
 export interface DiffResult {
@@ -16,6 +17,7 @@ export interface DiffResult {
 export function diff(def: KindDefinition, id: string, olds: Props, news: Props): DiffResult {
   const changedKeys: string[] = [];
   const keys = [...Object.keys(def.specSchema.shape), "sourceDigest", "deadlineSeconds"];
+  let recordedTargets: Record<string, string> | undefined; // read from state once, at the first path
   for (const key of keys) {
     const next = news[key];
     if (containsUnknown(next)) {
@@ -39,7 +41,7 @@ export function diff(def: KindDefinition, id: string, olds: Props, news: Props):
     if (def.pathKeys.includes(key) && typeof desired === "string") {
       // Paths compare by what they point to: the target recorded in state when there is one (it survives a
       // new project directory), else both spellings resolved here.
-      const recorded = (olds.pathTargets as Props | undefined)?.[key];
+      const recorded = (recordedTargets ??= notesOf(olds).pathTargets ?? {})[key];
       const same = typeof recorded === "string" && isLocalPath(desired) ? recorded === pathTarget(desired) : samePath(current, desired);
       if (!same) changedKeys.push(key);
       continue;

@@ -7,6 +7,7 @@ import { platform, waitChunkMs } from "./context";
 import { ProviderError } from "./errors";
 import type { KindDefinition, Obj, Props } from "./kind-definition";
 import { outputsOf, platformBody, specOf } from "./outputs";
+import { NOTES_KEY, packNotes } from "./state-notes";
 import { ResourceInitError } from "./errors";
 import { canonicalJson, deepEqual, pick, samePath, sha256, withoutUndefined } from "./values";
 import { deadlineOf, waitUntilReady } from "./wait";
@@ -92,9 +93,8 @@ function acceptedButUnfinished(def: KindDefinition, obj: Obj, inputs: Props, cau
   // engine's update resumes the wait.
   const properties: Props = withoutUndefined({
     ...specOf(def, inputs),
-    ...pick(inputs, ["deadlineSeconds", "adopt", "logicalName", "sourceDigest"]),
-    inputKeys: Object.keys(inputs).filter((k) => k in def.specSchema.shape),
-    id: obj.id,
+    ...pick(inputs, ["deadlineSeconds", "adopt", "sourceDigest"]),
+    [NOTES_KEY]: packNotes({ inputKeys: Object.keys(inputs).filter((k) => k in def.specSchema.shape), logicalName: inputs.logicalName }),
     name: obj.name,
     status: obj.status,
   });

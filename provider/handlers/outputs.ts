@@ -5,6 +5,7 @@ import type { z } from "zod";
 import { CREATING_TAG, URN_TAG } from "../../schemas";
 import type { Platform } from "../../sdk";
 import { BOOKKEEPING_KEYS, type KindDefinition, type Obj, type Props } from "./kind-definition";
+import { NOTES_KEY, packNotes } from "./state-notes";
 import { isLocalPath, pathTarget, pick, platformPath, userPath, userTags, withoutUndefined } from "./values";
 
 export function specOf(def: KindDefinition, inputs: Props): Props {
@@ -44,13 +45,14 @@ export async function outputsOf(def: KindDefinition, p: Platform, obj: Obj, inpu
   for (const k of def.pathKeys) if (k in live) live[k] = userPath(live[k], inputs[k]);
   if ("tags" in live) live.tags = userTags(live.tags);
   const extras = await def.extraOutputs(obj, p, previous, mode, inputs);
-  const bookkeeping = pick(inputs, BOOKKEEPING_KEYS);
+  const { logicalName, ...bookkeeping } = pick(inputs, BOOKKEEPING_KEYS);
   const inputKeys = Object.keys(inputs).filter((k) => k in def.specSchema.shape);
   const outs: Props = { ...live, ...extras };
   // What each reported path points to (resolved now, in this project directory), so a later diff sees
   // through a new spelling, or a new project directory, of the same place.
-  const targets: Props = {};
+  const targets: Record<string, string> = {};
   for (const k of def.pathKeys) if (typeof outs[k] === "string" && isLocalPath(outs[k])) targets[k] = pathTarget(outs[k]);
   const pathTargets = Object.keys(targets).length ? targets : undefined;
-  return withoutUndefined({ ...outs, id: obj.id, ...bookkeeping, inputKeys, pathTargets });
+  // The object's id is the resource's id (the engine keeps it apart): not repeated among the outputs.
+  return withoutUndefined({ ...outs, ...bookkeeping, [NOTES_KEY]: packNotes({ inputKeys, pathTargets, logicalName: logicalName as string | undefined }) });
 }

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type * as auto from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NOTES_KEY, notesOf } from "../../provider/handlers/state-notes";
 import { SHIM_TEXTS } from "../../provider/shim";
 import { makeFixtures, type Fixtures } from "../provider/fixtures";
 import { LEGACY_SHIMS } from "../provider/legacy-shims";
@@ -90,5 +91,24 @@ describe("a stack written by earlier releases, upgraded", () => {
     expect(state.map((r) => [r.outputs.description, r.outputs.__provider])).toEqual(LEGACY_SHIMS.map(() => ["after the upgrade", SHIM_TEXTS.Dataset]));
     await stack.preview({ expectNoChanges: true });
     await stack.previewRefresh({ expectNoChanges: true });
+  }, 180_000);
+
+  it("outputs in the layout before 2026-12-03 (notes as properties, a copy of the id) preview and refresh clean; refresh packs them", async () => {
+    const deployment = await exportState(stack);
+    for (const r of deployment.resources) {
+      if (r.type !== "pulumi-nodejs:dynamic/mlplatform:Dataset") continue;
+      const { [NOTES_KEY]: packed, ...rest } = r.outputs;
+      r.outputs = { ...rest, ...JSON.parse(packed), id: r.id };
+    }
+    await stack.importStack({ version: 3, deployment });
+    const logicalNames = names.map((n) => `${PROJECT}/${STACK}/Dataset/${n}`);
+    expect((await datasetsInState()).map((r) => [r.outputs.logicalName, r.outputs[NOTES_KEY]])).toEqual(logicalNames.map((l) => [l, undefined]));
+    await stack.preview({ expectNoChanges: true });
+    await stack.previewRefresh({ expectNoChanges: true });
+    const refresh = await stack.refresh();
+    expect(refresh.summary.resourceChanges).toEqual({ same: LEGACY_SHIMS.length + 1 });
+    const state = await datasetsInState();
+    expect(state.map((r) => [r.outputs.logicalName, r.outputs.inputKeys, r.outputs.id, notesOf(r.outputs).logicalName])).toEqual(logicalNames.map((l) => [undefined, undefined, undefined, l]));
+    await stack.preview({ expectNoChanges: true });
   }, 180_000);
 });

@@ -183,9 +183,10 @@ describe("dataset against the emulator", () => {
     expect(dataset.diff(created.id, updated.outs, newData.inputs)).toMatchObject({ changes: true, replaces: [] });
     const uploads = p.store.uploadedFiles;
     const grown = await dataset.update(created.id, updated.outs, newData.inputs);
-    expect(grown.outs).toMatchObject({ id: created.id, latestVersion: 2, status: "Ready", source: join(dir, "data") });
+    expect(grown.outs).toMatchObject({ latestVersion: 2, status: "Ready", source: join(dir, "data") });
     expect(p.store.uploadedFiles).toBe(uploads + 1);
-    const [after] = emu.liveDatasets();
+    const [after, ...others] = emu.liveDatasets();
+    expect([after.dataset_id, others.length]).toEqual([created.id, 0]);
     expect(after.versions.map((v) => v.version_name)).toEqual(["V001", "V002"]);
     expect(after.imports.map((t) => t.import_path)).toEqual([expect.stringMatching(new RegExp(`^obs://${BUCKET}/mlplatform/datasets/sha256-[0-9a-f]{64}/data/$`))]);
     expect(emu.count("CreateImportTask", (x) => x.status === 200)).toBe(1);

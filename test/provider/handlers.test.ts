@@ -11,6 +11,7 @@ import * as perfJob from "../../provider/handlers/perf-job";
 import * as service from "../../provider/handlers/service";
 import * as trainingJob from "../../provider/handlers/training-job";
 import { ProviderError, ResourceInitError } from "../../provider/handlers/errors";
+import { NOTES_KEY, notesOf, packNotes } from "../../provider/handlers/state-notes";
 import { UNKNOWN } from "../../provider/handlers/values";
 import { NotFoundError, requestStats, type LocalPlatform } from "../../sdk";
 import { makeFixtures, type Fixtures } from "./fixtures";
@@ -84,6 +85,28 @@ describe("Dataset", () => {
     expect(r.props).toMatchObject({ status: "Ready", latestVersion: 1 });
     expect(r.inputs).toMatchObject({ name: "ds-main", format: "csv", source: fx.csv, description: "first" });
     expect(dataset.diff(id, r.props, inputs)).toMatchObject({ changes: false });
+  });
+
+  it("keeps its bookkeeping in one internal output, and reads state written in the older layout alike", async () => {
+    // Issue 18 §2: the engine pays for every property of state on every refresh; our notes are one string.
+    expect(Object.keys(outs).filter((k) => ["id", "inputKeys", "pathTargets", "logicalName"].includes(k))).toEqual([]);
+    const notes = notesOf(outs);
+    expect(notes).toEqual({ inputKeys: expect.any(Array), pathTargets: { source: expect.stringMatching(/^[0-9a-f]{32}$/) }, logicalName: "test/stack/Dataset/ds-main" });
+    expect([...notes.inputKeys!].sort()).toEqual(["description", "format", "name", "source"]);
+    // Before 2026-12-03 the notes were top-level outputs, next to a copy of the id.
+    const { [NOTES_KEY]: _packed, ...rest } = outs;
+    const legacy = { ...rest, ...notes, id };
+    const fromLegacy = await dataset.read(id, legacy);
+    const fromNew = await dataset.read(id, outs);
+    expect(fromLegacy).toEqual(fromNew);
+    // The declared keys came from the notes: without them every spec key would count as declared (tags too).
+    expect(Object.keys(fromNew.inputs!).sort()).toEqual(["description", "format", "logicalName", "name", "source", "sourceDigest"]);
+    expect(fromNew.props[NOTES_KEY]).toBe(outs[NOTES_KEY]);
+    // A path compares by the target recorded in the notes, in either layout: a wrong record is a change.
+    expect(dataset.diff(id, legacy, inputs).changes).toBe(false);
+    const wrong = { source: "0".repeat(32) };
+    expect(dataset.diff(id, { ...legacy, pathTargets: wrong }, inputs).changedKeys).toEqual(["source"]);
+    expect(dataset.diff(id, { ...outs, [NOTES_KEY]: packNotes({ ...notes, pathTargets: wrong }) }, inputs).changedKeys).toEqual(["source"]);
   });
 
   it("check of an unchanged resource asks the platform nothing; a changed one still gets the dry run", async () => {

@@ -96,12 +96,14 @@ describe("check on the Qianfan backend", () => {
 
 describe("lifecycle against the emulator", () => {
   let dsOuts: Record<string, any>;
+  let datasetId: string;
 
   it("creates a dataset from a local file (uploaded once), adds a version only for new content, and adopts an existing one", async () => {
     const p = platform() as QianfanPlatform;
     const inputs = await checked(dataset, { name: "faq", format: "jsonl", source: join(dir, "train.jsonl") });
     const created = await dataset.create(inputs);
     dsOuts = created.outs;
+    datasetId = created.id;
     expect(dsOuts).toMatchObject({ status: "Ready", latestVersion: 1, source: join(dir, "train.jsonl") });
     expect(p.store.uploadedFiles).toBe(1);
     const read = await dataset.read(created.id, dsOuts);
@@ -123,7 +125,7 @@ describe("lifecycle against the emulator", () => {
   });
 
   it("a failed run says so with the vendor's message", async () => {
-    const inputs = await checked(trainingJob, { name: "doomed", datasetId: dsOuts.id, hyperParameters: HP, deadlineSeconds: 30 });
+    const inputs = await checked(trainingJob, { name: "doomed", datasetId, hyperParameters: HP, deadlineSeconds: 30 });
     const e = await trainingJob.create(inputs).catch((x) => x);
     expect(String(e.message)).toMatch(/training job doomed \(task-\w+\) failed: Failed: training failed: loss diverged/);
   });
@@ -132,7 +134,7 @@ describe("lifecycle against the emulator", () => {
     emu.delays.trainMs = 60_000;
     try {
       const p = platform();
-      const inputs = await checked(trainingJob, { name: "long", datasetId: dsOuts.id, hyperParameters: HP });
+      const inputs = await checked(trainingJob, { name: "long", datasetId, hyperParameters: HP });
       const eff = effectiveDefinition(trainingJob.definition);
       const live = await p.trainingJobs.create(platformBody(eff, specOf(eff, inputs), undefined) as any, { idempotencyKey: "k" });
       expect(["Pending", "Running"]).toContain(live.status);
@@ -146,7 +148,7 @@ describe("lifecycle against the emulator", () => {
   });
 
   it("a private-pool service waiting for payment is not deployed: the wait says so and stops at its deadline", async () => {
-    const run = await trainingJob.create(await checked(trainingJob, { name: "good", datasetId: dsOuts.id, datasetVersion: 2, hyperParameters: HP }));
+    const run = await trainingJob.create(await checked(trainingJob, { name: "good", datasetId, datasetVersion: 2, hyperParameters: HP }));
     expect(run.outs).toMatchObject({ status: "Completed", datasetVersion: 2, outputUri: expect.stringMatching(/^qianfan:\/\/finetuning\/job-\w+\/task-\w+$/) });
     const m = await model.create(await checked(model, { name: "faq-model", source: run.outs.outputUri }));
     expect(m.outs).toMatchObject({ status: "Ready", version: 1 });

@@ -91,12 +91,15 @@ describe("lifecycle against the emulator", () => {
   let modelOuts: Record<string, any>;
   let modelInputs: Record<string, any>;
   let serviceOuts: Record<string, any>;
+  let modelId: string;
+  let serviceId: string;
 
   it("registers a model, uploading its files once; same content never uploads again", async () => {
     const p = platform() as VolcenginePlatform;
     modelInputs = await checked(model, { name: "iris", source: join(dir, "iris"), format: "onnx", inputs, description: "first" });
     const created = await model.create(modelInputs);
     modelOuts = created.outs;
+    modelId = created.id;
     expect(modelOuts).toMatchObject({ name: "iris", version: 1, status: "Ready", source: join(dir, "iris"), description: "first" });
     expect(p.store.uploadedFiles).toBe(2);
     expect(model.diff(created.id, modelOuts, modelInputs)).toMatchObject({ changes: false });
@@ -123,12 +126,12 @@ describe("lifecycle against the emulator", () => {
   });
 
   it("benchmarks a version and gates on the SLO with the vendor's figures", async () => {
-    const ok = await perfJob.create(await checked(perfJob, { name: "bench", modelId: modelOuts.id, modelVersion: 2, flavors: ["ml.highcpu.large", "ml.g1e.large"], slo: { p99LatencyMs: 50 } }));
+    const ok = await perfJob.create(await checked(perfJob, { name: "bench", modelId, modelVersion: 2, flavors: ["ml.highcpu.large", "ml.g1e.large"], slo: { p99LatencyMs: 50 } }));
     expect(ok.outs).toMatchObject({ name: "bench", status: "Succeeded", sloMet: true, slo: { p99LatencyMs: 50 } });
     expect(ok.outs.tasks).toHaveLength(2);
     const read = await perfJob.read(ok.id, ok.outs);
-    expect(perfJob.diff(ok.id, read.props, await checked(perfJob, { name: "bench", modelId: modelOuts.id, modelVersion: 2, flavors: ["ml.highcpu.large", "ml.g1e.large"], slo: { p99LatencyMs: 50 } })).changes).toBe(false);
-    const strict = await perfJob.create(await checked(perfJob, { name: "strict", modelId: modelOuts.id, modelVersion: 2, flavors: ["ml.highcpu.large"], slo: { p99LatencyMs: 1 } })).catch((e) => e);
+    expect(perfJob.diff(ok.id, read.props, await checked(perfJob, { name: "bench", modelId, modelVersion: 2, flavors: ["ml.highcpu.large", "ml.g1e.large"], slo: { p99LatencyMs: 50 } })).changes).toBe(false);
+    const strict = await perfJob.create(await checked(perfJob, { name: "strict", modelId, modelVersion: 2, flavors: ["ml.highcpu.large"], slo: { p99LatencyMs: 1 } })).catch((e) => e);
     expect(String(strict.message)).toMatch(/SLO not met: ml.highcpu.large × concurrency 1: p99 20 ms > 1 ms/);
     // destroy: no delete API; the finished job is left in the list (CancelPerfJob only for a running one).
     await perfJob.delete(ok.id, ok.outs);
@@ -137,15 +140,16 @@ describe("lifecycle against the emulator", () => {
   });
 
   it("deploys a service, scales it with ScalingService, rolls a new version, and reports a vendor-side change as drift", async () => {
-    const declared = await checked(service, { name: "iris-svc", models: [{ modelId: modelOuts.id, version: 1 }], flavor: "ml.highcpu.large", replicas: 1, env: { MODE: "a" } });
+    const declared = await checked(service, { name: "iris-svc", models: [{ modelId, version: 1 }], flavor: "ml.highcpu.large", replicas: 1, env: { MODE: "a" } });
     const created = await service.create(declared);
     serviceOuts = created.outs;
-    expect(serviceOuts).toMatchObject({ status: "Running", readyReplicas: 1, servedModels: [{ modelId: modelOuts.id, version: 1, modelName: "iris-renamed" }] });
+    serviceId = created.id;
+    expect(serviceOuts).toMatchObject({ status: "Running", readyReplicas: 1, servedModels: [{ modelId, version: 1, modelName: "iris-renamed" }] });
     const scaled = await checked(service, { ...declared, replicas: 2 });
     expect(service.diff(created.id, serviceOuts, scaled)).toMatchObject({ changes: true, replaces: [] });
     serviceOuts = (await service.update(created.id, serviceOuts, scaled)).outs;
     expect(emu.requests.filter((r) => r.action === "UpdateService").length).toBe(1);
-    const bumped = await checked(service, { ...scaled, models: [{ modelId: modelOuts.id, version: 2 }] });
+    const bumped = await checked(service, { ...scaled, models: [{ modelId, version: 2 }] });
     expect(service.diff(created.id, serviceOuts, bumped).changedKeys).toEqual(["models"]);
     serviceOuts = (await service.update(created.id, serviceOuts, bumped)).outs;
     expect(serviceOuts).toMatchObject({ status: "Running", replicas: 2, servedModels: [{ version: 2 }] });
@@ -159,11 +163,11 @@ describe("lifecycle against the emulator", () => {
   });
 
   it("destroy leaves nothing: service, then model", async () => {
-    await service.delete(serviceOuts.id, serviceOuts);
+    await service.delete(serviceId, serviceOuts);
     expect(emu.services.size).toBe(0);
-    await model.delete(modelOuts.id, modelOuts);
+    await model.delete(modelId, modelOuts);
     expect(emu.models.size).toBe(0);
-    expect((await service.read(serviceOuts.id, serviceOuts)).id).toBe("");
+    expect((await service.read(serviceId, serviceOuts)).id).toBe("");
   });
 
   it("sends only actions the vendor's SDK was proven to be answered for, every one signed", () => {
