@@ -9,17 +9,22 @@ import type * as pulumi from "@pulumi/pulumi";
 export const DIGEST = "d1375206051da3fdb937a19d056b30b9d33815b0cbbff4866cf25a2ce9c0135e";
 const PATH_TARGET = "f150b4e4d7d269e62005bfe504e4b82d";
 
-/** The outputs ours adds to its inputs, per kind (as `pulumi stack export` shows them for the bench's stacks). */
-function extras(kind: string): Record<string, unknown> {
-  const common = { inputKeys: ["format", "name", "source"], pathTargets: { source: PATH_TARGET }, status: "Ready", latestVersion: 1, tags: {} };
-  return kind === "Dataset" ? { ...common, digest: DIGEST, sampleCount: 2, sizeBytes: 22 } : { ...common, metrics: {}, version: 1, versions: [1] };
+/**
+ * The outputs ours stores for these inputs, per kind (as `pulumi stack export` shows them for the bench's
+ * stacks): the inputs but the logical name, the kind's extras, and our notes in one string
+ * (provider/handlers/state-notes.ts).
+ */
+function outputs(inputs: Record<string, unknown>): Record<string, unknown> {
+  const { logicalName, ...rest } = inputs;
+  const notes = JSON.stringify({ inputKeys: ["name", "format", "source"], pathTargets: { source: PATH_TARGET }, logicalName });
+  const common = { ...rest, tags: {}, status: "Ready", latestVersion: 1, __mlplatform: notes };
+  // The kind is the logical name's third part (`<project>/<stack>/<Kind>/<name>`), as in ours.
+  return String(logicalName).split("/")[2] === "Dataset" ? { ...common, digest: DIGEST, sampleCount: 2, sizeBytes: 22 } : { ...common, metrics: {}, version: 1, versions: [1] };
 }
 
 export const provider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: any) {
-    const id = `noop-${inputs.name}`;
-    // The kind is the logical name's third part (`<project>/<stack>/<Kind>/<name>`), as in ours.
-    return { id, outs: { ...inputs, ...extras(String(inputs.logicalName).split("/")[2]), id } };
+    return { id: `noop-${inputs.name}`, outs: outputs(inputs) };
   },
   async diff() {
     return { changes: false };
