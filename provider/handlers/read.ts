@@ -6,7 +6,7 @@ import { platform } from "./context";
 import { normalizeForCompare } from "./diff";
 import { BOOKKEEPING_KEYS, type KindDefinition, type Obj, type Props } from "./kind-definition";
 import { outputsOf } from "./outputs";
-import { NOTES_KEY, notesOf, packNotes } from "./state-notes";
+import { notesOf } from "./state-notes";
 import { deepEqual, pick, withoutUndefined } from "./values";
 
 export async function read(def: KindDefinition, id: string, props: Props): Promise<{ id: string; props: Props; inputs?: Props }> {
@@ -22,9 +22,9 @@ export async function read(def: KindDefinition, id: string, props: Props): Promi
   const notes = notesOf(props);
   const declared = notes.inputKeys ?? Object.keys(def.specSchema.shape);
   const carried = withoutUndefined({ ...pick(props, BOOKKEEPING_KEYS), logicalName: notes.logicalName });
-  const outs = await outputsOf(def, p, obj, { ...pick(props, declared), ...carried }, props, "read");
-  // The declared keys stay as they were, also those the live object no longer has.
-  outs[NOTES_KEY] = packNotes({ ...notesOf(outs), inputKeys: declared });
+  // Every declared key is present, with no value where state has none, so the notes keep all of them.
+  const declaredValues = Object.fromEntries(declared.map((k) => [k, props[k]]));
+  const outs = await outputsOf(def, p, obj, { ...declaredValues, ...carried }, props, "read");
   // Undeclared properties with an empty default (env, tags, description) are declared empty: a value set
   // outside of Pulumi is drift, so the inputs that reproduce the live object must carry it too.
   const setOutOfBand = Object.keys(def.emptyDefaults).filter(

@@ -102,6 +102,9 @@ describe("Dataset", () => {
     // The declared keys came from the notes: without them every spec key would count as declared (tags too).
     expect(Object.keys(fromNew.inputs!).sort()).toEqual(["description", "format", "logicalName", "name", "source", "sourceDigest"]);
     expect(fromNew.props[NOTES_KEY]).toBe(outs[NOTES_KEY]);
+    // A declared key state has no value for stays declared.
+    const { description: _d, ...withoutDescription } = outs;
+    expect([...notesOf((await dataset.read(id, withoutDescription)).props).inputKeys!].sort()).toEqual(["description", "format", "name", "source"]);
     // A path compares by the target recorded in the notes, in either layout: a wrong record is a change.
     expect(dataset.diff(id, legacy, inputs).changes).toBe(false);
     const wrong = { source: "0".repeat(32) };
