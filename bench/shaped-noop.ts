@@ -16,7 +16,7 @@ const PATH_TARGET = "f150b4e4d7d269e62005bfe504e4b82d";
  */
 function outputs(inputs: Record<string, unknown>): Record<string, unknown> {
   const { logicalName, ...rest } = inputs;
-  const notes = JSON.stringify({ inputKeys: ["name", "format", "source"], pathTargets: { source: PATH_TARGET }, logicalName });
+  const notes = JSON.stringify({ inputKeys: ["format", "name", "source"], pathTargets: { source: PATH_TARGET }, logicalName });
   const common = { ...rest, tags: {}, status: "Ready", latestVersion: 1, __mlplatform: notes };
   // The kind is the logical name's third part (`<project>/<stack>/<Kind>/<name>`), as in ours.
   return String(logicalName).split("/")[2] === "Dataset" ? { ...common, digest: DIGEST, sampleCount: 2, sizeBytes: 22 } : { ...common, metrics: {}, version: 1, versions: [1] };

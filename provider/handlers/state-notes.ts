@@ -21,10 +21,10 @@ const StateNotes = z.object({
 });
 export type StateNotes = z.infer<typeof StateNotes>;
 
-/** The notes as stored: one string, keys in a fixed order so equal notes are equal strings. */
+/** The notes as stored: one string, in a fixed order (declared keys sorted) so equal notes are equal strings. */
 export function packNotes(notes: StateNotes): string {
   const { inputKeys, pathTargets, logicalName } = notes;
-  return JSON.stringify({ inputKeys, pathTargets, logicalName });
+  return JSON.stringify({ inputKeys: inputKeys && [...inputKeys].sort(), pathTargets, logicalName });
 }
 
 /**
