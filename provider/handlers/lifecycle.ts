@@ -6,10 +6,9 @@ import { ConflictError, InvalidError, NotFoundError, PreconditionFailedError, ty
 import { platform, waitChunkMs } from "./context";
 import { ProviderError } from "./errors";
 import type { KindDefinition, Obj, Props } from "./kind-definition";
-import { outputsOf, platformBody, specOf } from "./outputs";
-import { NOTES_KEY, packNotes } from "./state-notes";
+import { bookkeepingOutputs, outputsOf, platformBody, specOf } from "./outputs";
 import { ResourceInitError } from "./errors";
-import { canonicalJson, deepEqual, pick, samePath, sha256, withoutUndefined } from "./values";
+import { canonicalJson, deepEqual, samePath, sha256, withoutUndefined } from "./values";
 import { deadlineOf, waitUntilReady } from "./wait";
 
 // --------------------------------------------------------------------------------------------- create
@@ -93,8 +92,7 @@ function acceptedButUnfinished(def: KindDefinition, obj: Obj, inputs: Props, cau
   // engine's update resumes the wait.
   const properties: Props = withoutUndefined({
     ...specOf(def, inputs),
-    ...pick(inputs, ["deadlineSeconds", "adopt", "sourceDigest"]),
-    [NOTES_KEY]: packNotes({ inputKeys: Object.keys(inputs).filter((k) => k in def.specSchema.shape), logicalName: inputs.logicalName }),
+    ...bookkeepingOutputs(def, inputs),
     name: obj.name,
     status: obj.status,
   });

@@ -45,8 +45,6 @@ export async function outputsOf(def: KindDefinition, p: Platform, obj: Obj, inpu
   for (const k of def.pathKeys) if (k in live) live[k] = userPath(live[k], inputs[k]);
   if ("tags" in live) live.tags = userTags(live.tags);
   const extras = await def.extraOutputs(obj, p, previous, mode, inputs);
-  const { logicalName, ...bookkeeping } = pick(inputs, BOOKKEEPING_KEYS);
-  const inputKeys = Object.keys(inputs).filter((k) => k in def.specSchema.shape);
   const outs: Props = { ...live, ...extras };
   // What each reported path points to (resolved now, in this project directory), so a later diff sees
   // through a new spelling, or a new project directory, of the same place.
@@ -54,5 +52,15 @@ export async function outputsOf(def: KindDefinition, p: Platform, obj: Obj, inpu
   for (const k of def.pathKeys) if (typeof outs[k] === "string" && isLocalPath(outs[k])) targets[k] = pathTarget(outs[k]);
   const pathTargets = Object.keys(targets).length ? targets : undefined;
   // The object's id is the resource's id (the engine keeps it apart): not repeated among the outputs.
-  return withoutUndefined({ ...outs, ...bookkeeping, [NOTES_KEY]: packNotes({ inputKeys, pathTargets, logicalName: logicalName as string | undefined }) });
+  return withoutUndefined({ ...outs, ...bookkeepingOutputs(def, inputs, pathTargets) });
+}
+
+/**
+ * The provider's bookkeeping as outputs store it: the keys programs may read (deadline, adopt, source digest)
+ * as they are, the rest (declared keys, path targets, logical name) as one string of notes (./state-notes.ts).
+ */
+export function bookkeepingOutputs(def: KindDefinition, inputs: Props, pathTargets?: Record<string, string>): Props {
+  const { logicalName, ...readable } = pick(inputs, BOOKKEEPING_KEYS);
+  const inputKeys = Object.keys(inputs).filter((k) => k in def.specSchema.shape);
+  return { ...readable, [NOTES_KEY]: packNotes({ inputKeys, pathTargets, logicalName: logicalName as string | undefined }) };
 }
