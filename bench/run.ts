@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     serving: () => (opts.quick ? runServingBench(1, [1, 8]) : runServingBench()),
     onnx: () => (opts.quick ? runOnnxBench(1, { concurrencies: [8] }) : runOnnxBench(2, { freshVenv: true })),
     latency: () => (opts.quick ? runLatencyBench(10, 8) : runLatencyBench(20, 20)),
-    scale: () => (opts.quick ? runScaleBench([10, 50], 1) : runScaleBench([10, 50, 200, 1000], 3, 3)),
+    scale: () => (opts.quick ? runScaleBench([10, 50], 1, 1) : runScaleBench([10, 50, 200, 1000], 3, 3)),
     apply: () => (opts.quick ? runApplyBench(16) : runApplyBench(50)),
     ingest: () => (opts.quick ? runIngestBench(64 * 2 ** 20, 64 * 2 ** 20) : runIngestBench()),
   };
