@@ -390,6 +390,17 @@ export function slopeGrowth(rows: ScaleRow[], op: Op, k: StackKind): { value: nu
   return { value: median(high.flat()) / lowAll, rounds };
 }
 
+/**
+ * Ours / no-op in each round alone (the medians of the round's passes), to show how far the ratio of the
+ * medians moves with the machine. Empty for rows stored without samples.
+ */
+export function roundRatios(r: ScaleRow, op: Op): number[] {
+  const [ours, base] = [r.samples?.[op].ours ?? [], r.samples?.[op].base ?? []];
+  return ours.flatMap((o, i) => (o?.length && base[i]?.length ? [median(o) / median(base[i])] : []));
+}
+
+const roundRange = (xs: number[]) => (xs.length > 1 ? `; per round ${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}` : "");
+
 const RATIO_GOAL = 1.3;
 const FLAT_GOAL = 1.3;
 
@@ -407,7 +418,7 @@ export function scaleGoals(json: { rows: ScaleRow[] }): Goal[] {
       goals.push({
         goal: `18.2 ${op === "up" ? "no-change up" : op} at ${r.resources} ≤ ${RATIO_GOAL}× no-op`,
         figure: `${r.ms[op].ours.toFixed(0)} ms`,
-        baseline: `${r.ms[op].base.toFixed(0)} ms (shaped no-op ${r.ms[op].shaped.toFixed(0)} ms; CPU ours/no-op ${(r.cpuMs[op].ours / r.cpuMs[op].base).toFixed(2)})`,
+        baseline: `${r.ms[op].base.toFixed(0)} ms (shaped no-op ${r.ms[op].shaped.toFixed(0)} ms; CPU ours/no-op ${(r.cpuMs[op].ours / r.cpuMs[op].base).toFixed(2)}${roundRange(roundRatios(r, op))})`,
         ratio,
         met,
         ...tried(met),
@@ -420,7 +431,7 @@ export function scaleGoals(json: { rows: ScaleRow[] }): Goal[] {
     const sizes = rows.map((r) => r.resources);
     const [first, mid, last] = [sizes[0], sizes[sizes.length - 2], sizes[sizes.length - 1]];
     const met = worst.ours!.value <= FLAT_GOAL;
-    const range = (xs: number[]) => (xs.length > 1 ? ` (rounds ${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})` : "");
+    const range = (xs: number[]) => (xs.length > 1 ? ` (per round ${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})` : "");
     const paired = rows.every((r) => r.samples);
     goals.push({
       goal: `18.2 time per resource flat: ms/resource ${mid}→${last} ≤ ${FLAT_GOAL}× ${first}→${mid} (worst op${paired ? "; slopes from samples paired within a round" : ""})`,

@@ -2,7 +2,7 @@
 // its samples. Slopes come from samples paired within a round (and pass), so a machine that runs slower in
 // one round than in another does not show up as time per resource growing.
 import { describe, expect, it } from "vitest";
-import { pairedSlopes, scaleGoals, slopeGrowth, type ScaleRow } from "../../bench/provider-scale";
+import { pairedSlopes, roundRatios, scaleGoals, slopeGrowth, type ScaleRow } from "../../bench/provider-scale";
 
 type Samples = number[][];
 
@@ -48,5 +48,17 @@ describe("the scale bench's flat-time reading", () => {
     const rows = [10, 200, 1000].map((n) => ({ ...row(n, [[linear(n, 1)]]), samples: undefined }));
     expect(pairedSlopes(rows, "up", "ours", 10, 200)).toEqual([]);
     expect(slopeGrowth(rows, "up", "ours")).toEqual({ value: expect.closeTo(1, 5), rounds: [] });
+  });
+
+  it("a ratio goal shows ours / no-op in each round beside the ratio of the medians", () => {
+    const r = row(1000, [[1000], [1000], [1000]]);
+    r.samples!.refresh.ours = [[1500], [1200], [1100]];
+    r.samples!.refresh.base = [[1000], [1000], [1000]];
+    r.ms.refresh.ours = 1200;
+    expect(roundRatios(r, "refresh")).toEqual([1.5, 1.2, 1.1]);
+    const goal = scaleGoals({ rows: [r] }).find((g) => g.goal.startsWith("18.2 refresh at 1000"))!;
+    expect(goal).toMatchObject({ ratio: 1.2, met: true });
+    expect(goal.baseline).toContain("per round 1.10–1.50");
+    expect(roundRatios({ ...r, samples: undefined }, "refresh")).toEqual([]);
   });
 });
