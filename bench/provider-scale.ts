@@ -124,7 +124,7 @@ export interface ScaleRow {
   /**
    * Every wall-time sample (ms): per operation and stack, per round, one per pass (several passes per round
    * below LARGE resources, one from it). Pairs taken in the same round and pass give the slopes of the
-   * "flat" goal. Absent in rows stored before 2026-12-03 13:00 UTC.
+   * "flat" goal. Absent in rows of runs before 2026-12-03 12:32 UTC.
    */
   samples?: Record<Op, Record<StackKind, number[][]>>;
   /** The first `up` of each stack (creates every resource; measured once, not in the rounds). */
@@ -331,7 +331,7 @@ export const SCALE_TRIED =
 
 /** What stands for a missed "flat" goal: how its figure is taken, rather than changes tried for it. */
 export const FLAT_TRIED =
-  "nothing in the provider for this goal alone. Its reading was made a measurement on 2026-12-03: every size in every round, three passes at the sizes below 1,000 and slopes from samples seconds apart (before, the 10→200 slope was the difference of two medians taken minutes apart and swung 0.52–2.42 between runs of the same code, the no-op's own up to 4.28); time per resource overall (our time / resources) falls from 200 to 1,000 in every run (bench/README.md, Scale curve)";
+  "nothing in the provider for this goal alone. Since 2026-12-03 12:32 UTC the bench measures every size in every round, three passes below 1,000, and takes slopes from samples seconds apart (before, the 10→200 slope was the difference of two medians taken minutes apart and the ratio swung 0.52–2.42 between runs of the same code). That steadied preview and up but not refresh: refresh of 200 costs only 0.1–2 s more than of 10, less than one timing moves, so its ratio ran 0.74–0.95 per round in one run and 0.39–3.36 in the next (worst op 1.11 met, then refresh 1.35 missed). Time per resource overall (our time / resources) falls from 200 to 1,000 in every run (bench/README.md, Scale curve)";
 
 /** ms per resource between two sizes, from their medians: the slope of the curve, free of the fixed start-up cost. */
 export function marginalMsPerResource(rows: ScaleRow[], op: Op, k: StackKind, from: number, to: number): number {
@@ -351,13 +351,12 @@ export function pairedSlopes(rows: ScaleRow[], op: Op, k: StackKind, from: numbe
   const a = rows.find((r) => r.resources === from)?.samples?.[op][k];
   const b = rows.find((r) => r.resources === to)?.samples?.[op][k];
   if (!a || !b || to === from) return [];
-  const rounds: number[][] = [];
-  for (let r = 0; r < Math.min(a.length, b.length); r++) {
+  // One entry per round, in round order (empty where a round lacks either size), so rounds line up across calls.
+  return Array.from({ length: Math.min(a.length, b.length) }, (_, r) => {
     const [pa, pb] = [a[r] ?? [], b[r] ?? []];
-    if (!pa.length || !pb.length) continue;
-    rounds.push(pa.length === pb.length ? pa.map((x, i) => (pb[i] - x) / (to - from)) : [(median(pb) - median(pa)) / (to - from)]);
-  }
-  return rounds;
+    if (!pa.length || !pb.length) return [];
+    return pa.length === pb.length ? pa.map((x, i) => (pb[i] - x) / (to - from)) : [(median(pb) - median(pa)) / (to - from)];
+  });
 }
 
 /** The median paired slope from `from` to `to`, or the slope of the medians for rows stored without samples. */
@@ -380,13 +379,13 @@ export function slopeGrowth(rows: ScaleRow[], op: Op, k: StackKind): { value: nu
   const [first, mid, last] = [sizes[0], sizes[sizes.length - 2], sizes[sizes.length - 1]];
   const low = pairedSlopes(rows, op, k, first, mid);
   const high = pairedSlopes(rows, op, k, mid, last);
-  if (!low.length || !high.length) {
+  if (!low.flat().length || !high.flat().length) {
     const lowMs = marginalMsPerResource(rows, op, k, first, mid);
     return lowMs > 0 ? { value: marginalMsPerResource(rows, op, k, mid, last) / lowMs, rounds: [] } : undefined;
   }
   const lowAll = median(low.flat());
   if (!(lowAll > 0)) return undefined;
-  const rounds = low.flatMap((l, r) => (high[r] && median(l) > 0 ? [median(high[r]) / median(l)] : []));
+  const rounds = low.flatMap((l, r) => (l.length && high[r]?.length && median(l) > 0 ? [median(high[r]) / median(l)] : []));
   return { value: median(high.flat()) / lowAll, rounds };
 }
 

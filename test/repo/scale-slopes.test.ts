@@ -23,6 +23,13 @@ describe("the scale bench's flat-time reading", () => {
     expect(pairedSlopes(rows, "up", "ours", 200, 1000)).toEqual([[2.5]]);
   });
 
+  it("keeps rounds in line when a round lacks a size", () => {
+    const rows = [row(10, [[100], [100], [100]]), row(200, [[480], [], [670]]), row(1000, [[2480], [9999], [4270]])];
+    expect(pairedSlopes(rows, "up", "ours", 10, 200)).toEqual([[2], [], [3]]);
+    // Round 2 has no sample at 200: it gives no per-round figure, and rounds 1 and 3 keep their own pairs.
+    expect(slopeGrowth(rows, "up", "ours")!.rounds).toEqual([1.25, 1.5]);
+  });
+
   it("a linear cost on a machine whose speed drifts from round to round reads as flat", () => {
     // Round 2 runs 40% slower than round 1, round 3 20% faster: medians over rounds would mix the speeds.
     const speeds = [1, 1.4, 0.8];
