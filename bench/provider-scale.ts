@@ -398,7 +398,8 @@ export function roundRatios(r: ScaleRow, op: Op): number[] {
   return ours.flatMap((o, i) => (o?.length && base[i]?.length ? [median(o) / median(base[i])] : []));
 }
 
-const roundRange = (xs: number[]) => (xs.length > 1 ? `; per round ${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}` : "");
+/** "per round a–b" for per-round figures, wrapped as the caller writes it; nothing with fewer than two rounds. */
+const perRound = (xs: number[], wrap: (text: string) => string) => (xs.length > 1 ? wrap(`per round ${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`) : "");
 
 const RATIO_GOAL = 1.3;
 const FLAT_GOAL = 1.3;
@@ -417,7 +418,7 @@ export function scaleGoals(json: { rows: ScaleRow[] }): Goal[] {
       goals.push({
         goal: `18.2 ${op === "up" ? "no-change up" : op} at ${r.resources} ≤ ${RATIO_GOAL}× no-op`,
         figure: `${r.ms[op].ours.toFixed(0)} ms`,
-        baseline: `${r.ms[op].base.toFixed(0)} ms (shaped no-op ${r.ms[op].shaped.toFixed(0)} ms; CPU ours/no-op ${(r.cpuMs[op].ours / r.cpuMs[op].base).toFixed(2)}${roundRange(roundRatios(r, op))})`,
+        baseline: `${r.ms[op].base.toFixed(0)} ms (shaped no-op ${r.ms[op].shaped.toFixed(0)} ms; CPU ours/no-op ${(r.cpuMs[op].ours / r.cpuMs[op].base).toFixed(2)}${perRound(roundRatios(r, op), (t) => `; ${t}`)})`,
         ratio,
         met,
         ...tried(met),
@@ -430,11 +431,10 @@ export function scaleGoals(json: { rows: ScaleRow[] }): Goal[] {
     const sizes = rows.map((r) => r.resources);
     const [first, mid, last] = [sizes[0], sizes[sizes.length - 2], sizes[sizes.length - 1]];
     const met = worst.ours!.value <= FLAT_GOAL;
-    const range = (xs: number[]) => (xs.length > 1 ? ` (per round ${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})` : "");
     const paired = rows.every((r) => r.samples);
     goals.push({
       goal: `18.2 time per resource flat: ms/resource ${mid}→${last} ≤ ${FLAT_GOAL}× ${first}→${mid} (worst op${paired ? "; slopes from samples paired within a round" : ""})`,
-      figure: growth.map((g) => `${g.op} ${g.ours!.value.toFixed(2)}${range(g.ours!.rounds)}`).join(", "),
+      figure: growth.map((g) => `${g.op} ${g.ours!.value.toFixed(2)}${perRound(g.ours!.rounds, (t) => ` (${t})`)}`).join(", "),
       baseline: `no-op: ${growth.map((g) => `${g.op} ${g.base === undefined ? "n/a" : g.base.value.toFixed(2)}`).join(", ")}`,
       ratio: worst.ours!.value,
       met,

@@ -24,9 +24,10 @@ describe("the scale bench's flat-time reading", () => {
   });
 
   it("keeps rounds in line when a round lacks a size", () => {
-    const rows = [row(10, [[100], [100], [100]]), row(200, [[480], [], [670]]), row(1000, [[2480], [9999], [4270]])];
+    const rows = [row(10, [[100], [], [100]]), row(200, [[480], [500], [670]]), row(1000, [[2480], [9999], [4270]])];
     expect(pairedSlopes(rows, "up", "ours", 10, 200)).toEqual([[2], [], [3]]);
-    // Round 2 has no sample at 200: it gives no per-round figure, and rounds 1 and 3 keep their own pairs.
+    // Round 2 has no sample at 10: it gives no per-round figure, and round 3's slope 10 → 200 stays with round
+    // 3's slope 200 → 1,000 (not round 2's).
     expect(slopeGrowth(rows, "up", "ours")!.rounds).toEqual([1.25, 1.5]);
   });
 
