@@ -377,16 +377,12 @@ export function slopeGrowth(rows: ScaleRow[], op: Op, k: StackKind): { value: nu
   if (rows.length < 3) return undefined;
   const sizes = rows.map((r) => r.resources);
   const [first, mid, last] = [sizes[0], sizes[sizes.length - 2], sizes[sizes.length - 1]];
-  const low = pairedSlopes(rows, op, k, first, mid);
-  const high = pairedSlopes(rows, op, k, mid, last);
-  if (!low.flat().length || !high.flat().length) {
-    const lowMs = marginalMsPerResource(rows, op, k, first, mid);
-    return lowMs > 0 ? { value: marginalMsPerResource(rows, op, k, mid, last) / lowMs, rounds: [] } : undefined;
-  }
-  const lowAll = median(low.flat());
+  // A slope at or below zero over the small sizes is noise (sizes too close together): no verdict.
+  const lowAll = marginal(rows, op, k, first, mid);
   if (!(lowAll > 0)) return undefined;
+  const [low, high] = [pairedSlopes(rows, op, k, first, mid), pairedSlopes(rows, op, k, mid, last)];
   const rounds = low.flatMap((l, r) => (l.length && high[r]?.length && median(l) > 0 ? [median(high[r]) / median(l)] : []));
-  return { value: median(high.flat()) / lowAll, rounds };
+  return { value: marginal(rows, op, k, mid, last) / lowAll, rounds };
 }
 
 /**
