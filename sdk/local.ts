@@ -89,8 +89,18 @@ export class LocalPlatform implements Platform {
   }
 
   private kindClient<Spec, Patch, Obj extends { id: string; etag: string }>(path: string): KindClient<Spec, Patch, Obj> {
-    const list = (filter: ListFilter = {}) =>
+    const list = (filter: LocalListFilter = {}) =>
       this.request<Page<Obj>>("GET", `v1/${path}`, { searchParams: listParams(filter) });
+    const listAll = async (filter: Omit<LocalListFilter, "pageToken"> = {}) => {
+      const items: Obj[] = [];
+      let pageToken: string | undefined;
+      do {
+        const page = await list({ ...filter, limit: filter.limit ?? 200, pageToken });
+        items.push(...page.items);
+        pageToken = page.nextPageToken;
+      } while (pageToken);
+      return items;
+    };
     return {
       create: (spec, { idempotencyKey }) =>
         this.request<Obj>("POST", `v1/${path}`, { json: spec, headers: { "idempotency-key": idempotencyKey } }),
@@ -102,16 +112,8 @@ export class LocalPlatform implements Platform {
         await this.request("DELETE", `v1/${path}/${enc(id)}`, { headers: opts.ifMatch ? { "if-match": opts.ifMatch } : {} });
       },
       list,
-      listAll: async (filter = {}) => {
-        const items: Obj[] = [];
-        let pageToken: string | undefined;
-        do {
-          const page = await list({ ...filter, limit: filter.limit ?? 200, pageToken });
-          items.push(...page.items);
-          pageToken = page.nextPageToken;
-        } while (pageToken);
-        return items;
-      },
+      listAll,
+      listTagPrefix: (key, prefix) => listAll({ tagPrefix: { key, value: prefix } }),
       validate: (spec) => this.dryRun(() => this.request("POST", `v1/${path}`, { json: spec, searchParams: { dryRun: "true" } })),
       validateUpdate: (id, patch) => this.dryRun(() => this.request("PATCH", `v1/${path}/${enc(id)}`, { json: patch, searchParams: { dryRun: "true" } })),
       wait: (id, etag, timeoutMs) =>
@@ -199,10 +201,14 @@ function enc(id: string): string {
   return encodeURIComponent(id);
 }
 
-function listParams(filter: ListFilter): Record<string, string | number> {
+/** The local platform's list also filters by a tag's prefix (what listTagPrefix asks for). */
+type LocalListFilter = ListFilter & { tagPrefix?: { key: string; value: string } };
+
+function listParams(filter: LocalListFilter): Record<string, string | number> {
   const params: Record<string, string | number> = {};
   if (filter.name !== undefined) params.name = filter.name;
   if (filter.tag) params.tag = `${filter.tag.key}=${filter.tag.value}`;
+  if (filter.tagPrefix) params.tagPrefix = `${filter.tagPrefix.key}=${filter.tagPrefix.value}`;
   if (filter.ids) params.ids = filter.ids.join(",");
   if (filter.limit !== undefined) params.limit = filter.limit;
   if (filter.pageToken !== undefined) params.pageToken = filter.pageToken;

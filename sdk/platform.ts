@@ -37,6 +37,11 @@ export interface KindClient<Spec, Patch, Obj extends { id: string; etag: string 
    * Optional: a backend without it is read one `get` at a time.
    */
   getMany?(ids: string[]): Promise<Obj[]>;
+  /**
+   * Every object whose tag `key` starts with `prefix`, all pages: a refresh lists its stack's objects in a few
+   * requests. Optional: a backend without it is refreshed with `getMany`.
+   */
+  listTagPrefix?(key: string, prefix: string): Promise<Obj[]>;
   /** With `ifMatch`, fails with PreconditionFailedError when the object changed since that etag. */
   update(id: string, patch: Patch, opts?: { ifMatch?: string }): Promise<Obj>;
   delete(id: string, opts?: { ifMatch?: string }): Promise<void>;

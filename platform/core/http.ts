@@ -43,6 +43,14 @@ export const MAX_ID_LENGTH = 100;
 
 type Query = Record<string, string>;
 
+/** A `<key>=<value>` query parameter (`tag`, `tagPrefix`): the key is everything before the first `=`. */
+function tagParam(raw: string | undefined, name: string): { key: string; value: string } | undefined {
+  if (raw === undefined) return undefined;
+  const eq = raw.indexOf("=");
+  if (eq <= 0) throw HttpError.invalid(`${name} must be <key>=<value>, got "${raw}"`, name);
+  return { key: raw.slice(0, eq), value: raw.slice(eq + 1) };
+}
+
 /** `"abc"`, `W/"abc"` and `abc` all name etag abc (clients send the header or the body's field back). */
 function etagOf(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
@@ -253,16 +261,12 @@ function registerKind(app: FastifyInstance, c: KindController, ctx: PlatformCont
 
   app.get(base, async (request) => {
     const q = request.query as Query;
-    let tag: { key: string; value: string } | undefined;
-    if (q.tag !== undefined) {
-      const eq = q.tag.indexOf("=");
-      if (eq <= 0) throw HttpError.invalid(`tag must be <key>=<value>, got "${q.tag}"`, "tag");
-      tag = { key: q.tag.slice(0, eq), value: q.tag.slice(eq + 1) };
-    }
+    const tag = tagParam(q.tag, "tag");
+    const tagPrefix = tagParam(q.tagPrefix, "tagPrefix");
     const ids = q.ids === undefined ? undefined : q.ids.split(",").filter(Boolean);
     if (ids && ids.length > MAX_PAGE_SIZE) throw HttpError.invalid(`ids: at most ${MAX_PAGE_SIZE} ids per request, got ${ids.length}`, "ids");
     const limit = intParam(q.limit, "limit", 1, MAX_PAGE_SIZE, ids ? MAX_PAGE_SIZE : 50);
-    return ctx.store.list(c.kind, { name: q.name, tag, ids, limit, pageToken: q.pageToken || undefined });
+    return ctx.store.list(c.kind, { name: q.name, tag, tagPrefix, ids, limit, pageToken: q.pageToken || undefined });
   });
 
   app.get(`${base}/:id`, async (request, reply) => sendObject(reply, 200, load((request.params as Query).id)));

@@ -101,6 +101,7 @@ export function buildOpenApi(controllers: KindController[], version: string): Re
         parameters: [
           { name: "name", in: "query", schema: { type: "string" } },
           { name: "tag", in: "query", schema: { type: "string" }, description: "<key>=<value>" },
+          { name: "tagPrefix", in: "query", schema: { type: "string" }, description: "<key>=<prefix>: the tag's value starts with <prefix>" },
           { name: "ids", in: "query", schema: { type: "string" }, description: "comma-separated ids, at most 200; the limit then defaults to 200" },
           { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 200, default: 50 } },
           { name: "pageToken", in: "query", schema: { type: "string" } },

@@ -328,6 +328,11 @@ export class SqliteObjectStore implements ObjectStore {
       where.push("json_extract(json, ?) = ?");
       args.push(`$.tags."${filter.tag.key.replace(/"/g, "")}"`, filter.tag.value);
     }
+    if (filter.tagPrefix) {
+      // instr(...) = 1: a prefix match with no LIKE wildcards to escape.
+      where.push("instr(json_extract(json, ?), ?) = 1");
+      args.push(`$.tags."${filter.tagPrefix.key.replace(/"/g, "")}"`, filter.tagPrefix.value);
+    }
     const rows = this.read(() => this.statement(`SELECT seq, json FROM objects WHERE ${where.join(" AND ")} ORDER BY seq LIMIT ?`).all(...args, limit + 1)) as {
       seq: number;
       json: string;

@@ -23,6 +23,11 @@ export interface StoredObject {
 export interface ListFilter {
   name?: string;
   tag?: { key: string; value: string };
+  /**
+   * Tag `key` starts with `value`: a refresh lists its stack's objects (`mlplatform/urn` = `<project>/<stack>/<Kind>/…`)
+   * in a few pages instead of reading them a batch at a time.
+   */
+  tagPrefix?: { key: string; value: string };
   /** Only these ids (at most a page's worth): one request reads many objects (a refresh's reads, batched). */
   ids?: string[];
   limit?: number;

@@ -63,6 +63,14 @@ describe("create, get, list", () => {
     expect(byName.body.items.map((o: any) => o.id)).toEqual([ids[3]]);
     const byTag = await p.api("GET", "/v1/datasets?tag=team=odd");
     expect(byTag.body.items.map((o: any) => o.id)).toEqual([ids[1], ids[3]]);
+    // A prefix of the tag's value: "o" keeps the odd ones, "" every tagged one, a '%' or '_' is no wildcard.
+    const byPrefix = async (q: string) => (await p.api("GET", `/v1/datasets?tagPrefix=${q}`)).body.items.map((o: any) => o.id);
+    expect(await byPrefix("team=o")).toEqual([ids[1], ids[3]]);
+    expect(await byPrefix("team=")).toEqual(ids);
+    expect(await byPrefix("team=%25")).toEqual([]);
+    expect(await byPrefix("team=_dd")).toEqual([]);
+    expect(await byPrefix("team=oddly")).toEqual([]);
+    expect((await p.api("GET", "/v1/datasets?tagPrefix=team")).status).toBe(400);
     expect((await p.api("GET", "/v1/datasets?limit=0")).status).toBe(400);
     expect((await p.api("GET", "/v1/datasets?pageToken=garbage")).status).toBe(400);
     // Many objects by id in one request (a refresh's reads, batched); an unknown id is simply absent.

@@ -20,6 +20,8 @@ export interface FaultProxyOptions {
 export class FaultProxy {
   readonly injected: Record<Fault, number> = { "503": 0, "429": 0, "reset-before": 0, "reset-after": 0, delay: 0 };
   requests = 0;
+  /** Every request as `<method> <url>`, in arrival order. */
+  readonly log: string[] = [];
   /** Mutations the platform performed whose answer the client never got (reset-after or delay). */
   lostMutationAnswers = 0;
   private server!: Server;
@@ -73,6 +75,7 @@ export class FaultProxy {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     this.requests++;
+    this.log.push(`${req.method} ${req.url}`);
     const fault = this.pickFault(req);
     if (fault) this.injected[fault]++;
     if ((fault === "reset-after" || fault === "delay") && req.method !== "GET") this.lostMutationAnswers++;

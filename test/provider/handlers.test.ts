@@ -11,6 +11,7 @@ import * as perfJob from "../../provider/handlers/perf-job";
 import * as service from "../../provider/handlers/service";
 import * as trainingJob from "../../provider/handlers/training-job";
 import { ProviderError, ResourceInitError } from "../../provider/handlers/errors";
+import { stackPrefix, stackReader } from "../../provider/handlers/read";
 import { NOTES_KEY, notesOf, packNotes } from "../../provider/handlers/state-notes";
 import { UNKNOWN } from "../../provider/handlers/values";
 import { NotFoundError, requestStats, type LocalPlatform } from "../../sdk";
@@ -132,6 +133,39 @@ describe("Dataset", () => {
     expect(a.props).toEqual((await dataset.read(id, outs)).props);
     // One batch for the three, the missing id once more on its own (it answers 404), and the read above.
     expect(requestStats.requests - before).toBe(3);
+  });
+
+  it("past a few reads, a stack's objects of a kind come from one listing, each listed object for one read", async () => {
+    // Issue 18 §2: a refresh of 1,000 made ~330 batched requests; the dynamic-provider process lists instead.
+    const prefix = "test/listing/Dataset/";
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const c = await dataset.create(await checked(dataset, { name: `ls-${i}`, format: "csv", source: fx.csv, logicalName: `${prefix}ls-${i}` }, "Dataset"));
+      made.push(c.id);
+    }
+    const readOf = () => stackReader(api.datasets, prefix, { enabled: true, listAfter: 2 });
+    const before = requestStats.requests;
+    // The first two share one batched request; the third starts the listing, which answers it and the rest
+    // (read one after the other, each would be a request of its own without it).
+    const first = await Promise.all(made.slice(0, 2).map((i) => readOf()(i)));
+    const rest = [];
+    for (const i of made.slice(2)) rest.push(await readOf()(i));
+    expect([...first, ...rest].map((o) => o.id)).toEqual(made);
+    expect(requestStats.requests - before).toBe(2);
+    // A listed object answers one read: read again, it comes from the platform, with what changed since.
+    await api.datasets.update(made[2], { description: "after the listing" });
+    expect((await readOf()(made[2])).description).toBe("after the listing");
+    expect(requestStats.requests - before).toBe(4); // the update and the read
+    // Not in the listing (another stack's, or gone): read on its own, as before.
+    const other = await dataset.create(await checked(dataset, { name: "ls-other", format: "csv", source: fx.csv, logicalName: "test/other/Dataset/ls-other" }, "Dataset"));
+    expect((await readOf()(other.id)).id).toBe(other.id);
+    await expect(readOf()("ds-does-not-exist")).rejects.toBeInstanceOf(NotFoundError);
+    // Outside Pulumi's dynamic-provider process (here), or without a stack prefix, reads are batched gets.
+    const plain = stackReader(api.datasets, prefix);
+    expect(plain).toBe(stackReader(api.datasets, undefined));
+    expect(stackPrefix("proj/stack/Dataset/a/b")).toBe("proj/stack/Dataset/");
+    expect(stackPrefix("no-stack")).toBeUndefined();
+    for (const i of [...made, other.id]) await dataset.delete(i, {});
   });
 
   it("updates in place: description, then new content behind the same path as version 2", async () => {
