@@ -32,16 +32,37 @@ export function packNotes(notes: StateNotes): string {
  * (`inputKeys`, `pathTargets`, `logicalName`); those are read the same way until a refresh or an update
  * rewrites the entry. Notes that do not parse count as absent (without `inputKeys` a refresh reports every spec key).
  */
-export function notesOf(outputs: Props): StateNotes {
+export function notesOf(outputs: Props): Readonly<StateNotes> {
   const packed = outputs[NOTES_KEY];
-  let raw: unknown = outputs;
-  if (typeof packed === "string") {
+  if (typeof packed !== "string") return parseNotes(outputs);
+  let notes = parsedNotes.get(packed);
+  if (!notes) {
+    let raw: unknown;
     try {
       raw = JSON.parse(packed);
     } catch {
-      return {};
+      raw = undefined;
     }
+    if (parsedNotes.size >= PARSED_NOTES_MAX) parsedNotes.clear();
+    parsedNotes.set(packed, (notes = deepFreeze(parseNotes(raw))));
   }
+  return notes;
+}
+
+function parseNotes(raw: unknown): StateNotes {
   const parsed = StateNotes.safeParse(raw);
   return parsed.success ? parsed.data : {};
+}
+
+/**
+ * Notes already parsed, by their text: a refresh parses each resource's notes twice (its read, then the diff
+ * of what the read wrote, the same text), 2,000 JSON parses and schema checks at 1,000 resources (issue 18 §2).
+ * Frozen, since every caller shares them.
+ */
+const PARSED_NOTES_MAX = 10_000;
+const parsedNotes = new Map<string, Readonly<StateNotes>>();
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") for (const v of Object.values(value)) deepFreeze(v);
+  return Object.freeze(value);
 }

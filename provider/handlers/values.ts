@@ -63,14 +63,30 @@ export function platformPath(value: string): string {
 export function pathIdentity(value: string): string {
   if (!isLocalPath(value)) return value;
   const abs = platformPath(value);
+  const now = Date.now();
+  const known = resolvedPaths.get(abs);
+  if (known && now - known.at <= RESOLVED_PATH_TTL_MS) return known.identity;
+  let identity: string;
   try {
-    // The system's realpath(3): one call, where the JS realpathSync lstat()s each component (a refresh
-    // of 1,000 resources resolves ~4,000 paths in the dynamic-provider process).
-    return realpathSync.native(abs);
+    // The system's realpath(3): one call, where the JS realpathSync lstat()s each component.
+    identity = realpathSync.native(abs);
   } catch {
-    return resolve(abs);
+    identity = resolve(abs);
   }
+  if (resolvedPaths.size >= RESOLVED_PATHS_MAX) resolvedPaths.clear();
+  resolvedPaths.set(abs, { identity, at: now });
+  return identity;
 }
+
+/**
+ * Paths resolved in the last second: a refresh resolves each resource's path four times within a few
+ * milliseconds (read: the user's spelling against the platform's, the target for the notes; diff: the target
+ * again), 4,000 realpath calls at 1,000 resources in the dynamic-provider process (issue 18 §2). A second is
+ * far shorter than anyone takes to re-point a symlink between a read and its diff.
+ */
+const RESOLVED_PATH_TTL_MS = 1_000;
+const RESOLVED_PATHS_MAX = 10_000;
+const resolvedPaths = new Map<string, { identity: string; at: number }>();
 
 export function samePath(a: unknown, b: unknown): boolean {
   if (typeof a !== "string" || typeof b !== "string") return a === b;
