@@ -7,6 +7,8 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { basename, join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import * as pulumi from "@pulumi/pulumi";
 import type * as auto from "@pulumi/pulumi/automation";
 import { Dataset, Model } from "../provider";
@@ -172,9 +174,36 @@ async function createStacks(project: BenchProject, count: number): Promise<SizeS
   return { resources: count, stacks, createMs, wall: perOp(), cpu: perOp(), ourChanges: 0 };
 }
 
-/** One operation of each stack of one size in turn (ours, no-op, shaped), recorded as a pass of round `round`. */
-async function measurePass(s: SizeStacks, op: Op, round: number, rss: boolean): Promise<void> {
-  for (const k of STACKS) {
+/**
+ * The order of the stacks in a round's pass: each leads in turn (round and pass shift it by one), so none
+ * always runs right after the previous operation's stacks. Until 2026-12-04 ours always ran first, and the
+ * first operation after a size of 1,000 can pay for this process's deferred garbage collection of the inline
+ * programs (a refresh of the shaped no-op, first in that round, took 2,655 ms against its 1,975–2,218 ms, with
+ * this process busy 1,075 ms instead of ~50).
+ */
+export function stackOrder(round: number, pass = 0): StackKind[] {
+  const shift = (round + pass) % STACKS.length;
+  return [...STACKS.slice(shift), ...STACKS.slice(0, shift)];
+}
+
+let fullGc: (() => void) | undefined;
+/**
+ * A full garbage collection of this process before each timed operation, outside the timing: the inline
+ * program of a stack of 1,000 leaves up to ~1.4 GB of garbage here, which V8 otherwise collects during
+ * whichever operation comes next, competing with the CLI and the provider for the machine's two CPUs.
+ */
+function collectGarbage(): void {
+  if (!fullGc) {
+    setFlagsFromString("--expose-gc");
+    fullGc = runInNewContext("gc") as () => void;
+  }
+  fullGc();
+}
+
+/** One operation of each stack of one size in turn (in stackOrder), recorded as pass `pass` of round `round`. */
+async function measurePass(s: SizeStacks, op: Op, round: number, pass: number, rss: boolean): Promise<void> {
+  for (const k of stackOrder(round, pass)) {
+    collectGarbage();
     const sampler = rss && k === "ours" ? sampleChildPeakRss() : undefined;
     const cpu0 = cpuMsWithChildren();
     const [ms, changed] = await time(() => runOp(s.stacks[k], op));
@@ -490,7 +519,8 @@ const LARGE = 1000;
 
 /**
  * Every size's stacks are created first; then each round measures every size, one operation after the other
- * (all previews, then all refreshes, then all no-change ups), the sizes below LARGE in `passes` passes and the
+ * (all previews, then all refreshes, then all no-change ups; the three stacks in stackOrder, each after a full
+ * garbage collection of this process), the sizes below LARGE in `passes` passes and the
  * larger ones once, so a slope between two sizes comes from samples seconds apart (see pairedSlopes). The
  * small sizes get the extra passes because their slopes are differences of a second or two between timings
  * that move by about as much; a pass at 10–200 costs seconds.
@@ -511,8 +541,8 @@ export async function runScaleBench(sizes = [10, 50, 200, 1000], reps = 3, passe
     for (let round = 0; round < reps; round++) {
       const [ms] = await time(async () => {
         for (const op of OPS) {
-          for (let pass = 0; pass < passes; pass++) for (const s of small) await measurePass(s, op, round, s.resources === largest);
-          for (const s of large) await measurePass(s, op, round, s.resources === largest);
+          for (let pass = 0; pass < passes; pass++) for (const s of small) await measurePass(s, op, round, pass, s.resources === largest);
+          for (const s of large) await measurePass(s, op, round, 0, s.resources === largest);
         }
       });
       // Progress on stderr: a round with 1,000 resources takes minutes, and a run cut short still shows its rows.

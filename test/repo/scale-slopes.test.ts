@@ -2,7 +2,7 @@
 // its samples. Slopes come from samples paired within a round (and pass), so a machine that runs slower in
 // one round than in another does not show up as time per resource growing.
 import { describe, expect, it } from "vitest";
-import { pairedSlopes, roundRatios, scaleGoals, slopeGrowth, type ScaleRow } from "../../bench/provider-scale";
+import { pairedSlopes, roundRatios, scaleGoals, slopeGrowth, stackOrder, type ScaleRow } from "../../bench/provider-scale";
 
 type Samples = number[][];
 
@@ -68,5 +68,14 @@ describe("the scale bench's flat-time reading", () => {
     expect(goal).toMatchObject({ ratio: 1.2, met: true });
     expect(goal.baseline).toContain("per round 1.10–1.50");
     expect(roundRatios({ ...r, samples: undefined }, "refresh")).toEqual([]);
+  });
+
+  it("no stack always runs first: each leads one round in three, and each pass shifts the order again", () => {
+    const firsts = [0, 1, 2].map((round) => stackOrder(round)[0]);
+    expect([...firsts].sort()).toEqual(["base", "ours", "shaped"]);
+    for (let round = 0; round < 3; round++) {
+      expect([...stackOrder(round)].sort()).toEqual(["base", "ours", "shaped"]);
+      expect(stackOrder(round, 1)).toEqual(stackOrder(round + 1));
+    }
   });
 });
