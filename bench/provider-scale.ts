@@ -176,10 +176,8 @@ async function createStacks(project: BenchProject, count: number): Promise<SizeS
 
 /**
  * The order of the stacks in a round's pass: each leads in turn (round and pass shift it by one), so none
- * always runs right after the previous operation's stacks. Until 2026-12-04 ours always ran first, and the
- * first operation after a size of 1,000 can pay for this process's deferred garbage collection of the inline
- * programs (a refresh of the shaped no-op, first in that round, took 2,655 ms against its 1,975–2,218 ms, with
- * this process busy 1,075 ms instead of ~50).
+ * always runs right after the previous operation's stacks. Until 2026-12-04 ours always ran first; rotating
+ * showed no effect of the place at 1,000 (bench/README.md, Where it stands), but a fixed order would hide one.
  */
 export function stackOrder(round: number, pass = 0): StackKind[] {
   const shift = (round + pass) % STACKS.length;
@@ -188,9 +186,11 @@ export function stackOrder(round: number, pass = 0): StackKind[] {
 
 let fullGc: (() => void) | undefined;
 /**
- * A full garbage collection of this process before each timed operation, outside the timing: the inline
- * program of a stack of 1,000 leaves up to ~1.4 GB of garbage here, which V8 otherwise collects during
- * whichever operation comes next, competing with the CLI and the provider for the machine's two CPUs.
+ * A full garbage collection of this process before each timed operation, outside the timing. The inline
+ * programs of the previews and ups of 1,000 leave up to ~1.4 GB of garbage in this process; left there, it
+ * made our refresh of 1,000 ~300 ms slower (2,412–2,829 ms against 2,349–2,461 after a collection) while the
+ * no-op's did not move, though this process was idle meanwhile (bench/README.md, Where it stands). A user's
+ * refresh runs no program, so that cost belongs to the harness, and all three stacks are settled alike.
  */
 function collectGarbage(): void {
   if (!fullGc) {
